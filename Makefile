@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+# Tests run on plain HTTP with a throw-away key; DATABASE_URL / REDIS_URL pass through when set.
+TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz HTTPS=0 DEBUG=0
+RUN_ENV := DEBUG=1 HTTPS=0
+
+.PHONY: install run test bench lint format migrate clean
+
+$(INSTALLED): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.lock
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+migrate: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+
+var/.demo-seeded: | install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	touch var/.demo-seeded
+
+run: install migrate var/.demo-seeded
+	$(RUN_ENV) $(VENV)/bin/honcho -f Procfile start
+
+test: install
+	$(PY) -m ruff check .
+	$(TEST_ENV) $(PY) manage.py check
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) -m pytest
+
+bench: install
+	$(TEST_ENV) $(PY) -m pytest tests/bench -p no:cacheprovider -q -s -o addopts=""
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,134 @@
+"""Admin screens. Superusers see every organization; organization admins only their own."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from backoffice.models import ApiKey, Organization, User, WorkerHeartbeat
+from backoffice.selectors import organization_scope
+from backoffice.services import api_key_revoke
+
+
+class OrganizationScopedAdmin(admin.ModelAdmin):
+    """Limits rows to the admin's organization and lets organization admins manage them."""
+
+    organization_field = "organization"
+
+    def get_queryset(self, request):
+        return organization_scope(
+            super().get_queryset(request), actor=request.user, field=self.organization_field
+        )
+
+    def _is_org_admin(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and request.user.is_org_admin
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or self._is_org_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or self._is_org_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser or self._is_org_admin(request)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser or self._is_org_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser or self._is_org_admin(request)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OrganizationScopedAdmin):
+    organization_field = "pk"
+    list_display = ["name", "base_currency", "time_zone", "created_at"]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(User)
+class UserAdmin(OrganizationScopedAdmin, BaseUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "organization", "role", "is_active"]
+    list_filter = ["role", "is_active", "organization"]
+    list_select_related = ["organization"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Person", {"fields": ("first_name", "last_name", "email")}),
+        ("Organization", {"fields": ("organization", "role", "is_active", "is_staff")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"fields": ("username", "organization", "role", "password1", "password2")}),)
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser and obj is not None:
+            fieldsets = (*fieldsets, ("System", {"fields": ("is_superuser",)}))
+        return fieldsets
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization" and not request.user.is_superuser:
+            kwargs["queryset"] = Organization.objects.filter(pk=request.user.organization_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        return {"organization": request.user.organization_id}
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            # An organization admin can never move a user to another organization or make a superuser.
+            obj.organization_id = request.user.organization_id
+            obj.is_superuser = False
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(OrganizationScopedAdmin):
+    """Keys are listed and revoked here; the key itself and its digest are never shown."""
+
+    organization_field = "user__organization"
+    list_display = ["prefix_display", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "prefix"]
+    fields = ["user", "prefix_display", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke_selected"]
+
+    @admin.display(description="Key")
+    def prefix_display(self, obj):
+        return f"{obj.prefix}…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke_selected(self, request, queryset):
+        count = 0
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(api_key=api_key)
+            count += 1
+        self.message_user(request, f"Revoked {count} API key(s).", messages.SUCCESS)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["worker", "beat_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

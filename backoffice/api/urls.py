@@ -1,0 +1,10 @@
+from django.urls import path
+
+from backoffice.api import views
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="api-me"),
+    path("users/", views.UserListView.as_view(), name="api-user-list"),
+    path("users/<int:pk>/", views.UserDetailView.as_view(), name="api-user-detail"),
+    path("health/", views.HealthView.as_view(), name="api-health"),
+]

@@ -1,0 +1,23 @@
+"""The Celery application: configured from Django settings; periodic tasks are declared here."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+
+app = Celery("backoffice")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _declare_periodic_tasks(sender, **kwargs):
+    from django.conf import settings
+
+    # A missed heartbeat only makes /api/health/ report an older age; the next one repairs it.
+    sender.add_periodic_task(
+        settings.CELERY_HEARTBEAT_INTERVAL,
+        sender.signature("backoffice.tasks.worker_heartbeat"),
+        name="worker heartbeat",
+    )

@@ -1,0 +1,56 @@
+"""The combined application menu: apps register entries; sections with no entry are not shown.
+
+`accounts` and `commerce` register their pages from their AppConfig.ready(), so the menu grows
+with the product and never lists a page that does not exist.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+SECTIONS = (("crm", "CRM"), ("commerce", "Commerce"), ("system", "System"))
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    section: str
+    label: str
+    url_name: str
+    order: int = 100
+    admin_only: bool = False
+
+
+@dataclass
+class MenuRegistry:
+    entries: list[MenuEntry] = field(default_factory=list)
+
+    def register(self, entry: MenuEntry) -> None:
+        if entry.section not in dict(SECTIONS):
+            raise ValueError(f"Unknown menu section {entry.section!r}")
+        if entry not in self.entries:
+            self.entries.append(entry)
+
+    def for_user(self, user) -> list[dict]:
+        """Sections with the entries this user may see, in menu order."""
+        is_admin = user.is_superuser or getattr(user, "is_org_admin", False)
+        sections = []
+        for key, label in SECTIONS:
+            items = sorted(
+                (e for e in self.entries if e.section == key and (is_admin or not e.admin_only)),
+                key=lambda e: (e.order, e.label),
+            )
+            if items:
+                sections.append(
+                    {"key": key, "label": label, "items": [(e.label, reverse(e.url_name)) for e in items]}
+                )
+        return sections
+
+
+menu = MenuRegistry()
+
+
+def menu_context(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu_sections": []}
+    return {"menu_sections": menu.for_user(user)}
