@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "CRM"
+
+    def ready(self) -> None:
+        from accounts.models import BusinessCustomer
+        from accounts.registry import CustomerType, customer_types
+
+        customer_types.register(CustomerType(model=BusinessCustomer, label="Business customer"))

@@ -14,9 +14,7 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
     organization_field = "organization"
 
     def get_queryset(self, request):
-        return organization_scope(
-            super().get_queryset(request), actor=request.user, field=self.organization_field
-        )
+        return organization_scope(super().get_queryset(request), actor=request.user, field=self.organization_field)
 
     def _is_org_admin(self, request) -> bool:
         return request.user.is_active and request.user.is_staff and request.user.is_org_admin

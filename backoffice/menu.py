@@ -40,9 +40,7 @@ class MenuRegistry:
                 key=lambda e: (e.order, e.label),
             )
             if items:
-                sections.append(
-                    {"key": key, "label": label, "items": [(e.label, reverse(e.url_name)) for e in items]}
-                )
+                sections.append({"key": key, "label": label, "items": [(e.label, reverse(e.url_name)) for e in items]})
         return sections
 
 

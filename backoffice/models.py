@@ -150,3 +150,22 @@ class OwnedModel(OrganizationModel):
 
     class Meta:
         abstract = True
+
+
+class CurrencyRate(models.Model):
+    """How many units of the organization's base currency one unit of `currency` was worth from a date."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="currency_rates")
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+    valid_from = models.DateField()
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "currency", "valid_from"], name="one_rate_per_day"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="currency_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} ({self.valid_from})"

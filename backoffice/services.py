@@ -32,9 +32,7 @@ def api_key_issue(*, user: User) -> IssuedApiKey:
     User.objects.select_for_update().filter(pk=user.pk).first()
     api_key_revoke_all(user=user)
     raw = secrets.token_urlsafe(32)
-    api_key = ApiKey.objects.create(
-        user=user, prefix=raw[:API_KEY_PREFIX_LENGTH], key_hash=api_key_digest(raw)
-    )
+    api_key = ApiKey.objects.create(user=user, prefix=raw[:API_KEY_PREFIX_LENGTH], key_hash=api_key_digest(raw))
     return IssuedApiKey(api_key=api_key, raw=raw)
 
 
@@ -66,9 +64,7 @@ def api_key_authenticate(*, username: str, raw_key: str) -> User | None:
 
 
 @transaction.atomic
-def organization_get_or_create(
-    *, name: str, base_currency: str = "USD", time_zone: str = "UTC"
-) -> Organization:
+def organization_get_or_create(*, name: str, base_currency: str = "USD", time_zone: str = "UTC") -> Organization:
     """The organization with this name, created with the given defaults when missing."""
     organization, _ = Organization.objects.get_or_create(
         name=name, defaults={"base_currency": base_currency, "time_zone": time_zone}
@@ -110,7 +106,5 @@ def user_create(
 
 def worker_heartbeat_record(*, worker: str) -> WorkerHeartbeat:
     """Record that a worker is alive now."""
-    heartbeat, _ = WorkerHeartbeat.objects.update_or_create(
-        worker=worker, defaults={"beat_at": timezone.now()}
-    )
+    heartbeat, _ = WorkerHeartbeat.objects.update_or_create(worker=worker, defaults={"beat_at": timezone.now()})
     return heartbeat

@@ -21,9 +21,7 @@ if env.bool("DJANGO_READ_DOT_ENV", default=True):
 
 DEBUG = env("DEBUG")
 # Outside DEBUG a real key is required: a missing SECRET_KEY stops the start-up.
-SECRET_KEY = (
-    env.str("SECRET_KEY", default="insecure-development-key-" + "d" * 40) if DEBUG else env.str("SECRET_KEY")
-)
+SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-" + "d" * 40) if DEBUG else env.str("SECRET_KEY")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 

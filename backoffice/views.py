@@ -25,9 +25,7 @@ def my_user(request):
             messages.success(request, "A new API key was generated. Copy it now: it will not be shown again.")
         elif action == "revoke":
             if api_key_revoke_all(user=request.user):
-                messages.success(
-                    request, "Your API key was revoked. Plug-ins using it can no longer connect."
-                )
+                messages.success(request, "Your API key was revoked. Plug-ins using it can no longer connect.")
             return redirect("my-user")
         else:
             messages.error(request, "Unknown action.")

@@ -54,7 +54,5 @@ class HealthView(APIView):
     @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer})
     def get(self, request):
         report = health_report()
-        code = (
-            status.HTTP_200_OK if report["checks"]["database"]["ok"] else status.HTTP_503_SERVICE_UNAVAILABLE
-        )
+        code = status.HTTP_200_OK if report["checks"]["database"]["ok"] else status.HTTP_503_SERVICE_UNAVAILABLE
         return Response(report, status=code)

@@ -24,6 +24,4 @@ class Command(BaseCommand):
             user = user_create(username=username, organization=org, role=role, password=password, email=email)
         except ValidationError as error:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()))
-        self.stdout.write(
-            self.style.SUCCESS(f"Created {user.get_role_display().lower()} {username} in {org}.")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Created {user.get_role_display().lower()} {username} in {org}."))

@@ -1,0 +1,119 @@
+"""One FilterSet per list, shared by the web UI lists and the API `?field=` parameters."""
+
+import django_filters
+from django.db.models import Q
+
+from accounts.choices import Gender, LeadStatus, OpportunityStatus, TaskPriority, TaskStatus
+from accounts.models import Account, BusinessCustomer, CalendarEvent, Contact, Lead, Note, Opportunity, Task
+from backoffice.models import User
+
+
+def _org_users(request):
+    if request is None or not request.user.is_authenticated:
+        return User.objects.none()
+    if request.user.is_superuser:
+        return User.objects.all()
+    return User.objects.filter(organization_id=request.user.organization_id)
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """Adds `q`, a case-insensitive search over `search_fields`."""
+
+    search_fields: tuple[str, ...] = ()
+    q = django_filters.CharFilter(method="search", label="Search")
+    owner = django_filters.ModelMultipleChoiceFilter(queryset=_org_users)
+
+    def search(self, queryset, name, value):
+        condition = Q()
+        for term in value.split():
+            term_q = Q()
+            for field in self.search_fields:
+                term_q |= Q(**{f"{field}__icontains": term})
+            condition &= term_q
+        return queryset.filter(condition)
+
+
+class AccountFilter(SearchFilterSet):
+    search_fields = ("name", "description")
+    ordering = django_filters.OrderingFilter(fields=("name", "created_at", "updated_at", "lifetime_value"))
+
+    class Meta:
+        model = Account
+        fields = ["q", "owner"]
+
+
+class ContactFilter(SearchFilterSet):
+    search_fields = ("first_name", "last_name", "email", "job_title")
+    gender = django_filters.ChoiceFilter(choices=Gender.choices)
+    account = django_filters.NumberFilter(field_name="accounts")
+    ordering = django_filters.OrderingFilter(fields=("last_name", "first_name", "email", "created_at", "updated_at"))
+
+    class Meta:
+        model = Contact
+        fields = ["q", "owner", "gender", "account"]
+
+
+class BusinessCustomerFilter(SearchFilterSet):
+    search_fields = ("name", "email")
+    account = django_filters.NumberFilter(field_name="account")
+    ordering = django_filters.OrderingFilter(fields=("name", "created_at", "lifetime_value"))
+
+    class Meta:
+        model = BusinessCustomer
+        fields = ["q", "owner", "account"]
+
+
+class LeadFilter(SearchFilterSet):
+    search_fields = ("name", "first_name", "last_name", "company_name", "email")
+    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
+    source = django_filters.CharFilter(lookup_expr="iexact")
+    ordering = django_filters.OrderingFilter(fields=("name", "status", "created_at"))
+
+    class Meta:
+        model = Lead
+        fields = ["q", "owner", "status", "source"]
+
+
+class OpportunityFilter(SearchFilterSet):
+    search_fields = ("name", "account__name")
+    status = django_filters.MultipleChoiceFilter(choices=OpportunityStatus.choices)
+    account = django_filters.NumberFilter(field_name="account")
+    expected_close_date = django_filters.DateFromToRangeFilter()
+    ordering = django_filters.OrderingFilter(
+        fields=("name", "status", "expected_close_date", "budget_amount_base", "probability", "created_at")
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = ["q", "owner", "status", "account", "expected_close_date"]
+
+
+class TaskFilter(SearchFilterSet):
+    search_fields = ("subject", "description")
+    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=TaskPriority.choices)
+    due_at = django_filters.DateTimeFromToRangeFilter()
+    ordering = django_filters.OrderingFilter(fields=("due_at", "priority", "status", "created_at"))
+
+    class Meta:
+        model = Task
+        fields = ["q", "owner", "status", "priority", "due_at"]
+
+
+class EventFilter(SearchFilterSet):
+    search_fields = ("title", "location", "description")
+    start = django_filters.DateTimeFromToRangeFilter()
+    ordering = django_filters.OrderingFilter(fields=("start", "title", "created_at"))
+
+    class Meta:
+        model = CalendarEvent
+        fields = ["q", "owner", "start", "all_day"]
+
+
+class NoteFilter(SearchFilterSet):
+    search_fields = ("text",)
+    ordering = django_filters.OrderingFilter(fields=("created_at",))
+
+    class Meta:
+        model = Note
+        fields = ["q", "owner"]

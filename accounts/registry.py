@@ -1,0 +1,79 @@
+"""Extension points through which other apps plug into the CRM without `accounts` importing them.
+
+- `customer_types`: models that an opportunity may name as its customer, with the channel their
+  value counts in and the field holding their lifetime sales value (commerce registers its customer).
+- `account_sections`: extra sections of the account page (commerce adds its Commerce channel).
+- `activity_sources`: records whose activities appear in an account's activity list.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class CustomerType:
+    model: type[models.Model]
+    label: str
+    # Field on `model` naming the account, the channel, and holding the lifetime value.
+    account_field: str = "account"
+    channel_field: str = "channel"
+    lifetime_field: str = "lifetime_value"
+
+
+@dataclass
+class CustomerTypeRegistry:
+    types: dict[str, CustomerType] = field(default_factory=dict)
+
+    def register(self, customer_type: CustomerType) -> None:
+        self.types[customer_type.model._meta.label_lower] = customer_type
+
+    def for_model(self, model: type[models.Model]) -> CustomerType | None:
+        return self.types.get(model._meta.label_lower)
+
+    def for_content_type(self, content_type) -> CustomerType | None:
+        return self.types.get(f"{content_type.app_label}.{content_type.model}")
+
+    def __iter__(self):
+        return iter(self.types.values())
+
+
+@dataclass(frozen=True)
+class AccountSection:
+    """A block on the account page: `context(account, actor)` returns its template context."""
+
+    key: str
+    title: str
+    template: str
+    context: Callable
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ActivitySource:
+    """Records linked to an account whose activities belong to its list.
+
+    `ids(account_id)` returns a queryset of primary keys of `model` (used as a subquery).
+    """
+
+    model: type[models.Model]
+    ids: Callable
+
+
+@dataclass
+class Registry:
+    sections: list[AccountSection] = field(default_factory=list)
+    activity: list[ActivitySource] = field(default_factory=list)
+
+    def add_section(self, section: AccountSection) -> None:
+        if all(s.key != section.key for s in self.sections):
+            self.sections.append(section)
+
+    def add_activity_source(self, source: ActivitySource) -> None:
+        if all(s.model is not source.model for s in self.activity):
+            self.activity.append(source)
+
+
+customer_types = CustomerTypeRegistry()
+account_registry = Registry()

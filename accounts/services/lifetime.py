@@ -1,0 +1,174 @@
+"""Lifetime sales value (LSV): kept incrementally in the transaction that changes an opportunity,
+and recomputed from scratch by `recalculate_lifetime`, which must give identical numbers.
+
+A won opportunity contributes its close revenue (base currency) to its account, in the channel
+of its customer (no customer: no channel), and to the customer's own lifetime value.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from accounts.choices import OpportunityStatus
+from accounts.models import ZERO, Account, AccountChannelValue, AccountValueChange, Opportunity
+from accounts.registry import customer_types
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one opportunity adds to the lifetime values."""
+
+    account_id: int
+    customer_type_id: int | None
+    customer_id: int | None
+    amount: Decimal
+
+
+def opportunity_contribution(opportunity: Opportunity) -> Contribution | None:
+    if opportunity.pk is None or opportunity.status != OpportunityStatus.WON:
+        return None
+    if opportunity.close_revenue_base is None:
+        return None
+    return Contribution(
+        account_id=opportunity.account_id,
+        customer_type_id=opportunity.customer_type_id,
+        customer_id=opportunity.customer_id,
+        amount=opportunity.close_revenue_base,
+    )
+
+
+def _customer_model(customer_type_id: int):
+    content_type = ContentType.objects.get_for_id(customer_type_id)
+    registered = customer_types.for_content_type(content_type)
+    return content_type.model_class(), registered
+
+
+def _channel_id(contribution: Contribution) -> int | None:
+    if contribution.customer_id is None:
+        return None
+    model, registered = _customer_model(contribution.customer_type_id)
+    return (
+        model._base_manager.filter(pk=contribution.customer_id)
+        .values_list(f"{registered.channel_field}_id", flat=True)
+        .first()
+    )
+
+
+def _add_channel_value(account_id: int, channel_id: int | None, delta: Decimal) -> None:
+    row, _ = AccountChannelValue.objects.get_or_create(account_id=account_id, channel_id=channel_id)
+    AccountChannelValue.objects.filter(pk=row.pk).update(amount=F("amount") + delta)
+
+
+def _record_totals(account_ids, actor) -> None:
+    now = timezone.now()
+    totals = dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "lifetime_value"))
+    AccountValueChange.objects.bulk_create(
+        AccountValueChange(account_id=pk, lifetime_value=value, changed_at=now, changed_by=actor)
+        for pk, value in totals.items()
+    )
+
+
+@transaction.atomic
+def lifetime_apply_change(*, before: Contribution | None, after: Contribution | None, actor=None) -> None:
+    """Move an opportunity's contribution from `before` to `after` (either may be None)."""
+    if before == after:
+        return
+    touched: set[int] = set()
+    for contribution, sign in ((before, -1), (after, 1)):
+        if contribution is None or not contribution.amount:
+            continue
+        delta = contribution.amount * sign
+        _add_channel_value(contribution.account_id, _channel_id(contribution), delta)
+        Account.objects.filter(pk=contribution.account_id).update(lifetime_value=F("lifetime_value") + delta)
+        if contribution.customer_id is not None:
+            model, registered = _customer_model(contribution.customer_type_id)
+            field = registered.lifetime_field
+            model._base_manager.filter(pk=contribution.customer_id).update(**{field: F(field) + delta})
+        touched.add(contribution.account_id)
+    if touched:
+        _record_totals(touched, actor)
+
+
+def _won_sums(opportunities):
+    return (
+        opportunities.filter(status=OpportunityStatus.WON, close_revenue_base__isnull=False)
+        .values("account_id", "customer_type_id", "customer_id")
+        .annotate(total=Sum("close_revenue_base"))
+        .order_by()
+    )
+
+
+@transaction.atomic
+def lifetime_recalculate(*, organization=None, actor=None) -> int:
+    """Recompute every lifetime value from the opportunities (of one organization or all).
+
+    Set-based: a few queries per customer type whatever the number of rows. Returns how many
+    accounts' totals changed (each change is recorded for the chart).
+    """
+    accounts = Account.objects.all()
+    opportunities = Opportunity.objects.all()
+    if organization is not None:
+        accounts = accounts.filter(organization=organization)
+        opportunities = opportunities.filter(organization=organization)
+
+    per_account_channel: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
+    per_customer: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    rows = list(_won_sums(opportunities))
+    channel_of: dict[tuple[int, int], int | None] = {}
+    by_type: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        if row["customer_id"] is not None:
+            by_type[row["customer_type_id"]].add(row["customer_id"])
+    for type_id, ids in by_type.items():
+        model, registered = _customer_model(type_id)
+        for pk, channel_id in model._base_manager.filter(pk__in=ids).values_list(
+            "pk", f"{registered.channel_field}_id"
+        ):
+            channel_of[(type_id, pk)] = channel_id
+    for row in rows:
+        key = (row["customer_type_id"], row["customer_id"])
+        channel_id = channel_of.get(key) if row["customer_id"] is not None else None
+        per_account_channel[(row["account_id"], channel_id)] += row["total"]
+        if row["customer_id"] is not None:
+            per_customer[key] += row["total"]
+
+    # Customers of every registered type: zero them, then set the sums.
+    for registered in customer_types:
+        type_id = ContentType.objects.get_for_model(registered.model).pk
+        customers = registered.model._base_manager.all()
+        if organization is not None:
+            customers = customers.filter(organization=organization)
+        field = registered.lifetime_field
+        customers.exclude(**{field: ZERO}).update(**{field: ZERO})
+        registered.model._base_manager.bulk_update(
+            [
+                registered.model(pk=pk, **{field: total})
+                for (t_id, pk), total in per_customer.items()
+                if t_id == type_id
+            ],
+            [field],
+            batch_size=1000,
+        )
+
+    account_ids = list(accounts.values_list("pk", flat=True))
+    before = dict(accounts.values_list("pk", "lifetime_value"))
+    AccountChannelValue.objects.filter(account_id__in=account_ids).delete()
+    AccountChannelValue.objects.bulk_create(
+        AccountChannelValue(account_id=a, channel_id=c, amount=v) for (a, c), v in per_account_channel.items()
+    )
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for (account_id, _), amount in per_account_channel.items():
+        totals[account_id] += amount
+    changed = [pk for pk in account_ids if before.get(pk, ZERO) != totals.get(pk, ZERO)]
+    Account.objects.bulk_update(
+        [Account(pk=pk, lifetime_value=totals.get(pk, ZERO)) for pk in changed],
+        ["lifetime_value"],
+        batch_size=1000,
+    )
+    _record_totals(changed, actor)
+    return len(changed)

@@ -1,0 +1,193 @@
+"""Writes of accounts, contacts, business customers, leads and channels.
+
+Every write checks the actor's right to it (backoffice.access) and validates the row, so the web
+UI, the API, the admin and tasks share the same rules. Field values arrive as a dict of model
+field names (what a form's or serializer's cleaned data holds).
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from accounts.choices import ChannelType, LeadStatus
+from accounts.models import Account, BusinessCustomer, Channel, Contact, ContactEmail, ContactPhone, Lead
+from backoffice.access import check_owner_assignable, check_same_organization, check_write
+from backoffice.models import User
+
+BUSINESS_CHANNEL_NAME = "Business customers"
+
+
+def _related_rows(data: dict) -> list:
+    rows = []
+    for value in data.values():
+        if isinstance(value, models.Model) and hasattr(value, "organization_id") and not isinstance(value, User):
+            rows.append(value)
+        elif isinstance(value, Iterable) and not isinstance(value, str | bytes | dict):
+            rows.extend(v for v in value if isinstance(v, models.Model) and hasattr(v, "organization_id"))
+    return rows
+
+
+def record_save(*, actor: User, instance: models.Model, data: dict, m2m: Iterable[str] = ()) -> models.Model:
+    """Create or update a business row from field values, after the access and validity checks.
+
+    New rows belong to the actor's organization and, unless an owner is given, to the actor.
+    """
+    m2m = set(m2m)
+    owner = data.get("owner")
+    if instance.pk is None:
+        instance.organization_id = actor.organization_id
+        if hasattr(instance, "owner_id"):
+            owner = owner or actor
+            check_owner_assignable(actor, owner)
+            instance.owner = owner
+    else:
+        check_write(actor, instance)
+        if owner is not None and owner.pk != instance.owner_id:
+            check_owner_assignable(actor, owner)
+    check_same_organization(actor, *_related_rows(data))
+    for name, value in data.items():
+        if name not in m2m:
+            setattr(instance, name, value)
+    instance.full_clean(exclude=["organization", "owner"])
+    instance.save()
+    for name in m2m:
+        if name in data:
+            getattr(instance, name).set(data[name])
+    return instance
+
+
+def record_delete(*, actor: User, instance: models.Model) -> None:
+    """Delete a business row the actor may write; a row others depend on is refused with a reason."""
+    check_write(actor, instance)
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except models.ProtectedError as error:
+        blocking = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
+        raise ValidationError(f"{instance} cannot be deleted while it has {', '.join(blocking)}.")
+
+
+def channel_business_get(*, organization_id: int) -> Channel:
+    """The organization's business-customer channel, made on first use."""
+    channel, _ = Channel.objects.get_or_create(
+        organization_id=organization_id,
+        channel_type=ChannelType.BUSINESS,
+        name=BUSINESS_CHANNEL_NAME,
+    )
+    return channel
+
+
+@transaction.atomic
+def account_save(*, actor: User, data: dict, account: Account | None = None) -> Account:
+    """Create or update an account (contacts is a list; default contact must be among them)."""
+    account = account or Account()
+    contacts = data.get("contacts")
+    default = data.get("default_contact", account.default_contact if account.pk else None)
+    if default is not None:
+        known = set(contacts) if contacts is not None else set(account.contacts.all()) if account.pk else set()
+        if default not in known:
+            data = {**data, "contacts": [*known, default]}
+    if data.get("referred_by") is not None and account.pk and data["referred_by"].pk == account.pk:
+        raise ValidationError({"referred_by": "An account cannot refer itself."})
+    return record_save(actor=actor, instance=account, data=data, m2m=["contacts"])
+
+
+@transaction.atomic
+def contact_save(
+    *,
+    actor: User,
+    data: dict,
+    contact: Contact | None = None,
+    emails: list[str] | None = None,
+    phones: list[tuple[str, str]] | None = None,
+) -> Contact:
+    """Create or update a contact with its e-mails and phones (the first of each is the primary).
+
+    `phones` is a list of (number, phone type). None leaves the existing list as it is.
+    """
+    contact = contact or Contact()
+    if emails is not None:
+        data = {**data, "email": emails[0] if emails else ""}
+    if phones is not None:
+        data = {**data, "phone": phones[0][0] if phones else ""}
+    contact = record_save(actor=actor, instance=contact, data=data)
+    if emails is not None:
+        contact.emails.all().delete()
+        seen = []
+        for email in emails:
+            if email.lower() not in seen:
+                seen.append(email.lower())
+                ContactEmail(contact=contact, email=email, is_primary=len(seen) == 1).full_clean()
+        ContactEmail.objects.bulk_create(
+            ContactEmail(contact=contact, email=email, is_primary=i == 0) for i, email in enumerate(seen)
+        )
+    if phones is not None:
+        contact.phones.all().delete()
+        rows = [
+            ContactPhone(contact=contact, number=n, phone_type=t, is_primary=i == 0) for i, (n, t) in enumerate(phones)
+        ]
+        for row in rows:
+            row.full_clean(exclude=["contact"])
+        ContactPhone.objects.bulk_create(rows)
+    return contact
+
+
+@transaction.atomic
+def business_customer_save(*, actor: User, data: dict, customer: BusinessCustomer | None = None) -> BusinessCustomer:
+    """Create or update a business customer; moving it to another account moves its value too."""
+    from accounts.services.lifetime import lifetime_recalculate
+
+    customer = customer or BusinessCustomer()
+    old_account_id = customer.account_id
+    if customer.pk is None and "channel" not in data:
+        data = {**data, "channel": channel_business_get(organization_id=actor.organization_id)}
+    customer = record_save(actor=actor, instance=customer, data=data)
+    if old_account_id and old_account_id != customer.account_id:
+        # Its won opportunities stay with their own account; the channel totals follow the customer.
+        lifetime_recalculate(organization=customer.organization, actor=actor)
+    return customer
+
+
+@transaction.atomic
+def lead_convert(*, actor: User, lead: Lead, account: Account | None = None, opportunity_name: str = ""):
+    """Turn a lead into an opportunity: reuse or create its account and contact, then open the deal."""
+    from accounts.services.opportunities import opportunity_save
+
+    check_write(actor, lead)
+    if lead.status == LeadStatus.DISQUALIFIED:
+        raise ValidationError("A disqualified lead cannot be converted.")
+    account = account or lead.account
+    if account is None:
+        name = lead.company_name or f"{lead.first_name} {lead.last_name}".strip() or lead.name
+        account = Account.objects.filter(organization_id=lead.organization_id, name__iexact=name).first()
+        if account is None:
+            account = account_save(actor=actor, data={"name": name, "owner": lead.owner})
+    contact = lead.contact
+    if contact is None and (lead.last_name or lead.first_name):
+        contact = contact_save(
+            actor=actor,
+            data={
+                "first_name": lead.first_name,
+                "last_name": lead.last_name or lead.first_name,
+                "job_title": lead.job_title,
+                "owner": lead.owner,
+            },
+            emails=[lead.email] if lead.email else [],
+            phones=[(str(lead.phone), "business")] if lead.phone else [],
+        )
+    if contact is not None:
+        account.contacts.add(contact)
+    opportunity = opportunity_save(
+        actor=actor,
+        data={
+            "name": opportunity_name or lead.name,
+            "account": account,
+            "contact": contact,
+            "lead": lead,
+            "owner": lead.owner,
+        },
+    )
+    lead.account, lead.contact, lead.status = account, contact, LeadStatus.QUALIFIED
+    lead.save(update_fields=["account", "contact", "status"])
+    return opportunity

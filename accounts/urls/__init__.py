@@ -1,0 +1,11 @@
+"""Web UI routes of the CRM, one module per area (records, pipeline and forecast, activities)."""
+
+from django.urls import include, path
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", include("accounts.urls.records")),
+    path("", include("accounts.urls.pipeline")),
+    path("", include("accounts.urls.activities")),
+]
