@@ -10,5 +10,25 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.models import BusinessCustomer
         from accounts.registry import CustomerType, customer_types
+        from backoffice.menu import MenuEntry, menu
 
         customer_types.register(CustomerType(model=BusinessCustomer, label="Business customer"))
+        for order, (label, url_name) in enumerate(
+            [
+                ("Accounts", "accounts:account-list"),
+                ("Contacts", "accounts:contact-list"),
+                ("Business customers", "accounts:businesscustomer-list"),
+                ("Leads", "accounts:lead-list"),
+                ("Opportunities", "accounts:opportunity-list"),
+                ("Pipeline", "accounts:pipeline"),
+                ("Forecast", "accounts:forecast"),
+                ("My tasks", "accounts:my-tasks"),
+                ("Calendar", "accounts:calendar"),
+            ]
+        ):
+            menu.register(MenuEntry("crm", label, url_name, order=order * 10))
+        try:
+            from accounts.activity_list import register_default_sources
+        except ImportError:  # the activity list module is optional until it lands
+            return
+        register_default_sources()

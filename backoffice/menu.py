@@ -6,7 +6,7 @@ with the product and never lists a page that does not exist.
 
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 SECTIONS = (("crm", "CRM"), ("commerce", "Commerce"), ("system", "System"))
 
