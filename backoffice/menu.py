@@ -39,8 +39,14 @@ class MenuRegistry:
                 (e for e in self.entries if e.section == key and (is_admin or not e.admin_only)),
                 key=lambda e: (e.order, e.label),
             )
-            if items:
-                sections.append({"key": key, "label": label, "items": [(e.label, reverse(e.url_name)) for e in items]})
+            links = []
+            for entry in items:
+                try:
+                    links.append((entry.label, reverse(entry.url_name)))
+                except NoReverseMatch:  # registered by an app whose page is not routed (yet)
+                    continue
+            if links:
+                sections.append({"key": key, "label": label, "items": links})
         return sections
 
 
