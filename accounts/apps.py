@@ -28,7 +28,11 @@ class AccountsConfig(AppConfig):
         ):
             menu.register(MenuEntry("crm", label, url_name, order=order * 10))
         try:
+            from accounts import demo  # noqa: F401  (connects the demo data to seed_demo)
+        except ImportError:
+            pass
+        try:
             from accounts.activity_list import register_default_sources
-        except ImportError:  # the activity list module is optional until it lands
+        except ImportError:
             return
         register_default_sources()
