@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from backoffice.models import ApiKey, Organization, User, WorkerHeartbeat
+from backoffice.models import ApiKey, CurrencyRate, Organization, User, WorkerHeartbeat
 from backoffice.selectors import organization_scope
 from backoffice.services import api_key_revoke
 
@@ -130,3 +130,19 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CurrencyRate)
+class CurrencyRateAdmin(OrganizationScopedAdmin):
+    """Exchange rates into the organization's base currency, by the day they start to apply."""
+
+    list_display = ["currency", "rate", "valid_from", "organization"]
+    list_filter = ["currency"]
+
+    def get_exclude(self, request, obj=None):
+        return [] if request.user.is_superuser else ["organization"]
+
+    def save_model(self, request, obj, form, change):
+        if not change and not request.user.is_superuser:
+            obj.organization_id = request.user.organization_id
+        super().save_model(request, obj, form, change)

@@ -132,6 +132,10 @@ def opportunity_save(*, actor: User, data: dict, opportunity: Opportunity | None
     organization = actor.organization if actor.organization_id else opportunity.organization
     data = _apply_customer(data)
     data.pop("_customer", None)
+    if "account" in data and "customer_id" not in data and opportunity.customer_id is not None:
+        registered = customer_types.for_content_type(opportunity.customer_type)
+        if getattr(opportunity.customer, f"{registered.account_field}_id") != data["account"].pk:
+            raise ValidationError({"account": "The opportunity's customer belongs to another account."})
     data = _apply_status_rules(opportunity, data, organization.pk)
     data = _apply_money(opportunity, data, organization)
     opportunity = record_save(actor=actor, instance=opportunity, data=data)
@@ -150,6 +154,8 @@ def opportunity_change_status(*, actor: User, opportunity: Opportunity, status: 
 @transaction.atomic
 def opportunity_delete(*, actor: User, opportunity: Opportunity) -> None:
     """Delete an opportunity; a won one takes its value out of the lifetime values."""
+    # The stored row, not the caller's copy, says what the opportunity contributed.
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     before = opportunity_contribution(opportunity)
     record_delete(actor=actor, instance=opportunity)
     lifetime_apply_change(before=before, after=None, actor=actor)

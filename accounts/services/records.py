@@ -144,7 +144,15 @@ def business_customer_save(*, actor: User, data: dict, customer: BusinessCustome
         data = {**data, "channel": channel_business_get(organization_id=actor.organization_id)}
     customer = record_save(actor=actor, instance=customer, data=data)
     if old_account_id and old_account_id != customer.account_id:
-        # Its won opportunities stay with their own account; the channel totals follow the customer.
+        # The customer's deals move with it, so the business channel of each account stays the sum
+        # of its customers' values.
+        from django.contrib.contenttypes.models import ContentType
+
+        from accounts.models import Opportunity
+
+        Opportunity.objects.filter(
+            customer_type=ContentType.objects.get_for_model(BusinessCustomer), customer_id=customer.pk
+        ).update(account_id=customer.account_id)
         lifetime_recalculate(organization=customer.organization, actor=actor)
     return customer
 
