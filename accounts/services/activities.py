@@ -93,9 +93,13 @@ def event_save(*, actor: User, data: dict, event: CalendarEvent | None = None) -
         raise ValidationError({"end": "The event cannot end before it starts."})
     rule = data.get("recurrence_rule", event.recurrence_rule)
     if rule:
+        start = data.get("start", event.start)
+        if merged["all_day"]:
+            # RFC 5545 gives all-day series a date-only UNTIL, which dateutil accepts only with a naive start.
+            start = start.replace(tzinfo=None)
         try:
-            rrulestr(rule, dtstart=data.get("start", event.start))
-        except (ValueError, TypeError) as error:
+            rrulestr(rule, dtstart=start)
+        except (ValueError, TypeError, KeyError) as error:
             raise ValidationError({"recurrence_rule": f"Not a valid RRULE: {error}"})
     return _save_activity(actor=actor, instance=event, data=data, m2m=["attendees"])
 

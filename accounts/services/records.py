@@ -34,6 +34,9 @@ def record_save(*, actor: User, instance: models.Model, data: dict, m2m: Iterabl
     New rows belong to the actor's organization and, unless an owner is given, to the actor.
     """
     m2m = set(m2m)
+    if "owner" in data and data["owner"] is None:
+        # No owner means "keep it" (a record always has one), not "remove it".
+        data = {k: v for k, v in data.items() if k != "owner"}
     owner = data.get("owner")
     if instance.pk is None:
         instance.organization_id = actor.organization_id
@@ -42,8 +45,14 @@ def record_save(*, actor: User, instance: models.Model, data: dict, m2m: Iterabl
             check_owner_assignable(actor, owner)
             instance.owner = owner
     else:
-        check_write(actor, instance)
-        if owner is not None and owner.pk != instance.owner_id:
+        # Check the stored row, not the caller's copy, which may already carry the new owner.
+        stored = (
+            type(instance)
+            ._base_manager.only("organization_id", *(["owner_id"] if hasattr(instance, "owner_id") else []))
+            .get(pk=instance.pk)
+        )
+        check_write(actor, stored)
+        if owner is not None and owner.pk != getattr(stored, "owner_id", None):
             check_owner_assignable(actor, owner)
     check_same_organization(actor, *_related_rows(data))
     for name, value in data.items():
