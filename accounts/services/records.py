@@ -59,6 +59,8 @@ def record_save(*, actor: User, instance: models.Model, data: dict, m2m: Iterabl
         if name not in m2m:
             setattr(instance, name, value)
     instance.full_clean(exclude=["organization", "owner"])
+    # Histories name who made the change, from commands and tasks as well as from web requests.
+    instance._history_user = actor
     instance.save()
     for name in m2m:
         if name in data:
