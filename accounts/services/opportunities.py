@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ def status_probabilities(*, organization_id: int) -> dict[str, Decimal]:
 def status_probability_set(*, actor: User, status: str, probability: Decimal) -> None:
     """Change an organization's default probability of a status (managers and admins)."""
     if not actor.can_manage_organization:
-        raise ValidationError("Only sales managers and admins change the default probabilities.")
+        raise PermissionDenied("Only sales managers and admins change the default probabilities.")
     OpportunityStatusProbability.objects.update_or_create(
         organization_id=actor.organization_id, status=status, defaults={"probability": probability}
     )

@@ -62,7 +62,7 @@ def test_organization_defaults_replace_the_built_in_ones(rep, manager, account):
     opportunity = new_opportunity(rep, account)
     opportunity = opportunity_change_status(actor=rep, opportunity=opportunity, status="needs_analysis")
     assert opportunity.probability == 35
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         status_probability_set(actor=rep, status="needs_analysis", probability=Decimal("50"))
 
 
