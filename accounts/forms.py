@@ -188,11 +188,23 @@ class ContactForm(RecordForm):
         ]
         widgets = {"birthday": DATE_INPUT, "description": forms.Textarea(attrs={"rows": 4})}
 
-    field_order = [*Meta.fields[:7], "emails", "phones", *Meta.fields[7:]]
+    accounts = forms.ModelMultipleChoiceField(
+        queryset=Account.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text="The companies this person works for or with.",
+    )
+
+    field_order = [*Meta.fields[:7], "emails", "phones", "accounts", *Meta.fields[7:]]
+
+    def limit_choices(self) -> None:
+        self.fields["accounts"].queryset = selectors.account_list(actor=self.actor).select_related(None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         contact = self.instance
+        if contact.pk and not self.is_bound:
+            self.initial["accounts"] = list(contact.accounts.values_list("pk", flat=True))
         if contact.pk and not self.is_bound:
             self.initial["emails"] = "\n".join(e.email for e in contact.emails.all()) or contact.email
             phones = [f"{p.number.as_international}, {p.phone_type}" for p in contact.phones.all()]

@@ -115,14 +115,15 @@ def contact_save(
 ) -> Contact:
     """Create or update a contact with its e-mails and phones (the first of each is the primary).
 
-    `phones` is a list of (number, phone type). None leaves the existing list as it is.
+    `phones` is a list of (number, phone type). None leaves the existing list as it is. `accounts`
+    in data, when given, is the full list of accounts the contact belongs to.
     """
     contact = contact or Contact()
     if emails is not None:
         data = {**data, "email": emails[0] if emails else ""}
     if phones is not None:
         data = {**data, "phone": phones[0][0] if phones else ""}
-    contact = record_save(actor=actor, instance=contact, data=data)
+    contact = record_save(actor=actor, instance=contact, data=data, m2m=["accounts"])
     if emails is not None:
         contact.emails.all().delete()
         seen = []

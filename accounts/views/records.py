@@ -424,9 +424,10 @@ class RecordFormView(RecordView):
         initial = {}
         if instance is None:
             # Links such as "New contact" on an account page pre-select the account.
-            for name in ("account",):
-                if self.request.GET.get(name, "").isdigit():
-                    initial[name] = int(self.request.GET[name])
+            account_id = self.request.GET.get("account", "")
+            if account_id.isdigit():
+                initial["account"] = int(account_id)
+                initial["accounts"] = [int(account_id)]
         return self.record_type.form(data, instance=instance, initial=initial, actor=self.request.user)
 
     def get(self, request, pk: int | None = None):

@@ -614,3 +614,29 @@ def test_account_page_activity_container_follows_routing(session_client, rep):
         assert 'id="account-activities"' not in html
     else:
         assert f'id="account-activities" hx-get="{activities_url}" hx-trigger="load"' in html
+
+
+def test_new_contact_from_the_account_page_joins_the_account(session_client, rep):
+    client = session_client(rep)
+    account = AccountFactory(owner=rep, name="Linked Co")
+    page = client.get(url("account-detail", account.pk)).content.decode()
+    create_url = f"{url('contact-create')}?account={account.pk}"
+    assert create_url.replace("&", "&amp;") in page or create_url in page
+    form = client.get(create_url).content.decode()
+    assert f'<option value="{account.pk}" selected>' in form
+    response = client.post(
+        url("contact-create"),
+        {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "gender": "unspecified",
+            "accounts": [account.pk],
+            "emails": "ada@example.com",
+            "phones": "",
+            "owner": rep.pk,
+        },
+    )
+    assert response.status_code == 302
+    contact = Contact.objects.get(last_name="Lovelace")
+    assert list(contact.accounts.all()) == [account]
+    assert "Lovelace" in client.get(url("account-detail", account.pk)).content.decode()
