@@ -27,12 +27,7 @@ class AccountsConfig(AppConfig):
             ]
         ):
             menu.register(MenuEntry("crm", label, url_name, order=order * 10))
-        try:
-            from accounts import demo  # noqa: F401  (connects the demo data to seed_demo)
-        except ImportError:
-            pass
-        try:
-            from accounts.activity_list import register_default_sources
-        except ImportError:
-            return
+        from accounts import demo  # noqa: F401  (connects the demo data to seed_demo)
+        from accounts.activity_list import register_default_sources
+
         register_default_sources()
