@@ -312,7 +312,7 @@ class CrmDemo:
                 data={
                     "name_prefix": prefix,
                     "first_name": first,
-                    "middle_name": rng.choice(names) if rng.random() < 0.1 else "",
+                    "middle_name": rng.choice([n for n in names if n != first]) if rng.random() < 0.1 else "",
                     "last_name": last,
                     "gender": gender,
                     "birthday": birthday,
