@@ -1,1 +1,98 @@
-urlpatterns: list = []
+"""The forecast endpoint: GET /api/crm/forecast/ with the same filters and figures as the forecast page."""
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.views import ServiceErrorsMixin
+from accounts.forecast import forecast_compare
+from backoffice.models import User
+from backoffice.selectors import user_list
+
+
+class ForecastQuerySerializer(serializers.Serializer):
+    """The forecast's filters, from the query string."""
+
+    owner = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=User.objects.none(),
+        required=False,
+        help_text="Owner user id; repeat for several owners (everyone when absent).",
+    )
+    date_from = serializers.DateField(required=False, help_text="Expected close date from (inclusive).")
+    date_to = serializers.DateField(required=False, help_text="Expected close date to (inclusive).")
+    compare_to = serializers.DateField(
+        required=False, help_text="Also give the figures as they stood at the end of this day, and the difference."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Users of another organization are "not found", like any other row of theirs.
+            self.fields["owner"].child_relation.queryset = user_list(actor=request.user)
+
+
+class FiguresSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Number of open opportunities.")
+    total = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="Sum of budgets, base currency.")
+    weighted = serializers.DecimalField(
+        max_digits=20, decimal_places=2, help_text="Sum of budget × probability, base currency."
+    )
+
+
+class MonthFiguresSerializer(FiguresSerializer):
+    month = serializers.DateField(help_text="First day of the month of expected close.")
+
+
+class ForecastFiguresSerializer(FiguresSerializer):
+    """Figures of the opportunities with a close date, those without (indeterminate), and per month."""
+
+    indeterminate = FiguresSerializer(help_text="Open opportunities with no expected close date.")
+    months = MonthFiguresSerializer(many=True)
+    currency = serializers.CharField(help_text="The organization's base currency.")
+    as_of = serializers.DateTimeField(allow_null=True, help_text="The instant of a past forecast; null for now.")
+
+
+class DifferenceSerializer(FiguresSerializer):
+    indeterminate = FiguresSerializer()
+
+
+class ForecastSerializer(serializers.Serializer):
+    """The current forecast and, when compare_to is given, the earlier one and the difference (now − then)."""
+
+    current = ForecastFiguresSerializer()
+    compare_to = serializers.DateField(allow_null=True)
+    earlier = ForecastFiguresSerializer(allow_null=True)
+    difference = DifferenceSerializer(allow_null=True)
+
+
+class ForecastView(ServiceErrorsMixin, APIView):
+    """Forecast of the organization's open opportunities (neither won nor lost)."""
+
+    @extend_schema(
+        operation_id="crm_forecast_retrieve",
+        parameters=[ForecastQuerySerializer],
+        responses={200: ForecastSerializer},
+        description=(
+            "Count, total and weighted forecast in the base currency; opportunities with no expected close "
+            "date are reported apart as indeterminate, and the close-date range does not exclude them."
+        ),
+    )
+    def get(self, request):
+        query = ForecastQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        result = forecast_compare(
+            actor=request.user,
+            owners=filters.get("owner") or None,
+            date_from=filters.get("date_from"),
+            date_to=filters.get("date_to"),
+            compare_to=filters.get("compare_to"),
+        )
+        return Response(ForecastSerializer(result).data)
+
+
+urlpatterns = [path("forecast/", ForecastView.as_view(), name="api-crm-forecast")]

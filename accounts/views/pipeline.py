@@ -1,0 +1,258 @@
+"""Web UI of the pipeline board (move a card to change its status), the forecast page and an opportunity's history.
+
+Views stay thin: they parse the filters with a form, call one selector or service and render.
+"""
+
+import datetime as dt
+import functools
+import zoneinfo
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import selectors, services
+from accounts.choices import OpportunityStatus
+from accounts.forecast import forecast_compare, opportunity_weighted, pipeline_columns
+from accounts.history import opportunity_history_entries
+from backoffice.access import can_write
+from backoffice.selectors import user_list
+
+# Won and lost deals stay on the board this long after closing; older ones are in the opportunity list.
+CLOSED_DAYS_ON_BOARD = 90
+
+
+def in_user_time_zone(view):
+    """Run the view (dates parsed and shown) in the signed-in user's time zone."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with timezone.override(zoneinfo.ZoneInfo(request.user.time_zone)):
+            return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def money(value) -> str:
+    """An amount as the board shows it (1,234.50); pipeline.js formats the same way."""
+    return f"{value:,.2f}"
+
+
+class OwnerChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class OwnerFilterForm(forms.Form):
+    """Owners of the actor's organization to narrow the board or the forecast to."""
+
+    owner = OwnerChoiceField(queryset=None, required=False, label="Owners")
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = user_list(actor=actor)
+        self.fields["owner"].widget.attrs.update({"class": "form-select", "size": 4})
+
+    def owners(self):
+        """The chosen owners, or None for everyone (an empty choice means no filter)."""
+        if not self.is_bound or not self.is_valid():
+            return None
+        return list(self.cleaned_data["owner"]) or None
+
+
+class ForecastFilterForm(OwnerFilterForm):
+    """The forecast's filters; the rules between them (range order, no future comparison) are the selector's."""
+
+    date_from = forms.DateField(required=False, label="Expected close from")
+    date_to = forms.DateField(required=False, label="Expected close to")
+    compare_to = forms.DateField(
+        required=False, label="Compare to date", help_text="The figures as they stood at the end of that day."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("date_from", "date_to", "compare_to"):
+            self.fields[name].widget = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+
+
+def _styled_errors(form) -> None:
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Show a selector's errors under the form's fields (or above the form when no field matches)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+# --- the pipeline board ------------------------------------------------------------------------
+
+
+def _card_context(request, card: dict) -> dict:
+    return {
+        "card": card,
+        "opp": card["opportunity"],
+        "statuses": OpportunityStatus.choices,
+        "next": request.POST.get("next") or request.get_full_path(),
+    }
+
+
+@in_user_time_zone
+@require_GET
+def pipeline(request):
+    """The board: a column per status with its cards and totals, optionally for some owners only."""
+    form = OwnerFilterForm(request.GET or None, actor=request.user)
+    if form.is_bound and not form.is_valid():
+        _styled_errors(form)
+    closed_since = timezone.now() - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
+    columns = pipeline_columns(actor=request.user, owners=form.owners(), closed_since=closed_since)
+    for column in columns:
+        column["total_display"] = money(column["total"])
+        column["weighted_display"] = money(column["weighted"])
+    return render(
+        request,
+        "accounts/pipeline/board.html",
+        {
+            "form": form,
+            "columns": columns,
+            "statuses": OpportunityStatus.choices,
+            "closed_days": CLOSED_DAYS_ON_BOARD,
+            "next": request.get_full_path(),
+            "currency": request.user.organization.base_currency if request.user.organization_id else "",
+        },
+    )
+
+
+def _back_to_board(request) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = reverse("accounts:pipeline")
+    return HttpResponseRedirect(target or reverse("accounts:pipeline"))
+
+
+@in_user_time_zone
+@require_POST
+def pipeline_move(request, pk: int):
+    """Move a card to another status: JSON for the board's script, a redirect with a message for the plain form."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    opportunity = selectors.access_by_id(selectors.opportunity_list(actor=request.user), pk)
+    status = request.POST.get("status", "")
+    error, error_status = None, 400
+    try:
+        services.opportunity_change_status(actor=request.user, opportunity=opportunity, status=status)
+    except PermissionDenied as refused:
+        error, error_status = str(refused) or "You may not move this opportunity.", 403
+    except ValidationError as invalid:
+        error = " ".join(invalid.messages)
+    if error:
+        if wants_json:
+            return JsonResponse({"error": error, "status": opportunity.status}, status=error_status)
+        messages.error(request, f"{opportunity}: {error}")
+        return _back_to_board(request)
+    # Read it back the way the board does, so the card shows what is stored.
+    opportunity = (
+        selectors.opportunity_list(actor=request.user)
+        .select_related(None)
+        .select_related("owner", "account")
+        .get(pk=pk)
+    )
+    if not wants_json:
+        messages.success(request, f"{opportunity} moved to {opportunity.get_status_display()}.")
+        return _back_to_board(request)
+    card = {
+        "opportunity": opportunity,
+        "weighted": opportunity_weighted(opportunity),
+        "can_write": can_write(request.user, opportunity),
+    }
+    return JsonResponse(
+        {
+            "id": opportunity.pk,
+            "status": opportunity.status,
+            "status_label": opportunity.get_status_display(),
+            "probability": str(opportunity.probability),
+            "budget_base": str(opportunity.budget_amount_base or "0.00"),
+            "weighted": str(card["weighted"]),
+            "card_html": render_to_string("accounts/pipeline/_card.html", _card_context(request, card), request),
+        }
+    )
+
+
+# --- the forecast ------------------------------------------------------------------------------
+
+
+def _chart_points(result: dict) -> dict:
+    """Monthly figures of the current forecast (and of the earlier one) for the chart."""
+    points = {"current": result["current"]["months"], "earlier": None, "earlier_label": ""}
+    if result["earlier"] is not None:
+        points["earlier"] = result["earlier"]["months"]
+        points["earlier_label"] = result["compare_to"].isoformat()
+    return points
+
+
+@in_user_time_zone
+@require_GET
+def forecast(request):
+    """The forecast page: figures, the comparison with an earlier date, and the chart by month of close."""
+    form = ForecastFilterForm(request.GET or None, actor=request.user)
+    result = None
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        try:
+            result = forecast_compare(
+                actor=request.user,
+                owners=form.owners(),
+                date_from=data.get("date_from"),
+                date_to=data.get("date_to"),
+                compare_to=data.get("compare_to"),
+            )
+        except ValidationError as invalid:
+            _add_errors(form, invalid)
+    _styled_errors(form)
+    return render(
+        request,
+        "accounts/pipeline/forecast.html",
+        {
+            "form": form,
+            "result": result,
+            "chart": _chart_points(result) if result else None,
+            "currency": request.user.organization.base_currency if request.user.organization_id else "",
+        },
+    )
+
+
+# --- an opportunity's history ------------------------------------------------------------------
+
+
+def _shown(value):
+    """Instants in the history read like the rest of the page: local time, to the minute."""
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    if isinstance(value, dt.date):
+        return date_format(value, "Y-m-d")
+    return value
+
+
+@in_user_time_zone
+@require_GET
+def opportunity_history(request, pk: int):
+    """The opportunity's change history as an HTML fragment (the opportunity page loads it with htmx)."""
+    opportunity = selectors.access_by_id(selectors.opportunity_list(actor=request.user), pk)
+    entries = opportunity_history_entries(opportunity=opportunity)
+    for entry in entries:
+        entry["changes"] = [(label, _shown(old), _shown(new)) for label, old, new in entry["changes"]]
+    return render(request, "accounts/pipeline/_history.html", {"opportunity": opportunity, "entries": entries})
