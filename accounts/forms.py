@@ -151,6 +151,32 @@ class AccountForm(RecordForm):
         self.fields["referred_by"].queryset = accounts
 
 
+class ContactAddressForm(forms.Form):
+    """One postal address of a contact; a row left empty is ignored."""
+
+    label = forms.CharField(required=False, max_length=50, help_text="Home, office, …")
+    street = forms.CharField(required=False, max_length=255)
+    postal_code = forms.CharField(required=False, max_length=20)
+    city = forms.CharField(required=False, max_length=100)
+    region = forms.CharField(required=False, max_length=100)
+    country = forms.RegexField(
+        required=False,
+        regex=r"^[A-Za-z]{2}$",
+        max_length=2,
+        error_messages={"invalid": "Use the two-letter country code, such as US or DE."},
+    )
+
+    def clean_country(self) -> str:
+        return self.cleaned_data["country"].upper()
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any(data.get(name) for name in ("street", "postal_code", "city", "region", "country"))
+
+
+ContactAddressFormSet = forms.formset_factory(ContactAddressForm, extra=1, can_delete=True)
+
+
 class ContactForm(RecordForm):
     """A contact with several e-mails (one per line) and phones (lines "number, type"); the first is primary."""
 
@@ -205,12 +231,39 @@ class ContactForm(RecordForm):
         contact = self.instance
         if contact.pk and not self.is_bound:
             self.initial["accounts"] = list(contact.accounts.values_list("pk", flat=True))
+        existing = [
+            {name: getattr(a, name) for name in ContactAddressForm.base_fields if name != "DELETE"}
+            for a in (contact.addresses.all() if contact.pk else [])
+        ]
+        # A post without the address rows (an older page, a script) leaves the addresses as they are.
+        self.addresses_submitted = self.is_bound and "address-TOTAL_FORMS" in self.data
+        self.addresses = ContactAddressFormSet(
+            self.data if self.addresses_submitted else None, prefix="address", initial=existing or None
+        )
+        for form in self.addresses.forms:
+            style_form(form)
         if contact.pk and not self.is_bound:
             self.initial["emails"] = "\n".join(e.email for e in contact.emails.all()) or contact.email
             phones = [f"{p.number.as_international}, {p.phone_type}" for p in contact.phones.all()]
             if not phones and contact.phone:
                 phones = [f"{contact.phone.as_international}, {PhoneType.BUSINESS}"]
             self.initial["phones"] = "\n".join(phones)
+
+    def is_valid(self) -> bool:
+        # Both are validated so that every message shows at once.
+        form_valid = super().is_valid()
+        addresses_valid = self.addresses.is_valid() if self.addresses_submitted else True
+        return form_valid and addresses_valid
+
+    def address_list(self) -> list[dict] | None:
+        """The addresses kept (not blank, not marked for removal), the first primary; None if not submitted."""
+        if not self.addresses_submitted:
+            return None
+        return [
+            {name: value for name, value in form.cleaned_data.items() if name != "DELETE"}
+            for form in self.addresses.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and not form.is_blank()
+        ]
 
     def clean_emails(self) -> list[str]:
         emails, problems = [], []

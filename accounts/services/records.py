@@ -11,7 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from accounts.choices import ChannelType, LeadStatus
-from accounts.models import Account, BusinessCustomer, Channel, Contact, ContactEmail, ContactPhone, Lead
+from accounts.models import (
+    Account,
+    BusinessCustomer,
+    Channel,
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+    Lead,
+)
 from backoffice.access import check_owner_assignable, check_same_organization, check_write
 from backoffice.models import User
 
@@ -112,11 +121,13 @@ def contact_save(
     contact: Contact | None = None,
     emails: list[str] | None = None,
     phones: list[tuple[str, str]] | None = None,
+    addresses: list[dict] | None = None,
 ) -> Contact:
     """Create or update a contact with its e-mails and phones (the first of each is the primary).
 
-    `phones` is a list of (number, phone type). None leaves the existing list as it is. `accounts`
-    in data, when given, is the full list of accounts the contact belongs to.
+    `phones` is a list of (number, phone type); `addresses` a list of dicts of ContactAddress
+    fields. None leaves the existing list as it is. `accounts` in data, when given, is the full
+    list of accounts the contact belongs to.
     """
     contact = contact or Contact()
     if emails is not None:
@@ -142,6 +153,17 @@ def contact_save(
         for row in rows:
             row.full_clean(exclude=["contact"])
         ContactPhone.objects.bulk_create(rows)
+    if addresses is not None:
+        rows = [
+            ContactAddress(contact=contact, **{**address, "is_primary": i == 0}) for i, address in enumerate(addresses)
+        ]
+        for row in rows:
+            try:
+                row.full_clean(exclude=["contact"])
+            except ValidationError as error:
+                raise ValidationError({"addresses": [f"Address {rows.index(row) + 1}: {m}" for m in error.messages]})
+        contact.addresses.all().delete()
+        ContactAddress.objects.bulk_create(rows)
     return contact
 
 

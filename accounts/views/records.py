@@ -85,6 +85,7 @@ def _save_contact(*, actor, form, instance):
         contact=instance,
         emails=form.cleaned_data["emails"],
         phones=form.cleaned_data["phones"],
+        addresses=form.address_list(),
     )
 
 

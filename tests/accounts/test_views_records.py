@@ -640,3 +640,40 @@ def test_new_contact_from_the_account_page_joins_the_account(session_client, rep
     contact = Contact.objects.get(last_name="Lovelace")
     assert list(contact.accounts.all()) == [account]
     assert "Lovelace" in client.get(url("account-detail", account.pk)).content.decode()
+
+
+def test_contact_addresses_are_added_validated_and_removed(session_client, rep):
+    client = session_client(rep)
+    base = {"first_name": "Alan", "last_name": "Turing", "gender": "male", "emails": "", "phones": "", "owner": rep.pk}
+    rows = {
+        "address-TOTAL_FORMS": "1",
+        "address-INITIAL_FORMS": "0",
+        "address-0-label": "Office",
+        "address-0-street": "1 Bletchley Park",
+        "address-0-postal_code": "MK3 6EB",
+        "address-0-city": "Milton Keynes",
+        "address-0-country": "gbr",
+    }
+    bad = client.post(url("contact-create"), {**base, **rows})
+    assert bad.status_code == 200 and "two-letter country code" in bad.content.decode()
+    assert not Contact.objects.filter(last_name="Turing").exists()
+
+    response = client.post(url("contact-create"), {**base, **rows, "address-0-country": "gb"})
+    assert response.status_code == 302
+    contact = Contact.objects.get(last_name="Turing")
+    address = contact.addresses.get()
+    assert (address.city, address.country, address.is_primary) == ("Milton Keynes", "GB", True)
+    assert "1 Bletchley Park" in client.get(url("contact-detail", contact.pk)).content.decode()
+
+    edit = client.get(url("contact-update", contact.pk)).content.decode()
+    assert 'value="Milton Keynes"' in edit
+    removed = {
+        **base,
+        **rows,
+        "address-0-country": "GB",
+        "address-TOTAL_FORMS": "2",
+        "address-INITIAL_FORMS": "1",
+        "address-0-DELETE": "on",
+    }
+    assert client.post(url("contact-update", contact.pk), removed).status_code == 302
+    assert not contact.addresses.exists()
