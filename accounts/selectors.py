@@ -1,5 +1,8 @@
 """Reads of the CRM, scoped to the acting user's organization (reps read every record of it)."""
 
+from collections.abc import Callable
+
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -18,8 +21,11 @@ from accounts.models import (
     Opportunity,
     Task,
 )
+from accounts.registry import account_registry, customer_types
 from backoffice.models import User
 from backoffice.selectors import organization_scope
+
+RecordSelector = Callable[..., QuerySet]
 
 
 def account_list(*, actor: User) -> QuerySet[Account]:
@@ -77,6 +83,41 @@ def note_list(*, actor: User) -> QuerySet[Note]:
 
 def channel_list(*, actor: User) -> QuerySet[Channel]:
     return organization_scope(Channel.objects.all(), actor=actor)
+
+
+def organization_record_selector(model: type[models.Model]) -> RecordSelector:
+    """A selector of the model's rows in the actor's organization (for record types other apps register)."""
+
+    def select(*, actor: User) -> QuerySet:
+        return organization_scope(model._default_manager.all(), actor=actor)
+
+    return select
+
+
+def related_record_types() -> dict[str, RecordSelector]:
+    """Record types an activity may be attached to, by "app_label.model", each with its scoped selector.
+
+    The CRM's own records, then every customer type and activity source other apps register.
+    """
+    types: dict[str, RecordSelector] = {
+        "accounts.account": account_list,
+        "accounts.contact": contact_list,
+        "accounts.businesscustomer": business_customer_list,
+        "accounts.lead": lead_list,
+        "accounts.opportunity": opportunity_list,
+    }
+    extra = [c.model for c in customer_types] + [s.model for s in account_registry.activity]
+    for model in extra:
+        types.setdefault(model._meta.label_lower, organization_record_selector(model))
+    return types
+
+
+def related_record_get(*, actor: User, content_type_label: str, object_id: int) -> models.Model | None:
+    """The record an activity may be attached to, by type label and id, in the actor's organization; else None."""
+    selector = related_record_types().get(content_type_label)
+    if selector is None:
+        return None
+    return selector(actor=actor).filter(pk=object_id).first()
 
 
 def access_by_id(queryset: QuerySet, pk):

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts.views import activities as views
+from accounts.views import calendar as calendar_views
 
 urlpatterns = [
     path("accounts/<int:pk>/activities/", views.account_activities, name="account-activities"),
@@ -13,12 +14,12 @@ urlpatterns = [
     path("tasks/<int:pk>/edit/", views.task_update, name="task-update"),
     path("tasks/<int:pk>/delete/", views.task_delete, name="task-delete"),
     path("tasks/<int:pk>/complete/", views.task_complete, name="task-complete"),
-    path("calendar/", views.calendar_view, name="calendar"),
-    path("events/new/", views.event_create, name="event-create"),
-    path("events/<int:pk>/", views.event_detail, name="event-detail"),
-    path("events/<int:pk>/edit/", views.event_update, name="event-update"),
-    path("events/<int:pk>/delete/", views.event_delete, name="event-delete"),
-    path("events/<int:pk>/cancel-occurrence/", views.event_cancel_occurrence, name="event-cancel-occurrence"),
+    path("calendar/", calendar_views.calendar_view, name="calendar"),
+    path("events/new/", calendar_views.event_create, name="event-create"),
+    path("events/<int:pk>/", calendar_views.event_detail, name="event-detail"),
+    path("events/<int:pk>/edit/", calendar_views.event_update, name="event-update"),
+    path("events/<int:pk>/delete/", calendar_views.event_delete, name="event-delete"),
+    path("events/<int:pk>/cancel-occurrence/", calendar_views.event_cancel_occurrence, name="event-cancel-occurrence"),
     path("notes/new/", views.note_create, name="note-create"),
     path("notes/<int:pk>/", views.note_detail, name="note-detail"),
     path("notes/<int:pk>/delete/", views.note_delete, name="note-delete"),

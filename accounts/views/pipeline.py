@@ -4,8 +4,6 @@ Views stay thin: they parse the filters with a form, call one selector or servic
 """
 
 import datetime as dt
-import functools
-import zoneinfo
 
 from django import forms
 from django.contrib import messages
@@ -29,17 +27,6 @@ from backoffice.selectors import user_list
 
 # Won and lost deals stay on the board this long after closing; older ones are in the opportunity list.
 CLOSED_DAYS_ON_BOARD = 90
-
-
-def in_user_time_zone(view):
-    """Run the view (dates parsed and shown) in the signed-in user's time zone."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with timezone.override(zoneinfo.ZoneInfo(request.user.time_zone)):
-            return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
 
 
 def money(value) -> str:
@@ -112,7 +99,7 @@ def _card_context(request, card: dict) -> dict:
     }
 
 
-@in_user_time_zone
+@login_required
 @require_GET
 def pipeline(request):
     """The board: a column per status with its cards and totals, optionally for some owners only."""
@@ -145,7 +132,7 @@ def _back_to_board(request) -> HttpResponseRedirect:
     return HttpResponseRedirect(target or reverse("accounts:pipeline"))
 
 
-@in_user_time_zone
+@login_required
 @require_POST
 def pipeline_move(request, pk: int):
     """Move a card to another status: JSON for the board's script, a redirect with a message for the plain form."""
@@ -204,7 +191,7 @@ def _chart_points(result: dict) -> dict:
     return points
 
 
-@in_user_time_zone
+@login_required
 @require_GET
 def forecast(request):
     """The forecast page: figures, the comparison with an earlier date, and the chart by month of close."""
@@ -247,7 +234,7 @@ def _shown(value):
     return value
 
 
-@in_user_time_zone
+@login_required
 @require_GET
 def opportunity_history(request, pk: int):
     """The opportunity's change history as an HTML fragment (the opportunity page loads it with htmx)."""

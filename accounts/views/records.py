@@ -255,7 +255,7 @@ def _style_filter_form(form) -> None:
 def _scope_label(request) -> dict | None:
     """When a list is narrowed to one account (a link from its page), name it with a link to undo."""
     account_id = request.GET.get("account", "")
-    if not account_id.isdigit():
+    if not account_id.isdecimal():
         return None
     account = selectors.account_list(actor=request.user).filter(pk=account_id).first()
     params = request.GET.copy()
@@ -426,7 +426,7 @@ class RecordFormView(RecordView):
         if instance is None:
             # Links such as "New contact" on an account page pre-select the account.
             account_id = self.request.GET.get("account", "")
-            if account_id.isdigit():
+            if account_id.isdecimal():
                 initial["account"] = int(account_id)
                 initial["accounts"] = [int(account_id)]
         return self.record_type.form(data, instance=instance, initial=initial, actor=self.request.user)

@@ -1,0 +1,244 @@
+"""Forms of the activity pages: tasks, calendar events, notes and the activity list's filters.
+
+A "related record" is typed as an "app_label.model:id" key and resolved among the records the acting
+user may read. An event's start and end are typed in the event's own time zone.
+"""
+
+import datetime as dt
+import zoneinfo
+
+from dateutil.rrule import rrulestr
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts import selectors
+from accounts.calendar import parse_instant
+from accounts.choices import TaskPriority, TaskStatus
+from backoffice.selectors import user_list
+
+REPEAT_CHOICES = [("", "Does not repeat"), ("DAILY", "Daily"), ("WEEKLY", "Weekly"), ("MONTHLY", "Monthly")]
+REPEAT_CHOICES.append(("YEARLY", "Yearly"))
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+# --- related records ----------------------------------------------------------------------------
+
+
+def related_key(obj) -> str:
+    """The "app_label.model:id" key naming a record in the ?related= parameter."""
+    return f"{obj._meta.label_lower}:{obj.pk}" if obj is not None else ""
+
+
+def related_record_from_key(*, actor, key: str):
+    """The record a "app_label.model:id" key names, among those the actor may read; ValidationError if none."""
+    label, _, pk = key.strip().partition(":")
+    label = label.lower()
+    if label not in selectors.related_record_types() or not pk.isdecimal():
+        raise ValidationError(
+            "Choose an account, contact, customer, lead or opportunity (such as accounts.account:12)."
+        )
+    record = selectors.related_record_get(actor=actor, content_type_label=label, object_id=int(pk))
+    if record is None:
+        raise ValidationError("No such record in your organization.")
+    return record
+
+
+# --- shared form parts -------------------------------------------------------------------------
+
+
+class BootstrapForm(forms.Form):
+    """Adds Bootstrap classes to every widget."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def _datetime_field(**kwargs) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"), **kwargs
+    )
+
+
+class RelatedFormMixin:
+    """A "related record" field holding an "app_label.model:id" key, resolved for the actor."""
+
+    def _setup_related(self, *, required: bool) -> None:
+        self.fields["related"] = forms.CharField(
+            required=required,
+            label="Related record",
+            help_text="Such as accounts.account:12; opening this form from a record fills it in.",
+        )
+        self.related_record = None
+        key = self.data.get("related") if self.is_bound else self.initial.get("related")
+        if key:
+            try:
+                self.related_record = related_record_from_key(actor=self.actor, key=key)
+            except ValidationError:
+                self.related_record = None
+
+    def clean_related(self):
+        key = self.cleaned_data.get("related", "")
+        if not key:
+            return None
+        return related_record_from_key(actor=self.actor, key=key)
+
+
+def _owner_field(actor) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(queryset=user_list(actor=actor), label="Owner", initial=actor.pk)
+
+
+# --- account activity list ----------------------------------------------------------------------
+
+
+class ActivityFilterForm(forms.Form):
+    """The activity list's filters: type and a date range (inclusive, in the user's time zone)."""
+
+    type = forms.ChoiceField(
+        required=False, choices=[("", "All types"), ("task", "Tasks"), ("event", "Events"), ("note", "Notes")]
+    )
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "The end date cannot be before the start date.")
+        return data
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+class TaskForm(RelatedFormMixin, BootstrapForm):
+    subject = forms.CharField(max_length=255)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    status = forms.ChoiceField(choices=TaskStatus.choices, initial=TaskStatus.NOT_STARTED)
+    priority = forms.ChoiceField(choices=TaskPriority.choices, initial=TaskPriority.NORMAL)
+    start_at = _datetime_field(required=False, label="Start")
+    due_at = _datetime_field(required=False, label="Due")
+    reminder_at = _datetime_field(required=False, label="Reminder")
+
+    def __init__(self, *args, actor, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+        if actor.can_manage_organization:
+            self.fields["owner"] = _owner_field(actor)
+            self.fields["owner"].widget.attrs["class"] = "form-select"
+        self._setup_related(required=False)
+        self.fields["related"].widget.attrs["class"] = "form-control"
+
+
+# --- calendar events ----------------------------------------------------------------------------
+
+
+class EventForm(RelatedFormMixin, BootstrapForm):
+    title = forms.CharField(max_length=255)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    location = forms.CharField(required=False, max_length=255)
+    start = _datetime_field()
+    end = _datetime_field(required=False, help_text="Leave empty for one hour.")
+    all_day = forms.BooleanField(required=False, label="All day")
+    time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES], help_text="Start and end are in this zone.")
+    repeat = forms.ChoiceField(choices=REPEAT_CHOICES, required=False, label="Repeats")
+    repeat_until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    recurrence_rule = forms.CharField(
+        required=False,
+        label="Advanced recurrence (RRULE)",
+        help_text="An RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO,WE; it takes precedence over “Repeats”.",
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"] = forms.ModelMultipleChoiceField(
+            queryset=selectors.contact_list(actor=actor)
+            .select_related(None)
+            .only("id", "first_name", "last_name", "name_prefix"),
+            required=False,
+            widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
+        )
+        if actor.can_manage_organization:
+            self.fields["owner"] = _owner_field(actor)
+            self.fields["owner"].widget.attrs["class"] = "form-select"
+        self._setup_related(required=False)
+        self.fields["related"].widget.attrs["class"] = "form-control"
+
+    def _localize(self, value: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
+        """Read the typed wall-clock time in the event's zone rather than the user's."""
+        if value is None:
+            return None
+        naive = timezone.make_naive(value, timezone.get_current_timezone())
+        return naive.replace(tzinfo=zone)
+
+    def clean(self):
+        data = super().clean()
+        zone_name = data.get("time_zone")
+        if not zone_name:
+            return data
+        zone = zoneinfo.ZoneInfo(zone_name)
+        data["start"] = self._localize(data.get("start"), zone)
+        data["end"] = self._localize(data.get("end"), zone)
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start and not data.get("all_day"):
+            self.add_error("end", "The event cannot end before it starts.")
+        rule = (data.get("recurrence_rule") or "").strip()
+        if rule.upper().startswith("RRULE:"):
+            rule = rule[len("RRULE:") :]
+        if not rule and data.get("repeat"):
+            rule = f"FREQ={data['repeat']}"
+            until = data.get("repeat_until")
+            if until:
+                if start and until < start.date():
+                    self.add_error("repeat_until", "The series cannot end before its first occurrence.")
+                last_instant = dt.datetime.combine(until, dt.time(23, 59, 59), zone).astimezone(dt.UTC)
+                rule += f";UNTIL={last_instant:%Y%m%dT%H%M%SZ}"
+        if rule:
+            if "\n" in rule or "\r" in rule:
+                self.add_error("recurrence_rule", "Give a single RRULE line.")
+            elif start:
+                try:
+                    rrulestr(rule, dtstart=start)
+                except Exception as error:  # noqa: BLE001  (dateutil raises several kinds for bad rules)
+                    self.add_error("recurrence_rule", f"Not a valid RRULE: {error}")
+        data["recurrence_rule"] = rule
+        return data
+
+
+def simple_repeat(rule: str, zone: zoneinfo.ZoneInfo) -> tuple[str, dt.date | None] | None:
+    """(frequency, last day) when the rule is what the "Repeats" control builds, else None."""
+    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+    if set(parts) - {"FREQ", "UNTIL"} or parts.get("FREQ") not in dict(REPEAT_CHOICES):
+        return None
+    stamp = parts.get("UNTIL")
+    if not stamp:
+        return parts["FREQ"], None
+    if len(stamp) == 8 and stamp.isdecimal():  # a floating date
+        return parts["FREQ"], dt.date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]))
+    instant = parse_instant(f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:11]}:{stamp[11:13]}:{stamp[13:15]}+00:00")
+    if instant is None or not stamp.endswith("Z"):
+        return None
+    # The UNTIL instant is the end of the chosen day in the event's zone.
+    return parts["FREQ"], instant.astimezone(zone).date()
+
+
+# --- notes --------------------------------------------------------------------------------------
+
+
+class NoteForm(RelatedFormMixin, BootstrapForm):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, actor, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+        self._setup_related(required=True)
+        self.fields["related"].widget.attrs["class"] = "form-control"

@@ -1,0 +1,68 @@
+"""Fields and helpers shared by the CRM serializers: ids scoped to the caller's organization, record references."""
+
+from rest_framework import serializers
+
+from accounts.selectors import RecordSelector
+from backoffice.models import User
+from backoffice.selectors import user_list
+
+
+def request_user(serializer: serializers.Field) -> User | None:
+    """The user of the request in the serializer's context, if any."""
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up only among the rows the selector gives the caller (their organization)."""
+
+    def __init__(self, *, selector: RecordSelector, model, **kwargs):
+        self.selector = selector
+        # The empty queryset tells the schema generator the model; requests use get_queryset().
+        kwargs.setdefault("queryset", model._default_manager.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        user = request_user(self)
+        if user is None or not user.is_authenticated:
+            return self.queryset
+        return self.selector(actor=user)
+
+
+class RecordReferenceSerializer(serializers.Serializer):
+    """A pointer to a record of any type: its type label, id and display name."""
+
+    type = serializers.CharField(help_text='App label and model, such as "accounts.account".')
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+def record_reference(content_type, object_id, obj) -> dict | None:
+    """The {type, id, name} of a generic relation, or None when it is empty."""
+    if content_type is None or object_id is None:
+        return None
+    return {
+        "type": f"{content_type.app_label}.{content_type.model}",
+        "id": object_id,
+        "name": str(obj) if obj is not None else "",
+    }
+
+
+def resolve_reference(
+    *, user: User, selectors: dict[str, RecordSelector], type_label: str, object_id: int, type_field: str, id_field: str
+):
+    """The row named by a (type, id) pair among the caller's organization, or a 400 naming the field."""
+    selector = selectors.get(type_label)
+    if selector is None:
+        raise serializers.ValidationError({type_field: f'"{type_label}" is not one of {", ".join(sorted(selectors))}.'})
+    row = selector(actor=user).filter(pk=object_id).first()
+    if row is None:
+        raise serializers.ValidationError({id_field: f"No {type_label} with id {object_id}."})
+    return row
+
+
+def owner_field() -> ScopedPrimaryKeyRelatedField:
+    """The owner of a record: a user of the caller's organization (the caller when left out)."""
+    return ScopedPrimaryKeyRelatedField(
+        selector=user_list, model=User, required=False, help_text="Defaults to the caller on creation."
+    )

@@ -1,0 +1,218 @@
+"""Serializers of the CRM records: accounts, contacts, business customers, leads and channels."""
+
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from accounts.api.serializers.fields import ScopedPrimaryKeyRelatedField, owner_field
+from accounts.choices import PhoneType
+from accounts.models import Account, BusinessCustomer, Channel, Contact, ContactAddress, Lead
+from accounts.selectors import account_list, contact_list
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    """An account with its contacts (ids), default contact and referring account."""
+
+    owner = owner_field()
+    contacts = ScopedPrimaryKeyRelatedField(selector=contact_list, model=Contact, many=True, required=False)
+    default_contact = ScopedPrimaryKeyRelatedField(
+        selector=contact_list, model=Contact, required=False, allow_null=True
+    )
+    referred_by = ScopedPrimaryKeyRelatedField(selector=account_list, model=Account, required=False, allow_null=True)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "description",
+            "owner",
+            "contacts",
+            "default_contact",
+            "referred_by",
+            "lifetime_value",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["lifetime_value", "version", "created_at", "updated_at"]
+
+
+class ContactEmailsField(serializers.ListField):
+    """The contact's e-mail addresses, primary first; on input the first one becomes the primary."""
+
+    child = serializers.EmailField()
+
+    def to_representation(self, data):
+        return [row.email for row in data.all()]
+
+
+class ContactPhoneSerializer(serializers.Serializer):
+    """One phone number of a contact with its type."""
+
+    number = PhoneNumberField()
+    type = serializers.ChoiceField(choices=PhoneType.choices, source="phone_type", default=PhoneType.BUSINESS)
+
+
+class ContactAddressSerializer(serializers.ModelSerializer):
+    """One postal address of a contact (read-only here)."""
+
+    class Meta:
+        model = ContactAddress
+        fields = ["label", "street", "city", "region", "postal_code", "country", "is_primary"]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    """A person with several e-mails and phones (the first of each is the primary)."""
+
+    owner = owner_field()
+    full_name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True, help_text="The primary e-mail.")
+    phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
+    emails = ContactEmailsField(required=False, help_text="Primary first.")
+    phones = ContactPhoneSerializer(many=True, required=False, help_text="Primary first.")
+    addresses = ContactAddressSerializer(many=True, read_only=True)
+    accounts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "name_prefix",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "full_name",
+            "gender",
+            "birthday",
+            "job_title",
+            "description",
+            "email",
+            "phone",
+            "emails",
+            "phones",
+            "addresses",
+            "accounts",
+            "owner",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]
+
+
+class ContactListSerializer(serializers.ModelSerializer):
+    """A contact as lists show it: the row with its primary e-mail and phone (GET contacts/{id}/ gives them all)."""
+
+    full_name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True, help_text="The primary e-mail.")
+    phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "name_prefix",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "full_name",
+            "gender",
+            "birthday",
+            "job_title",
+            "description",
+            "email",
+            "phone",
+            "owner",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class BusinessCustomerSerializer(serializers.ModelSerializer):
+    """A B2B customer of an account; its lifetime value is the close revenue of its won opportunities."""
+
+    owner = owner_field()
+    account = ScopedPrimaryKeyRelatedField(selector=account_list, model=Account)
+    contact = ScopedPrimaryKeyRelatedField(selector=contact_list, model=Contact, required=False, allow_null=True)
+    phone = PhoneNumberField(required=False, allow_blank=True)
+
+    class Meta:
+        model = BusinessCustomer
+        fields = [
+            "id",
+            "name",
+            "account",
+            "contact",
+            "channel",
+            "email",
+            "phone",
+            "billing_street",
+            "billing_city",
+            "billing_postal_code",
+            "billing_country",
+            "shipping_street",
+            "shipping_city",
+            "shipping_postal_code",
+            "shipping_country",
+            "lifetime_value",
+            "owner",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["channel", "lifetime_value", "version", "created_at", "updated_at"]
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """A prospect; convert it with POST leads/{id}/convert/."""
+
+    owner = owner_field()
+    account = ScopedPrimaryKeyRelatedField(selector=account_list, model=Account, required=False, allow_null=True)
+    contact = ScopedPrimaryKeyRelatedField(selector=contact_list, model=Contact, required=False, allow_null=True)
+    phone = PhoneNumberField(required=False, allow_blank=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "name",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "company_name",
+            "job_title",
+            "status",
+            "source",
+            "description",
+            "account",
+            "contact",
+            "owner",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]
+
+
+class LeadConvertSerializer(serializers.Serializer):
+    """Options of a lead conversion: an existing account to use, and the new opportunity's name."""
+
+    account = ScopedPrimaryKeyRelatedField(
+        selector=account_list,
+        model=Account,
+        required=False,
+        allow_null=True,
+        help_text="Defaults to the lead's account, else one named like its company (made when missing).",
+    )
+    opportunity_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    """A source of customers (business, commerce, external web store)."""
+
+    class Meta:
+        model = Channel
+        fields = ["id", "name", "channel_type"]

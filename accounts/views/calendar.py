@@ -1,0 +1,250 @@
+"""Web UI of the calendar: the month and week views, and calendar events (series and their occurrences).
+
+Views stay thin: they validate a form, call one service or selector and render. Dates and times are
+shown in the user's time zone; an event's start and end are typed in the event's own zone.
+"""
+
+import calendar as calendar_module
+import datetime as dt
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.activity_forms import EventForm, related_key, simple_repeat
+from accounts.calendar import Occurrence, events_for_window, expand_occurrences, format_instant, parse_instant
+from accounts.models import CalendarEvent
+from accounts.views.activities import (
+    activity_delete_page,
+    add_form_errors,
+    check_may_write,
+    related_record_url,
+    safe_next_url,
+)
+from backoffice.access import can_write
+from backoffice.selectors import user_list
+
+# --- calendar and events ------------------------------------------------------------------------
+
+
+def _calendar_window(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day shown: whole weeks (Monday to Sunday) around the month, or the day's week."""
+    if view == "week":
+        first = day - dt.timedelta(days=day.weekday())
+        return first, first + dt.timedelta(days=6)
+    month_first = day.replace(day=1)
+    month_last = day.replace(day=calendar_module.monthrange(day.year, day.month)[1])
+    first = month_first - dt.timedelta(days=month_first.weekday())
+    last = month_last + dt.timedelta(days=6 - month_last.weekday())
+    return first, last
+
+
+def _shift(view: str, day: dt.date, step: int) -> dt.date:
+    if view == "week":
+        return day - dt.timedelta(days=day.weekday()) + dt.timedelta(weeks=step)
+    month = day.month - 1 + step
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar_module.monthrange(year, month)[1]))
+
+
+@login_required
+@require_http_methods(["GET"])
+def calendar_view(request):
+    """The user's (or ?owner=) calendar by month or week, in the user's time zone."""
+    zone = zoneinfo.ZoneInfo(request.user.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    view = request.GET.get("view") if request.GET.get("view") in ("month", "week") else "month"
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = today
+    owner = request.user
+    owner_param = request.GET.get("owner", "")
+    if owner_param:
+        if not owner_param.isdecimal():
+            raise Http404("No such user.")
+        owner = selectors.access_by_id(user_list(actor=request.user), int(owner_param))
+    first, last = _calendar_window(view, day)
+    window_start = dt.datetime.combine(first, dt.time(0), zone)
+    window_end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), zone)
+    events = events_for_window(selectors.event_list(actor=request.user).filter(owner=owner), window_start, window_end)
+    by_day: dict[dt.date, list] = {}
+    for occurrence in expand_occurrences(events, window_start, window_end):
+        for date in occurrence.dates(zone):
+            if first <= date <= last:
+                by_day.setdefault(date, []).append(occurrence)
+    days = []
+    date = first
+    while date <= last:
+        days.append(
+            {
+                "date": date,
+                "occurrences": by_day.get(date, []),
+                "in_month": date.month == day.month,
+                "is_today": date == today,
+            }
+        )
+        date += dt.timedelta(days=1)
+    return render(
+        request,
+        "accounts/activities/calendar.html",
+        {
+            "view": view,
+            "day": day,
+            "first": first,
+            "last": last,
+            "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
+            "days": days,
+            "owner": owner,
+            "owners": user_list(actor=request.user),
+            "prev_date": _shift(view, day, -1),
+            "next_date": _shift(view, day, 1),
+            "today": today,
+            "owner_query": f"&owner={owner.pk}" if owner != request.user else "",
+            "zone": zone,
+        },
+    )
+
+
+def _event_initial(event: CalendarEvent) -> dict:
+    zone = zoneinfo.ZoneInfo(event.time_zone)
+    initial = {
+        "title": event.title,
+        "description": event.description,
+        "location": event.location,
+        "start": event.start.astimezone(zone).replace(tzinfo=None),
+        "end": event.end.astimezone(zone).replace(tzinfo=None),
+        "all_day": event.all_day,
+        "time_zone": event.time_zone,
+        "attendees": [c.pk for c in event.attendees.all()],
+        "related": related_key(event.related) if event.related_id else "",
+        "owner": event.owner_id,
+    }
+    simple = simple_repeat(event.recurrence_rule, zone) if event.recurrence_rule else None
+    if simple:
+        initial["repeat"], initial["repeat_until"] = simple
+    else:
+        initial["recurrence_rule"] = event.recurrence_rule
+    return initial
+
+
+def _event_data(form: EventForm) -> dict:
+    names = ("title", "description", "location", "start", "end", "all_day", "time_zone", "recurrence_rule")
+    data = {name: form.cleaned_data[name] for name in names}
+    data["attendees"] = list(form.cleaned_data["attendees"])
+    data["related"] = form.cleaned_data["related"]
+    if data["end"] is None:
+        del data["end"]
+    if "owner" in form.cleaned_data:
+        data["owner"] = form.cleaned_data["owner"]
+    return data
+
+
+def _event_form_page(request, *, event: CalendarEvent | None):
+    if event is not None:
+        check_may_write(request, event)
+    if request.method == "POST":
+        form = EventForm(request.POST, actor=request.user)
+        if form.is_valid():
+            try:
+                saved = services.event_save(actor=request.user, data=_event_data(form), event=event)
+            except ValidationError as error:
+                add_form_errors(form, error)
+            else:
+                messages.success(request, f"Event “{saved.title}” saved.")
+                return redirect(safe_next_url(request, reverse("accounts:event-detail", args=[saved.pk])))
+    elif event is not None:
+        form = EventForm(initial=_event_initial(event), actor=request.user)
+    else:
+        initial = {"time_zone": request.user.time_zone, "related": request.GET.get("related", "")}
+        try:
+            day = dt.date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            day = None
+        if day:
+            initial["start"] = dt.datetime.combine(day, dt.time(9))
+            initial["end"] = dt.datetime.combine(day, dt.time(10))
+        initial["owner"] = request.user.pk
+        form = EventForm(initial=initial, actor=request.user)
+    return render(
+        request,
+        "accounts/activities/event_form.html",
+        {"form": form, "event": event, "next": safe_next_url(request, "")},
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def event_detail(request, pk: int):
+    """An event; for a series, its next occurrences with a button to cancel each."""
+    event = selectors.access_by_id(selectors.event_list(actor=request.user), pk)
+    upcoming = []
+    if event.recurrence_rule and event.series_id is None:
+        start = max(timezone.now(), event.start) - (event.end - event.start)
+        series = [event, *event.exceptions.all()]
+        upcoming = expand_occurrences(series, start, start + dt.timedelta(days=366))[:10]
+    occurrence = parse_instant(request.GET["occurrence"]) if request.GET.get("occurrence") else None
+    return render(
+        request,
+        "accounts/activities/event_detail.html",
+        {
+            "event": event,
+            "may_write": can_write(request.user, event),
+            "upcoming": upcoming,
+            "occurrence": occurrence,
+            "occurrence_key": format_instant(occurrence) if occurrence else "",
+            "related_url": related_record_url(event),
+            "span": Occurrence(event, event.start, event.end, event.all_day),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request):
+    return _event_form_page(request, event=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_update(request, pk: int):
+    event = selectors.access_by_id(selectors.event_list(actor=request.user), pk)
+    return _event_form_page(request, event=event)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_delete(request, pk: int):
+    event = selectors.access_by_id(selectors.event_list(actor=request.user), pk)
+    return activity_delete_page(request, activity=event, kind="event", default_next=reverse("accounts:calendar"))
+
+
+@login_required
+@require_POST
+def event_cancel_occurrence(request, pk: int):
+    """Cancel one occurrence of a series (POST start=<ISO instant of the occurrence>)."""
+    event = selectors.access_by_id(selectors.event_list(actor=request.user), pk)
+    check_may_write(request, event)
+    start = parse_instant(request.POST.get("start", ""))
+    if not event.recurrence_rule or start is None:
+        messages.error(request, "Choose an occurrence of a recurring event to cancel.")
+        return redirect("accounts:event-detail", pk=event.pk)
+    cancelled = list(event.cancelled_starts or [])
+    if all(parse_instant(value) != start for value in cancelled):
+        cancelled.append(format_instant(start))
+    try:
+        services.event_save(actor=request.user, data={"cancelled_starts": cancelled}, event=event)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        local = timezone.localtime(start)
+        messages.success(request, f"The occurrence of {local:%Y-%m-%d %H:%M} is cancelled.")
+    return redirect(safe_next_url(request, reverse("accounts:event-detail", args=[event.pk])))
