@@ -87,7 +87,9 @@ class ContactAdmin(ServiceAdmin):
 class BusinessCustomerAdmin(ServiceAdmin):
     save_service = staticmethod(services.business_customer_save)
     instance_kwarg = "customer"
-    list_display = ["name", "account", "lifetime_value", "owner"]
+    # E-mails and phones are lists kept by business_customer_save (the web UI edits them); shown here only.
+    readonly_fields = ["email", "phone"]
+    list_display = ["name", "account", "email", "phone", "lifetime_value", "owner"]
     list_select_related = ["account", "owner"]
     search_fields = ["name"]
 

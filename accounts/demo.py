@@ -383,15 +383,25 @@ class CrmDemo:
             division = DIVISIONS[index % len(DIVISIONS)] if index >= 20 else rng.choice(DIVISIONS[:3])
             city, _region, postal_code = rng.choice(CITIES)
             street = f"{rng.randint(1, 999)} {rng.choice(STREETS)}"
+            domain = f"{slug(account.name)}.example.com"
+            emails = [f"orders@{domain}"]
+            phones = [(self.phone(), PhoneType.BUSINESS)]
+            if index % 3 == 0:
+                # Some customers have an accounts-payable address and a buyer's mobile too; derived from the
+                # index rather than drawn, so the rest of the demo stays the same.
+                emails.append(f"payables@{domain}")
+                phones.append(
+                    (f"+1 {AREA_CODES[index % len(AREA_CODES)]} 555 01{(50 + index) % 100:02d}", PhoneType.MOBILE)
+                )
             customer = business_customer_save(
                 actor=self.admin,
+                emails=emails,
+                phones=phones,
                 data={
                     "name": f"{account.name} {division}",
                     "account": account,
                     "contact": contact,
                     "owner": account.owner,
-                    "email": f"orders@{slug(account.name)}.example.com",
-                    "phone": self.phone(),
                     "billing_street": street,
                     "billing_city": city,
                     "billing_postal_code": postal_code,

@@ -177,8 +177,12 @@ class ContactAddressForm(forms.Form):
 ContactAddressFormSet = forms.formset_factory(ContactAddressForm, extra=1, can_delete=True)
 
 
-class ContactForm(RecordForm):
-    """A contact with several e-mails (one per line) and phones (lines "number, type"); the first is primary."""
+class ContactPointsForm(RecordForm):
+    """Base of the forms of rows with several e-mails (one per line) and phones (lines "number, type").
+
+    The model has `emails` and `phones` rows and keeps the first of each on its `email` and `phone`;
+    the cleaned lists are what contact_save and business_customer_save take.
+    """
 
     extra_fields = ("emails", "phones")
     error_field_map = {"email": "emails", "phone": "phones", "number": "phones", "phone_type": "phones"}
@@ -198,6 +202,60 @@ class ContactForm(RecordForm):
             "such as “+1 202 555 0143, mobile”. The first is the primary phone."
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        row = self.instance
+        if row.pk and not self.is_bound:
+            self.initial["emails"] = "\n".join(e.email for e in row.emails.all()) or row.email
+            phones = [f"{p.number.as_international}, {p.phone_type}" for p in row.phones.all()]
+            if not phones and row.phone:
+                phones = [f"{row.phone.as_international}, {PhoneType.BUSINESS}"]
+            self.initial["phones"] = "\n".join(phones)
+
+    def clean_emails(self) -> list[str]:
+        emails, problems = [], []
+        for number, line in enumerate(self.cleaned_data["emails"].splitlines(), start=1):
+            email = line.strip().strip(",;")
+            if not email:
+                continue
+            try:
+                validate_email(email)
+            except ValidationError:
+                problems.append(f"Line {number}: “{email}” is not a valid e-mail address.")
+                continue
+            if email.lower() not in (e.lower() for e in emails):
+                emails.append(email)
+        if problems:
+            raise ValidationError(problems)
+        return emails
+
+    def clean_phones(self) -> list[tuple[str, str]]:
+        phones, problems = [], []
+        types = {value: value for value in PhoneType.values} | {
+            label.lower(): value for value, label in PhoneType.choices
+        }
+        for number, line in enumerate(self.cleaned_data["phones"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            raw, _, raw_type = line.rpartition(",") if "," in line else (line, "", "")
+            raw, raw_type = raw.strip(), raw_type.strip().lower()
+            phone_type = types.get(raw_type or PhoneType.BUSINESS)
+            if phone_type is None:
+                problems.append(f"Line {number}: “{raw_type}” is not a phone type (business, mobile or home).")
+                continue
+            parsed = phone_to_python(raw)
+            if parsed is None or not parsed.is_valid():
+                problems.append(f"Line {number}: “{raw}” is not a valid phone number.")
+                continue
+            phones.append((parsed.as_e164, phone_type))
+        if problems:
+            raise ValidationError(problems)
+        return phones
+
+
+class ContactForm(ContactPointsForm):
+    """A contact with several e-mails (one per line) and phones (lines "number, type"); the first is primary."""
 
     class Meta:
         model = Contact
@@ -242,12 +300,6 @@ class ContactForm(RecordForm):
         )
         for form in self.addresses.forms:
             style_form(form)
-        if contact.pk and not self.is_bound:
-            self.initial["emails"] = "\n".join(e.email for e in contact.emails.all()) or contact.email
-            phones = [f"{p.number.as_international}, {p.phone_type}" for p in contact.phones.all()]
-            if not phones and contact.phone:
-                phones = [f"{contact.phone.as_international}, {PhoneType.BUSINESS}"]
-            self.initial["phones"] = "\n".join(phones)
 
     def is_valid(self) -> bool:
         # Both are validated so that every message shows at once.
@@ -265,49 +317,9 @@ class ContactForm(RecordForm):
             if form.cleaned_data and not form.cleaned_data.get("DELETE") and not form.is_blank()
         ]
 
-    def clean_emails(self) -> list[str]:
-        emails, problems = [], []
-        for number, line in enumerate(self.cleaned_data["emails"].splitlines(), start=1):
-            email = line.strip().strip(",;")
-            if not email:
-                continue
-            try:
-                validate_email(email)
-            except ValidationError:
-                problems.append(f"Line {number}: “{email}” is not a valid e-mail address.")
-                continue
-            if email.lower() not in (e.lower() for e in emails):
-                emails.append(email)
-        if problems:
-            raise ValidationError(problems)
-        return emails
 
-    def clean_phones(self) -> list[tuple[str, str]]:
-        phones, problems = [], []
-        types = {value: value for value in PhoneType.values} | {
-            label.lower(): value for value, label in PhoneType.choices
-        }
-        for number, line in enumerate(self.cleaned_data["phones"].splitlines(), start=1):
-            if not line.strip():
-                continue
-            raw, _, raw_type = line.rpartition(",") if "," in line else (line, "", "")
-            raw, raw_type = raw.strip(), raw_type.strip().lower()
-            phone_type = types.get(raw_type or PhoneType.BUSINESS)
-            if phone_type is None:
-                problems.append(f"Line {number}: “{raw_type}” is not a phone type (business, mobile or home).")
-                continue
-            parsed = phone_to_python(raw)
-            if parsed is None or not parsed.is_valid():
-                problems.append(f"Line {number}: “{raw}” is not a valid phone number.")
-                continue
-            phones.append((parsed.as_e164, phone_type))
-        if problems:
-            raise ValidationError(problems)
-        return phones
-
-
-class BusinessCustomerForm(RecordForm):
-    """A B2B customer of an account of the organization."""
+class BusinessCustomerForm(ContactPointsForm):
+    """A B2B customer of an account, with several e-mails and phones; the first of each is primary."""
 
     class Meta:
         model = BusinessCustomer
@@ -315,8 +327,6 @@ class BusinessCustomerForm(RecordForm):
             "name",
             "account",
             "contact",
-            "email",
-            "phone",
             "owner",
             "billing_street",
             "billing_city",
@@ -327,6 +337,8 @@ class BusinessCustomerForm(RecordForm):
             "shipping_postal_code",
             "shipping_country",
         ]
+
+    field_order = [*Meta.fields[:3], "emails", "phones", *Meta.fields[3:]]
 
     def limit_choices(self) -> None:
         self.fields["account"].queryset = selectors.account_list(actor=self.actor)

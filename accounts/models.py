@@ -171,6 +171,8 @@ class BusinessCustomer(OwnedModel):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="business_customers")
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="business_customers")
+    # The primary e-mail and phone, kept equal to the rows marked primary below (by the services),
+    # so that lists and search never need a join.
     email = models.EmailField(blank=True)
     phone = PhoneNumberField(blank=True)
     billing_street = models.CharField(max_length=255, blank=True)
@@ -189,6 +191,42 @@ class BusinessCustomer(OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BusinessCustomerEmail(models.Model):
+    customer = models.ForeignKey(BusinessCustomer, on_delete=models.CASCADE, related_name="emails")
+    email = models.EmailField()
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "email"], name="business_customer_email_unique"),
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(is_primary=True), name="business_customer_one_primary_email"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class BusinessCustomerPhone(models.Model):
+    customer = models.ForeignKey(BusinessCustomer, on_delete=models.CASCADE, related_name="phones")
+    number = PhoneNumberField()
+    phone_type = models.CharField(max_length=12, choices=PhoneType.choices, default=PhoneType.BUSINESS)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(is_primary=True), name="business_customer_one_primary_phone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.number)
 
 
 class Lead(OwnedModel):

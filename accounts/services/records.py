@@ -14,6 +14,8 @@ from accounts.choices import ChannelType, LeadStatus
 from accounts.models import (
     Account,
     BusinessCustomer,
+    BusinessCustomerEmail,
+    BusinessCustomerPhone,
     Channel,
     Contact,
     ContactAddress,
@@ -113,6 +115,50 @@ def account_save(*, actor: User, data: dict, account: Account | None = None) -> 
     return record_save(actor=actor, instance=account, data=data, m2m=["contacts"])
 
 
+def _with_primary_contact_points(data: dict, emails: list[str] | None, phones: list[tuple[str, str]] | None) -> dict:
+    # The row's own e-mail and phone mirror the first of each list, so lists and search need no join.
+    if emails is not None:
+        data = {**data, "email": emails[0] if emails else ""}
+    if phones is not None:
+        data = {**data, "phone": phones[0][0] if phones else ""}
+    return data
+
+
+def _contact_points_replace(
+    owner: models.Model,
+    *,
+    email_model: type[models.Model],
+    phone_model: type[models.Model],
+    fk: str,
+    emails: list[str] | None,
+    phones: list[tuple[str, str]] | None,
+) -> None:
+    """Replace the e-mail and phone rows of a contact or business customer (`fk` names the owner on the rows).
+
+    The first of each list becomes the primary; e-mails repeated in another case are kept once;
+    None leaves that list as it is.
+    """
+    if emails is not None:
+        unique: list[str] = []
+        for email in emails:
+            if email.lower() not in (e.lower() for e in unique):
+                unique.append(email)
+        rows = [email_model(**{fk: owner}, email=email, is_primary=i == 0) for i, email in enumerate(unique)]
+        for row in rows:
+            row.full_clean(exclude=[fk])
+        email_model.objects.filter(**{fk: owner}).delete()
+        email_model.objects.bulk_create(rows)
+    if phones is not None:
+        rows = [
+            phone_model(**{fk: owner}, number=number, phone_type=phone_type, is_primary=i == 0)
+            for i, (number, phone_type) in enumerate(phones)
+        ]
+        for row in rows:
+            row.full_clean(exclude=[fk])
+        phone_model.objects.filter(**{fk: owner}).delete()
+        phone_model.objects.bulk_create(rows)
+
+
 @transaction.atomic
 def contact_save(
     *,
@@ -130,29 +176,11 @@ def contact_save(
     list of accounts the contact belongs to.
     """
     contact = contact or Contact()
-    if emails is not None:
-        data = {**data, "email": emails[0] if emails else ""}
-    if phones is not None:
-        data = {**data, "phone": phones[0][0] if phones else ""}
+    data = _with_primary_contact_points(data, emails, phones)
     contact = record_save(actor=actor, instance=contact, data=data, m2m=["accounts"])
-    if emails is not None:
-        contact.emails.all().delete()
-        seen = []
-        for email in emails:
-            if email.lower() not in seen:
-                seen.append(email.lower())
-                ContactEmail(contact=contact, email=email, is_primary=len(seen) == 1).full_clean()
-        ContactEmail.objects.bulk_create(
-            ContactEmail(contact=contact, email=email, is_primary=i == 0) for i, email in enumerate(seen)
-        )
-    if phones is not None:
-        contact.phones.all().delete()
-        rows = [
-            ContactPhone(contact=contact, number=n, phone_type=t, is_primary=i == 0) for i, (n, t) in enumerate(phones)
-        ]
-        for row in rows:
-            row.full_clean(exclude=["contact"])
-        ContactPhone.objects.bulk_create(rows)
+    _contact_points_replace(
+        contact, email_model=ContactEmail, phone_model=ContactPhone, fk="contact", emails=emails, phones=phones
+    )
     if addresses is not None:
         rows = [
             ContactAddress(contact=contact, **{**address, "is_primary": i == 0}) for i, address in enumerate(addresses)
@@ -168,15 +196,35 @@ def contact_save(
 
 
 @transaction.atomic
-def business_customer_save(*, actor: User, data: dict, customer: BusinessCustomer | None = None) -> BusinessCustomer:
-    """Create or update a business customer; moving it to another account moves its value too."""
+def business_customer_save(
+    *,
+    actor: User,
+    data: dict,
+    customer: BusinessCustomer | None = None,
+    emails: list[str] | None = None,
+    phones: list[tuple[str, str]] | None = None,
+) -> BusinessCustomer:
+    """Create or update a business customer with its e-mails and phones (the first of each is the primary).
+
+    `phones` is a list of (number, phone type); None leaves a list as it is. Moving the customer
+    to another account moves its value too.
+    """
     from accounts.services.lifetime import lifetime_recalculate
 
     customer = customer or BusinessCustomer()
     old_account_id = customer.account_id
     if customer.pk is None and "channel" not in data:
         data = {**data, "channel": channel_business_get(organization_id=actor.organization_id)}
+    data = _with_primary_contact_points(data, emails, phones)
     customer = record_save(actor=actor, instance=customer, data=data)
+    _contact_points_replace(
+        customer,
+        email_model=BusinessCustomerEmail,
+        phone_model=BusinessCustomerPhone,
+        fk="customer",
+        emails=emails,
+        phones=phones,
+    )
     if old_account_id and old_account_id != customer.account_id:
         # The customer's deals move with it, so the business channel of each account stays the sum
         # of its customers' values.

@@ -90,7 +90,13 @@ def _save_contact(*, actor, form, instance):
 
 
 def _save_business_customer(*, actor, form, instance):
-    return services.business_customer_save(actor=actor, data=form.service_data(), customer=instance)
+    return services.business_customer_save(
+        actor=actor,
+        data=form.service_data(),
+        customer=instance,
+        emails=form.cleaned_data["emails"],
+        phones=form.cleaned_data["phones"],
+    )
 
 
 def _save_lead(*, actor, form, instance):
@@ -152,6 +158,7 @@ BUSINESS_CUSTOMER = RecordType(
     label="business customer",
     label_plural="Business customers",
     list_selector=selectors.business_customer_list,
+    detail_selector=selectors.business_customer_detail_list,
     filterset=filters.BusinessCustomerFilter,
     form=forms.BusinessCustomerForm,
     save=_save_business_customer,
@@ -368,7 +375,7 @@ class ContactDetailView(RecordDetailView):
 
 
 class BusinessCustomerDetailView(RecordDetailView):
-    """A business customer with its lifetime value and opportunities."""
+    """A business customer with all its e-mails and phones, its lifetime value and opportunities."""
 
     def extra_context(self, customer: BusinessCustomer) -> dict:
         opportunities = selectors.opportunity_list(actor=self.request.user).filter(

@@ -6,7 +6,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import ContactAddress, ContactEmail, ContactPhone
+from accounts.models import (
+    BusinessCustomerEmail,
+    BusinessCustomerPhone,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+)
 from tests.factories import (
     AccountFactory,
     BusinessCustomerFactory,
@@ -49,8 +55,14 @@ def _contacts(rep, n):
 
 
 def _business_customers(rep, n):
-    for _ in range(n):
-        BusinessCustomerFactory(owner=rep, contact=ContactFactory(owner=rep))
+    for i in range(n):
+        customer = BusinessCustomerFactory(
+            owner=rep, contact=ContactFactory(owner=rep), email=f"a{i}@example.com", phone="+16502530000"
+        )
+        BusinessCustomerEmail.objects.create(customer=customer, email=f"a{i}@example.com", is_primary=True)
+        BusinessCustomerEmail.objects.create(customer=customer, email=f"b{i}@example.com")
+        BusinessCustomerPhone.objects.create(customer=customer, number="+16502530000", is_primary=True)
+        BusinessCustomerPhone.objects.create(customer=customer, number="+4930901820", phone_type="mobile")
 
 
 def _leads(rep, n):
@@ -150,6 +162,7 @@ def test_list_queries_do_not_grow_with_rows(key_client, rep, path):
     [
         ("accounts", {"q": "a", "ordering": "-name"}),
         ("contacts", {"q": "a", "ordering": "last_name"}),
+        ("business-customers", {"q": "a", "ordering": "-lifetime_value"}),
         ("opportunities", {"status": ["in_progress", "won"], "ordering": "-expected_close_date"}),
         ("tasks", {"ordering": "-due_at", "priority": "normal"}),
         ("events", {"ordering": "start", "start_after": "2000-01-01T00:00:00Z"}),
@@ -165,3 +178,16 @@ def test_filtered_lists_stay_constant_too(key_client, rep, path, params):
     LISTS[path](rep, 27)
     many, _ = _count(api, url, params)
     assert many == few
+
+
+def test_business_customer_list_returns_every_email_and_phone(key_client, rep):
+    api = key_client(rep)
+    _business_customers(rep, 3)
+    rows = api.get(f"{CRM_API}/business-customers/", {"page_size": 100}).json()["results"]
+    assert len(rows) == 3
+    for row in rows:
+        assert len(row["emails"]) == 2 and row["email"] == row["emails"][0]
+        assert row["phones"] == [
+            {"number": "+16502530000", "type": "business"},
+            {"number": "+4930901820", "type": "mobile"},
+        ]

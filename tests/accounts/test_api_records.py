@@ -9,6 +9,8 @@ from django.utils import timezone
 from accounts.models import (
     Account,
     BusinessCustomer,
+    BusinessCustomerEmail,
+    BusinessCustomerPhone,
     CalendarEvent,
     Contact,
     ContactEmail,
@@ -214,11 +216,17 @@ def test_contact_lists_its_accounts(api, account, contact):
 def test_business_customer_lifecycle(api, rep, account, contact):
     created = api.post(
         f"{CRM_API}/business-customers/",
-        {"name": "Initech Retail", "account": account.pk, "contact": contact.pk, "phone": "+1 650 253 0000"},
+        {
+            "name": "Initech Retail",
+            "account": account.pk,
+            "contact": contact.pk,
+            "phones": [{"number": "+16502530000"}],
+        },
     )
     assert created.status_code == 201, created.json()
     body = created.json()
     assert body["account"] == account.pk and body["contact"] == contact.pk and body["phone"] == "+16502530000"
+    assert body["phones"] == [{"number": "+16502530000", "type": "business"}] and body["emails"] == []
     channel = BusinessCustomer.objects.get(pk=body["id"]).channel
     assert body["channel"] == channel.pk and channel.channel_type == "business"
 
@@ -226,7 +234,45 @@ def test_business_customer_lifecycle(api, rep, account, contact):
     other_account = AccountFactory(owner=rep)
     assert api.patch(url, {"account": other_account.pk}).json()["account"] == other_account.pk
     assert api.delete(url).status_code == 204
-    assert not BusinessCustomer.objects.exists()
+    assert not BusinessCustomer.objects.exists() and not BusinessCustomerPhone.objects.exists()
+
+
+def test_business_customer_emails_and_phones_roundtrip(api, account):
+    payload = {
+        "name": "Initech Retail",
+        "account": account.pk,
+        "emails": ["orders@initech.example", "payables@initech.example"],
+        "phones": [{"number": "+1 650 253 0000", "type": "mobile"}, {"number": "+49 30 901820", "type": "home"}],
+    }
+    created = api.post(f"{CRM_API}/business-customers/", payload)
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["emails"] == ["orders@initech.example", "payables@initech.example"]
+    assert body["phones"] == [{"number": "+16502530000", "type": "mobile"}, {"number": "+4930901820", "type": "home"}]
+    assert body["email"] == "orders@initech.example" and body["phone"] == "+16502530000"
+
+    url = f"{CRM_API}/business-customers/{body['id']}/"
+    fetched = api.get(url).json()
+    assert fetched["emails"] == body["emails"] and fetched["phones"] == body["phones"]
+    # Lists show every e-mail and phone too; search finds the customer by its primary address.
+    listed = api.get(f"{CRM_API}/business-customers/", {"q": "orders@initech"}).json()["results"]
+    assert [(row["id"], row["emails"], row["phones"]) for row in listed] == [
+        (body["id"], body["emails"], body["phones"])
+    ]
+
+    # Reordering makes the other address the primary one; the stored rows and the row's own copy follow.
+    reordered = api.patch(url, {"emails": ["payables@initech.example", "orders@initech.example"], "phones": []})
+    assert reordered.status_code == 200
+    assert reordered.json()["email"] == "payables@initech.example"
+    assert reordered.json()["phones"] == [] and reordered.json()["phone"] == ""
+    customer = BusinessCustomer.objects.get(pk=body["id"])
+    assert customer.email == "payables@initech.example" and not customer.phone
+    assert BusinessCustomerEmail.objects.get(customer=customer, is_primary=True).email == "payables@initech.example"
+    assert not BusinessCustomerPhone.objects.filter(customer=customer).exists()
+
+    # A change that leaves the lists out keeps them.
+    api.patch(url, {"name": "Initech Stores"})
+    assert api.get(url).json()["emails"] == ["payables@initech.example", "orders@initech.example"]
 
 
 @pytest.mark.parametrize(
@@ -234,14 +280,49 @@ def test_business_customer_lifecycle(api, rep, account, contact):
     [
         ({"name": "No account"}, "account"),
         ({"name": "X", "account": 999999}, "account"),
-        ({"name": "X", "phone": "12"}, "phone"),
-        ({"name": "X", "email": "nope"}, "email"),
+        (
+            {"name": "X", "account": "ACCOUNT", "phones": [{"number": "+1 650 253 0000"}, {"number": "12"}]},
+            "phones.1.number",
+        ),
+        (
+            {"name": "X", "account": "ACCOUNT", "phones": [{"number": "+1 650 253 0000", "type": "fax"}]},
+            "phones.0.type",
+        ),
+        ({"name": "X", "account": "ACCOUNT", "emails": ["ok@example.com", "nope"]}, "emails.1"),
     ],
 )
-def test_business_customer_bad_input(api, payload, field):
+def test_business_customer_bad_input(api, account, payload, field):
+    payload = {**payload, "account": account.pk} if payload.get("account") == "ACCOUNT" else payload
     response = api.post(f"{CRM_API}/business-customers/", payload)
     assert response.status_code == 400 and field in error_attrs(response)
     assert not BusinessCustomer.objects.exists()
+    assert not BusinessCustomerEmail.objects.exists() and not BusinessCustomerPhone.objects.exists()
+
+
+def test_business_customer_invalid_phone_on_update_keeps_the_old_rows(api, account):
+    created = api.post(
+        f"{CRM_API}/business-customers/",
+        {"name": "Keep", "account": account.pk, "emails": ["keep@example.com"], "phones": [{"number": "+16502530000"}]},
+    ).json()
+    response = api.patch(
+        f"{CRM_API}/business-customers/{created['id']}/",
+        {"name": "Changed", "emails": ["new@example.com"], "phones": [{"number": "+16502530000"}, {"number": "999"}]},
+    )
+    assert response.status_code == 400 and error_attrs(response) == {"phones.1.number"}
+    customer = BusinessCustomer.objects.get(pk=created["id"])
+    assert customer.name == "Keep" and customer.email == "keep@example.com" and str(customer.phone) == "+16502530000"
+    assert [e.email for e in customer.emails.all()] == ["keep@example.com"]
+    assert [(str(p.number), p.is_primary) for p in customer.phones.all()] == [("+16502530000", True)]
+
+
+def test_business_customer_primary_fields_are_read_only(api, account):
+    created = api.post(
+        f"{CRM_API}/business-customers/",
+        {"name": "X", "account": account.pk, "emails": ["a@example.com"], "email": "ignored@example.com"},
+    )
+    assert created.status_code == 201
+    assert created.json()["email"] == "a@example.com"
+    assert BusinessCustomer.objects.get().email == "a@example.com"
 
 
 def test_business_customer_of_another_organizations_account_is_refused(api, foreign_account):

@@ -7,9 +7,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Account, BusinessCustomer, Contact, ContactPhone, Lead, Opportunity
+from accounts.models import (
+    Account,
+    BusinessCustomer,
+    BusinessCustomerEmail,
+    BusinessCustomerPhone,
+    Contact,
+    ContactPhone,
+    Lead,
+    Opportunity,
+)
 from accounts.registry import AccountSection, account_registry
-from accounts.services import contact_save, opportunity_save
+from accounts.services import business_customer_save, contact_save, opportunity_save
 from tests.factories import (
     AccountFactory,
     BusinessCustomerFactory,
@@ -364,17 +373,18 @@ def test_business_customer_create_edit_delete(session_client, rep):
     )
     response = client.post(
         url("businesscustomer-create"),
-        {"name": "Initech Purchasing", "account": account.pk, "phone": "+1 202 555 0100", "owner": rep.pk},
+        {"name": "Initech Purchasing", "account": account.pk, "phones": "+1 202 555 0100", "owner": rep.pk},
     )
     customer = BusinessCustomer.objects.get(name="Initech Purchasing")
     assert response.status_code == 302
     assert customer.channel.channel_type == "business"
+    assert str(customer.phone) == "+12025550100"
 
     response = client.post(
         url("businesscustomer-update", customer.pk),
-        {"name": "Initech Buying", "account": account.pk, "phone": "not a phone", "owner": rep.pk},
+        {"name": "Initech Buying", "account": account.pk, "phones": "not a phone", "owner": rep.pk},
     )
-    assert "Enter a valid phone number" in response.content.decode()
+    assert "Line 1: “not a phone” is not a valid phone number." in response.content.decode()
     customer.refresh_from_db()
     assert customer.name == "Initech Purchasing"
 
@@ -386,6 +396,117 @@ def test_business_customer_create_edit_delete(session_client, rep):
 
     client.post(url("businesscustomer-delete", customer.pk))
     assert not BusinessCustomer.objects.filter(pk=customer.pk).exists()
+
+
+def test_business_customer_with_several_emails_and_phones(session_client, rep):
+    account = AccountFactory(owner=rep)
+    client = session_client(rep)
+    response = client.post(
+        url("businesscustomer-create"),
+        {
+            "name": "Initech Purchasing",
+            "account": account.pk,
+            "emails": "orders@initech.example\npayables@initech.example\nORDERS@initech.example",
+            "phones": "+1 202 555 0143, mobile\n+12025550177\n+1 202 555 0188, home",
+            "owner": rep.pk,
+        },
+    )
+    assert response.status_code == 302
+    customer = BusinessCustomer.objects.get(name="Initech Purchasing")
+    # The primary of each list is kept on the row itself, for the lists and the search.
+    assert customer.email == "orders@initech.example" and str(customer.phone) == "+12025550143"
+    assert [(e.email, e.is_primary) for e in customer.emails.all()] == [
+        ("orders@initech.example", True),
+        ("payables@initech.example", False),
+    ]
+    assert [(str(p.number), p.phone_type, p.is_primary) for p in customer.phones.all()] == [
+        ("+12025550143", "mobile", True),
+        ("+12025550177", "business", False),
+        ("+12025550188", "home", False),
+    ]
+    html = client.get(url("businesscustomer-detail", customer.pk)).content.decode()
+    emails_card = html.split('id="customer-emails"')[1].split("</ul>")[0]
+    phones_card = html.split('id="customer-phones"')[1].split("</ul>")[0]
+    assert "orders@initech.example" in emails_card and "payables@initech.example" in emails_card
+    assert emails_card.count(">primary<") == 1 and phones_card.count(">primary<") == 1
+    assert "+1 202-555-0177" in phones_card and "Mobile" in phones_card and "Home" in phones_card
+    listed = client.get(url("businesscustomer-list"), {"q": "orders@initech"}).content.decode()
+    assert "Initech Purchasing" in listed
+
+    # The edit form shows the lists back; reordering them changes the primary.
+    form_html = client.get(url("businesscustomer-update", customer.pk)).content.decode()
+    assert "payables@initech.example" in form_html and "+1 202-555-0143, mobile" in form_html
+    client.post(
+        url("businesscustomer-update", customer.pk),
+        {
+            "name": "Initech Purchasing",
+            "account": account.pk,
+            "emails": "payables@initech.example\norders@initech.example",
+            "phones": "+12025550177",
+            "owner": rep.pk,
+        },
+    )
+    customer.refresh_from_db()
+    assert customer.email == "payables@initech.example" and str(customer.phone) == "+12025550177"
+    assert [e.email for e in customer.emails.filter(is_primary=True)] == ["payables@initech.example"]
+    assert [(str(p.number), p.is_primary) for p in customer.phones.all()] == [("+12025550177", True)]
+
+    client.post(
+        url("businesscustomer-update", customer.pk),
+        {"name": "Initech Purchasing", "account": account.pk, "emails": "", "phones": "", "owner": rep.pk},
+    )
+    customer.refresh_from_db()
+    assert customer.email == "" and not customer.phone
+    assert not customer.emails.exists() and not customer.phones.exists()
+
+
+def test_business_customer_bad_phone_and_email_are_shown_and_nothing_is_written(session_client, rep):
+    account = AccountFactory(owner=rep)
+    customer = business_customer_save(
+        actor=rep,
+        data={"name": "Keep", "account": account},
+        emails=["keep@example.com"],
+        phones=[("+12025550143", "business")],
+    )
+    response = session_client(rep).post(
+        url("businesscustomer-update", customer.pk),
+        {
+            "name": "Changed",
+            "account": account.pk,
+            "emails": "fine@example.com\nnot-an-email",
+            "phones": "+1 202 555 0177, mobile\n12, mobile\n+1 202 555 0143, fax",
+            "owner": rep.pk,
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Line 2: “not-an-email” is not a valid e-mail address." in html
+    assert "Line 2: “12” is not a valid phone number." in html
+    assert "Line 3: “fax” is not a phone type" in html
+    customer.refresh_from_db()
+    assert customer.name == "Keep" and customer.email == "keep@example.com" and str(customer.phone) == "+12025550143"
+    assert list(BusinessCustomerEmail.objects.values_list("email", "is_primary")) == [("keep@example.com", True)]
+    assert [(str(p.number), p.is_primary) for p in BusinessCustomerPhone.objects.all()] == [("+12025550143", True)]
+
+
+def test_business_customer_detail_runs_the_same_queries_for_many_emails_and_phones(session_client, rep):
+    account = AccountFactory(owner=rep)
+    client = session_client(rep)
+
+    def detail_queries(count: int) -> int:
+        customer = business_customer_save(
+            actor=rep,
+            data={"name": f"Customer {count}", "account": account},
+            emails=[f"buyer{i}@example.com" for i in range(count)],
+            phones=[(f"+1 202 555 01{i:02d}", "business") for i in range(count)],
+        )
+        client.get(url("businesscustomer-detail", customer.pk))
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url("businesscustomer-detail", customer.pk)).content.decode()
+        assert f"buyer{count - 1}@example.com" in html
+        return len(queries)
+
+    assert detail_queries(2) == detail_queries(12)
 
 
 # ---------------------------------------------------------------- leads

@@ -33,12 +33,12 @@ from accounts.api.serializers.records import (
     BusinessCustomerSerializer,
     ChannelSerializer,
     ContactAddressSerializer,
-    ContactEmailsField,
     ContactListSerializer,
-    ContactPhoneSerializer,
     ContactSerializer,
+    EmailsField,
     LeadConvertSerializer,
     LeadSerializer,
+    PhoneSerializer,
 )
 
 __all__ = [
@@ -48,9 +48,9 @@ __all__ = [
     "CalendarEventSerializer",
     "ChannelSerializer",
     "ContactAddressSerializer",
-    "ContactEmailsField",
+    "EmailsField",
     "ContactListSerializer",
-    "ContactPhoneSerializer",
+    "PhoneSerializer",
     "ContactSerializer",
     "CustomerTypeField",
     "LeadConvertSerializer",

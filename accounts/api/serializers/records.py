@@ -37,8 +37,8 @@ class AccountSerializer(serializers.ModelSerializer):
         read_only_fields = ["lifetime_value", "version", "created_at", "updated_at"]
 
 
-class ContactEmailsField(serializers.ListField):
-    """The contact's e-mail addresses, primary first; on input the first one becomes the primary."""
+class EmailsField(serializers.ListField):
+    """A contact's or business customer's e-mail addresses, primary first; on input the first becomes the primary."""
 
     child = serializers.EmailField()
 
@@ -46,11 +46,14 @@ class ContactEmailsField(serializers.ListField):
         return [row.email for row in data.all()]
 
 
-class ContactPhoneSerializer(serializers.Serializer):
-    """One phone number of a contact with its type."""
+class PhoneSerializer(serializers.Serializer):
+    """One phone number of a contact or business customer, with its type."""
 
     number = PhoneNumberField()
     type = serializers.ChoiceField(choices=PhoneType.choices, source="phone_type", default=PhoneType.BUSINESS)
+
+
+# The names these had while only contacts had several e-mails and phones.
 
 
 class ContactAddressSerializer(serializers.ModelSerializer):
@@ -68,8 +71,8 @@ class ContactSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
     email = serializers.EmailField(read_only=True, help_text="The primary e-mail.")
     phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
-    emails = ContactEmailsField(required=False, help_text="Primary first.")
-    phones = ContactPhoneSerializer(many=True, required=False, help_text="Primary first.")
+    emails = EmailsField(required=False, help_text="Primary first.")
+    phones = PhoneSerializer(many=True, required=False, help_text="Primary first.")
     addresses = ContactAddressSerializer(many=True, read_only=True)
     accounts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -131,12 +134,18 @@ class ContactListSerializer(serializers.ModelSerializer):
 
 
 class BusinessCustomerSerializer(serializers.ModelSerializer):
-    """A B2B customer of an account; its lifetime value is the close revenue of its won opportunities."""
+    """A B2B customer of an account with several e-mails and phones (the first of each is the primary).
+
+    Its lifetime value is the close revenue of its won opportunities.
+    """
 
     owner = owner_field()
     account = ScopedPrimaryKeyRelatedField(selector=account_list, model=Account)
     contact = ScopedPrimaryKeyRelatedField(selector=contact_list, model=Contact, required=False, allow_null=True)
-    phone = PhoneNumberField(required=False, allow_blank=True)
+    email = serializers.EmailField(read_only=True, help_text="The primary e-mail.")
+    phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
+    emails = EmailsField(required=False, help_text="Primary first.")
+    phones = PhoneSerializer(many=True, required=False, help_text="Primary first.")
 
     class Meta:
         model = BusinessCustomer
@@ -148,6 +157,8 @@ class BusinessCustomerSerializer(serializers.ModelSerializer):
             "channel",
             "email",
             "phone",
+            "emails",
+            "phones",
             "billing_street",
             "billing_city",
             "billing_postal_code",
