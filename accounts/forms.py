@@ -63,7 +63,7 @@ def apply_service_error(form: forms.BaseForm, error: ValidationError, field_map:
             target = None
         for item in errors:
             messages = item.messages
-            if target is None and name != "__all__":
+            if target is None and name not in ("__all__", "version"):
                 messages = [f"{name.replace('_', ' ').capitalize()}: {m}" for m in messages]
             form.add_error(target, messages)
 
@@ -120,6 +120,10 @@ class RecordForm(forms.ModelForm):
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.extra_fields}
         if data.get("owner") is None:
             data.pop("owner", None)
+        version = self.data.get("version", "")
+        if self.instance.pk and version.isdecimal():
+            # The version the page was opened at: the service refuses to overwrite a newer change.
+            data["version"] = int(version)
         return data
 
     def apply_error(self, error: ValidationError) -> None:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.fields import get_error_detail
@@ -39,6 +39,7 @@ from accounts.models import (
     Opportunity,
     Task,
 )
+from accounts.services.records import StaleRecordError
 from backoffice.access import can_write
 from backoffice.models import User
 
@@ -67,11 +68,37 @@ class ServiceErrorsMixin:
     error_field_map: dict[str, str] = {}
 
     def handle_exception(self, exc):
-        if isinstance(exc, DjangoValidationError):
+        if isinstance(exc, StaleRecordError):
+            exc = PreconditionFailed(" ".join(exc.messages))
+        elif isinstance(exc, DjangoValidationError):
             exc = drf_validation_error(exc, self.error_field_map)
         elif isinstance(exc, DjangoPermissionDenied):
             exc = exceptions.PermissionDenied(str(exc) or None)
         return super().handle_exception(exc)
+
+
+class PreconditionFailed(exceptions.APIException):
+    """The record changed after the version named in If-Match: nothing was written."""
+
+    status_code = 412
+    default_detail = "The record was changed by someone else; read it again and retry."
+    default_code = "precondition_failed"
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag (the record\'s "version") read before; a record changed since answers 412.',
+)
+
+
+def version_from_if_match(value: str) -> int:
+    """The version in an If-Match header such as "7" or W/"7"; 400 naming the header otherwise."""
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdecimal():
+        raise exceptions.ValidationError({"If-Match": 'Send the ETag from the last read, such as "7".'})
+    return int(text)
 
 
 class CanWriteRecord(BasePermission):
@@ -126,10 +153,28 @@ class RecordViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
         serializer.instance = self._reloaded(instance)
 
     def perform_update(self, serializer):
-        instance = self.save_record(
-            actor=self.request.user, data=dict(serializer.validated_data), instance=serializer.instance
-        )
+        data = dict(serializer.validated_data)
+        if_match = self.request.headers.get("If-Match")
+        if if_match and if_match.strip() != "*":
+            data["version"] = version_from_if_match(if_match)
+        instance = self.save_record(actor=self.request.user, data=data, instance=serializer.instance)
         serializer.instance = self._reloaded(instance)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # One record's version is its ETag, for If-Match on the next write.
+        if self.action in ("retrieve", "update", "partial_update") and isinstance(response.data, dict):
+            if response.status_code < 300 and "version" in response.data:
+                response["ETag"] = f'"{response.data["version"]}"'
+        return response
 
     def perform_destroy(self, instance):
         self.delete_record(actor=self.request.user, instance=instance)

@@ -39,12 +39,21 @@ def _related_rows(data: dict) -> list:
     return rows
 
 
+class StaleRecordError(ValidationError):
+    """The row was changed by someone else after the caller read it (its version moved on)."""
+
+
+@transaction.atomic
 def record_save(*, actor: User, instance: models.Model, data: dict, m2m: Iterable[str] = ()) -> models.Model:
     """Create or update a business row from field values, after the access and validity checks.
 
-    New rows belong to the actor's organization and, unless an owner is given, to the actor.
+    New rows belong to the actor's organization and, unless an owner is given, to the actor. A
+    `version` in data is the version the caller read: a row changed since then is refused
+    (StaleRecordError) instead of silently overwriting the other person's change.
     """
     m2m = set(m2m)
+    expected_version = data.get("version")
+    data = {k: v for k, v in data.items() if k != "version"}
     if "owner" in data and data["owner"] is None:
         # No owner means "keep it" (a record always has one), not "remove it".
         data = {k: v for k, v in data.items() if k != "owner"}
@@ -57,12 +66,22 @@ def record_save(*, actor: User, instance: models.Model, data: dict, m2m: Iterabl
             instance.owner = owner
     else:
         # Check the stored row, not the caller's copy, which may already carry the new owner.
+        owner_field = ["owner_id"] if hasattr(instance, "owner_id") else []
         stored = (
             type(instance)
-            ._base_manager.only("organization_id", *(["owner_id"] if hasattr(instance, "owner_id") else []))
+            ._base_manager.select_for_update()
+            .only("organization_id", "version", *owner_field)
             .get(pk=instance.pk)
         )
         check_write(actor, stored)
+        if expected_version is not None and int(expected_version) != stored.version:
+            raise StaleRecordError(
+                {
+                    "version": f"{instance} was changed by someone else after you opened it. "
+                    "Reload it to see their change, then make yours again."
+                }
+            )
+        instance.version = stored.version
         if owner is not None and owner.pk != getattr(stored, "owner_id", None):
             check_owner_assignable(actor, owner)
     check_same_organization(actor, *_related_rows(data))
