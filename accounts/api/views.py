@@ -230,7 +230,10 @@ class ContactViewSet(RecordViewSet):
 
     def save_record(self, *, actor, data, instance=None):
         emails, phones = pop_contact_points(data)
-        return services.contact_save(actor=actor, data=data, contact=instance, emails=emails, phones=phones)
+        addresses = data.pop("addresses", None)
+        return services.contact_save(
+            actor=actor, data=data, contact=instance, emails=emails, phones=phones, addresses=addresses
+        )
 
 
 class BusinessCustomerViewSet(RecordViewSet):

@@ -205,6 +205,29 @@ def test_contact_invalid_phone_on_update_keeps_the_old_numbers(api, rep):
     assert [str(p.number) for p in contact.phones.all()] == ["+16502530000"]
 
 
+def test_contact_addresses_through_the_api(api):
+    body = {
+        "last_name": "Hopper",
+        "addresses": [
+            {"label": "Office", "street": "1 Navy Way", "city": "Arlington", "country": "us"},
+            {"label": "Home", "city": "New York", "country": "US"},
+        ],
+    }
+    created = api.post(f"{CRM_API}/contacts/", body)
+    assert created.status_code == 201, created.json()
+    addresses = api.get(f"{CRM_API}/contacts/{created.json()['id']}/").json()["addresses"]
+    assert [(a["label"], a["country"], a["is_primary"]) for a in addresses] == [
+        ("Office", "US", True),
+        ("Home", "US", False),
+    ]
+    bad = api.patch(f"{CRM_API}/contacts/{created.json()['id']}/", {"addresses": [{"city": "Paris", "country": "FRA"}]})
+    assert bad.status_code == 400 and error_attrs(bad) == {"addresses.0.country"}
+    assert Contact.objects.get(pk=created.json()["id"]).addresses.count() == 2
+    # A partial update without addresses keeps them.
+    assert api.patch(f"{CRM_API}/contacts/{created.json()['id']}/", {"job_title": "Admiral"}).status_code == 200
+    assert Contact.objects.get(pk=created.json()["id"]).addresses.count() == 2
+
+
 def test_contact_lists_its_accounts(api, account, contact):
     account.contacts.add(contact)
     assert api.get(f"{CRM_API}/contacts/{contact.pk}/").json()["accounts"] == [account.pk]

@@ -57,11 +57,17 @@ class PhoneSerializer(serializers.Serializer):
 
 
 class ContactAddressSerializer(serializers.ModelSerializer):
-    """One postal address of a contact (read-only here)."""
+    """One postal address of a contact; on input the list replaces the stored one and its first is primary."""
 
     class Meta:
         model = ContactAddress
         fields = ["label", "street", "city", "region", "postal_code", "country", "is_primary"]
+        read_only_fields = ["is_primary"]
+
+    def validate_country(self, value: str) -> str:
+        if value and not (len(value) == 2 and value.isalpha()):
+            raise serializers.ValidationError("Use the two-letter country code, such as US or DE.")
+        return value.upper()
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -73,7 +79,7 @@ class ContactSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
     emails = EmailsField(required=False, help_text="Primary first.")
     phones = PhoneSerializer(many=True, required=False, help_text="Primary first.")
-    addresses = ContactAddressSerializer(many=True, read_only=True)
+    addresses = ContactAddressSerializer(many=True, required=False, help_text="Primary first.")
     accounts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
