@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from backoffice.models import ApiKey, CurrencyRate, Organization, User, WorkerHeartbeat
 from backoffice.selectors import organization_scope
-from backoffice.services import api_key_revoke
+from backoffice.services import api_key_revoke_many
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):
@@ -109,10 +109,7 @@ class ApiKeyAdmin(OrganizationScopedAdmin):
 
     @admin.action(description="Revoke selected API keys")
     def revoke_selected(self, request, queryset):
-        count = 0
-        for api_key in queryset.filter(revoked_at__isnull=True):
-            api_key_revoke(api_key=api_key)
-            count += 1
+        count = api_key_revoke_many(api_keys=queryset)
         self.message_user(request, f"Revoked {count} API key(s).", messages.SUCCESS)
 
     def get_actions(self, request):

@@ -41,9 +41,9 @@ def api_key_revoke_all(*, user: User) -> int:
     return ApiKey.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def api_key_revoke(*, api_key: ApiKey) -> None:
-    """Revoke one key (an admin's action, or the user's own)."""
-    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def api_key_revoke_many(*, api_keys) -> int:
+    """Revoke the still-active keys among `api_keys` (an admin's action); returns how many."""
+    return api_keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def api_key_authenticate(*, username: str, raw_key: str) -> User | None:

@@ -177,6 +177,22 @@ def task_detail(request, pk: int):
     )
 
 
+def save_activity_form(request, form, *, save, detail_url_name: str, message):
+    """Validate the posted form and write through `save(data_form)`; the redirect on success, else None.
+
+    A service's ValidationError lands on the form's fields; `message(saved)` is the flash text.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        saved = save(form)
+    except ValidationError as error:
+        add_form_errors(form, error)
+        return None
+    messages.success(request, message(saved))
+    return redirect(safe_next_url(request, reverse(detail_url_name, args=[saved.pk])))
+
+
 def _task_data(form: TaskForm) -> dict:
     data = {
         name: form.cleaned_data[name]
@@ -192,14 +208,15 @@ def _task_form_page(request, *, task: Task | None):
         check_may_write(request, task)
     if request.method == "POST":
         form = TaskForm(request.POST, actor=request.user)
-        if form.is_valid():
-            try:
-                saved = services.task_save(actor=request.user, data=_task_data(form), task=task)
-            except ValidationError as error:
-                add_form_errors(form, error)
-            else:
-                messages.success(request, f"Task “{saved.subject}” saved.")
-                return redirect(safe_next_url(request, reverse("accounts:task-detail", args=[saved.pk])))
+        response = save_activity_form(
+            request,
+            form,
+            save=lambda f: services.task_save(actor=request.user, data=_task_data(f), task=task),
+            detail_url_name="accounts:task-detail",
+            message=lambda saved: f"Task “{saved.subject}” saved.",
+        )
+        if response:
+            return response
     elif task is not None:
         form = TaskForm(initial=_task_initial(task), actor=request.user)
     else:
@@ -256,17 +273,17 @@ def note_create(request):
     """Add a note to a record (?related=accounts.account:<id>)."""
     if request.method == "POST":
         form = NoteForm(request.POST, actor=request.user)
-        if form.is_valid():
-            try:
-                note = services.note_save(
-                    actor=request.user,
-                    data={"text": form.cleaned_data["text"], "related": form.cleaned_data["related"]},
-                )
-            except ValidationError as error:
-                add_form_errors(form, error)
-            else:
-                messages.success(request, "Note added.")
-                return redirect(safe_next_url(request, reverse("accounts:note-detail", args=[note.pk])))
+        response = save_activity_form(
+            request,
+            form,
+            save=lambda f: services.note_save(
+                actor=request.user, data={"text": f.cleaned_data["text"], "related": f.cleaned_data["related"]}
+            ),
+            detail_url_name="accounts:note-detail",
+            message=lambda saved: "Note added.",
+        )
+        if response:
+            return response
     else:
         form = NoteForm(initial={"related": request.GET.get("related", "")}, actor=request.user)
     return render(request, "accounts/activities/note_form.html", {"form": form, "next": safe_next_url(request, "")})

@@ -23,10 +23,10 @@ from accounts.calendar import Occurrence, events_for_window, expand_occurrences,
 from accounts.models import CalendarEvent
 from accounts.views.activities import (
     activity_delete_page,
-    add_form_errors,
     check_may_write,
     related_record_url,
     safe_next_url,
+    save_activity_form,
 )
 from backoffice.access import can_write
 from backoffice.selectors import user_list
@@ -153,14 +153,15 @@ def _event_form_page(request, *, event: CalendarEvent | None):
         check_may_write(request, event)
     if request.method == "POST":
         form = EventForm(request.POST, actor=request.user)
-        if form.is_valid():
-            try:
-                saved = services.event_save(actor=request.user, data=_event_data(form), event=event)
-            except ValidationError as error:
-                add_form_errors(form, error)
-            else:
-                messages.success(request, f"Event “{saved.title}” saved.")
-                return redirect(safe_next_url(request, reverse("accounts:event-detail", args=[saved.pk])))
+        response = save_activity_form(
+            request,
+            form,
+            save=lambda f: services.event_save(actor=request.user, data=_event_data(f), event=event),
+            detail_url_name="accounts:event-detail",
+            message=lambda saved: f"Event “{saved.title}” saved.",
+        )
+        if response:
+            return response
     elif event is not None:
         form = EventForm(initial=_event_initial(event), actor=request.user)
     else:

@@ -70,6 +70,27 @@ class ContactAddressSerializer(serializers.ModelSerializer):
         return value.upper()
 
 
+# The contact row as lists return it; the detail adds the nested lists before owner/version/timestamps.
+CONTACT_ROW_FIELDS = [
+    "id",
+    "name_prefix",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "full_name",
+    "gender",
+    "birthday",
+    "job_title",
+    "description",
+    "email",
+    "phone",
+    "owner",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
 class ContactSerializer(serializers.ModelSerializer):
     """A person with several e-mails and phones (the first of each is the primary)."""
 
@@ -84,28 +105,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "name_prefix",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "full_name",
-            "gender",
-            "birthday",
-            "job_title",
-            "description",
-            "email",
-            "phone",
-            "emails",
-            "phones",
-            "addresses",
-            "accounts",
-            "owner",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        fields = [*CONTACT_ROW_FIELDS[:-4], "emails", "phones", "addresses", "accounts", *CONTACT_ROW_FIELDS[-4:]]
         read_only_fields = ["version", "created_at", "updated_at"]
 
 
@@ -118,24 +118,7 @@ class ContactListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "name_prefix",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "full_name",
-            "gender",
-            "birthday",
-            "job_title",
-            "description",
-            "email",
-            "phone",
-            "owner",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        fields = CONTACT_ROW_FIELDS
         read_only_fields = fields
 
 
