@@ -2,8 +2,10 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 
 from accounts import services
+from accounts.jobs import LIFETIME_RECALCULATION
 from accounts.models import (
     Account,
     BusinessCustomer,
@@ -17,7 +19,8 @@ from accounts.models import (
     Task,
 )
 from backoffice.admin import OrganizationScopedAdmin
-from backoffice.models import User
+from backoffice.jobs import job_request
+from backoffice.models import Organization, User
 
 
 class ServiceAdmin(OrganizationScopedAdmin):
@@ -61,6 +64,79 @@ class ServiceAdmin(OrganizationScopedAdmin):
         if form.instance.pk:
             super().save_related(request, form, formsets, change)
 
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if hasattr(self.model, "archived_at"):
+            filters.append(ArchivedFilter)
+        return filters
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not hasattr(self.model, "archived_at"):
+            actions.pop("archive_selected", None)
+            actions.pop("restore_selected", None)
+        return actions
+
+    @admin.action(description="Archive selected %(verbose_name_plural)s")
+    def archive_selected(self, request, queryset):
+        self._apply(request, queryset, services.record_archive, "archived")
+
+    @admin.action(description="Restore selected %(verbose_name_plural)s")
+    def restore_selected(self, request, queryset):
+        self._apply(request, queryset, services.record_restore, "restored")
+
+    def _apply(self, request, queryset, service, done: str) -> None:
+        count, refused = 0, []
+        for row in queryset:
+            try:
+                service(actor=request.user, instance=row)
+                count += 1
+            except (ValidationError, PermissionDenied) as error:
+                refused.append(f"{row}: {'; '.join(getattr(error, 'messages', None) or [str(error)])}")
+        if count:
+            self.message_user(request, f"{count} {done}.", messages.SUCCESS)
+        for text in refused:
+            self.message_user(request, f"Not {done}: {text}", messages.ERROR)
+
+    def delete_model(self, request, obj):
+        services.record_delete(actor=request.user, instance=obj)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset:
+            self.delete_model(request, row)
+
+    actions = ["archive_selected", "restore_selected"]
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    """Active rows by default, like the web UI; archived ones on request."""
+
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Archived"), ("all", "All")]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Active",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(archived_at__isnull=True)
+
 
 @admin.register(Account)
 class AccountAdmin(ServiceAdmin):
@@ -72,6 +148,19 @@ class AccountAdmin(ServiceAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["referred_by"]
     filter_horizontal = ["contacts"]
+    actions = [*ServiceAdmin.actions, "recalculate_lifetime"]
+
+    @admin.action(description="Recalculate lifetime sales values of the organization")
+    def recalculate_lifetime(self, request, queryset):
+        organization_ids = sorted(set(queryset.values_list("organization_id", flat=True)))
+        jobs = [
+            job_request(organization=Organization.objects.get(pk=pk), kind=LIFETIME_RECALCULATION, actor=request.user)
+            for pk in organization_ids
+        ]
+        if len(jobs) == 1:
+            return redirect("job-detail", pk=jobs[0].pk)
+        self.message_user(request, f"{len(jobs)} recalculations queued.", messages.SUCCESS)
+        return None
 
 
 @admin.register(Contact)

@@ -13,6 +13,22 @@ class AccountsConfig(AppConfig):
         from backoffice.menu import MenuEntry, menu
 
         customer_types.register(CustomerType(model=BusinessCustomer, label="Business customer"))
+        from accounts import models as crm
+        from accounts.jobs import register_jobs
+        from backoffice.changelog import change_types
+
+        for name, model in [
+            ("account", crm.Account),
+            ("contact", crm.Contact),
+            ("business_customer", crm.BusinessCustomer),
+            ("lead", crm.Lead),
+            ("opportunity", crm.Opportunity),
+            ("task", crm.Task),
+            ("event", crm.CalendarEvent),
+            ("note", crm.Note),
+        ]:
+            change_types.register(name, model)
+        register_jobs()
         for order, (label, url_name) in enumerate(
             [
                 ("Accounts", "accounts:account-list"),

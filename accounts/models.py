@@ -22,6 +22,7 @@ from accounts.choices import (
     TaskStatus,
 )
 from backoffice.models import (
+    ArchivableModel,
     Organization,
     OrganizationModel,
     OwnedModel,
@@ -40,7 +41,7 @@ def currency_field(**kwargs) -> models.CharField:
     return models.CharField(max_length=3, validators=[validate_currency], **kwargs)
 
 
-class Account(OwnedModel):
+class Account(ArchivableModel, OwnedModel):
     """A company or division: the 360-degree view of everything known about it, from every channel."""
 
     name = models.CharField(max_length=255)
@@ -53,6 +54,9 @@ class Account(OwnedModel):
     # Sum of the per-channel values below, in the organization's base currency.
     lifetime_value = money_field(default=ZERO, editable=False)
 
+    derived_fields = ("lifetime_value",)
+    tracked_m2m = ("contacts",)
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["organization", "name"])]
@@ -61,7 +65,7 @@ class Account(OwnedModel):
         return self.name
 
 
-class Contact(OwnedModel):
+class Contact(ArchivableModel, OwnedModel):
     """A real person associated with accounts."""
 
     name_prefix = models.CharField(max_length=20, blank=True)
@@ -76,6 +80,8 @@ class Contact(OwnedModel):
     # so that lists, search and the Outlook key never need a join.
     email = models.EmailField(blank=True)
     phone = PhoneNumberField(blank=True)
+
+    tracked_m2m = ("accounts",)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -93,36 +99,52 @@ class Contact(OwnedModel):
         return " ".join(p for p in parts if p)
 
 
-class ContactEmail(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+class EmailRow(models.Model):
+    """One e-mail address of a person or customer; exactly one of a list is the primary."""
+
     email = models.EmailField()
     is_primary = models.BooleanField(default=False)
 
     class Meta:
+        abstract = True
         ordering = ["-is_primary", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["contact", "email"], name="contact_email_unique"),
-            models.UniqueConstraint(fields=["contact"], condition=Q(is_primary=True), name="contact_one_primary_email"),
-        ]
 
     def __str__(self) -> str:
         return self.email
 
 
-class ContactPhone(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+class PhoneRow(models.Model):
+    """One phone number of a person or customer, with its type; exactly one of a list is the primary."""
+
     number = PhoneNumberField()
     phone_type = models.CharField(max_length=12, choices=PhoneType.choices, default=PhoneType.BUSINESS)
     is_primary = models.BooleanField(default=False)
 
     class Meta:
+        abstract = True
         ordering = ["-is_primary", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["contact"], condition=Q(is_primary=True), name="contact_one_primary_phone"),
-        ]
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class ContactEmail(EmailRow):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+
+    class Meta(EmailRow.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "email"], name="contact_email_unique"),
+            models.UniqueConstraint(fields=["contact"], condition=Q(is_primary=True), name="contact_one_primary_email"),
+        ]
+
+
+class ContactPhone(PhoneRow):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+
+    class Meta(PhoneRow.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["contact"], condition=Q(is_primary=True), name="contact_one_primary_phone"),
+        ]
 
 
 class Address(models.Model):
@@ -185,6 +207,8 @@ class BusinessCustomer(OwnedModel):
     shipping_country = models.CharField(max_length=2, blank=True)
     lifetime_value = money_field(default=ZERO, editable=False)
 
+    derived_fields = ("lifetime_value",)
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["organization", "name"])]
@@ -193,13 +217,10 @@ class BusinessCustomer(OwnedModel):
         return self.name
 
 
-class BusinessCustomerEmail(models.Model):
+class BusinessCustomerEmail(EmailRow):
     customer = models.ForeignKey(BusinessCustomer, on_delete=models.CASCADE, related_name="emails")
-    email = models.EmailField()
-    is_primary = models.BooleanField(default=False)
 
-    class Meta:
-        ordering = ["-is_primary", "id"]
+    class Meta(EmailRow.Meta):
         constraints = [
             models.UniqueConstraint(fields=["customer", "email"], name="business_customer_email_unique"),
             models.UniqueConstraint(
@@ -207,29 +228,19 @@ class BusinessCustomerEmail(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.email
 
-
-class BusinessCustomerPhone(models.Model):
+class BusinessCustomerPhone(PhoneRow):
     customer = models.ForeignKey(BusinessCustomer, on_delete=models.CASCADE, related_name="phones")
-    number = PhoneNumberField()
-    phone_type = models.CharField(max_length=12, choices=PhoneType.choices, default=PhoneType.BUSINESS)
-    is_primary = models.BooleanField(default=False)
 
-    class Meta:
-        ordering = ["-is_primary", "id"]
+    class Meta(PhoneRow.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"], condition=Q(is_primary=True), name="business_customer_one_primary_phone"
             ),
         ]
 
-    def __str__(self) -> str:
-        return str(self.number)
 
-
-class Lead(OwnedModel):
+class Lead(ArchivableModel, OwnedModel):
     """A prospect, converted into an opportunity once qualified."""
 
     name = models.CharField(max_length=255, help_text="What the lead is about")
@@ -253,7 +264,7 @@ class Lead(OwnedModel):
         return self.name
 
 
-class Opportunity(OwnedModel):
+class Opportunity(ArchivableModel, OwnedModel):
     """A deal in progress; won ones count toward the lifetime sales value."""
 
     name = models.CharField(max_length=255)
@@ -282,7 +293,7 @@ class Opportunity(OwnedModel):
     close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
     description = models.TextField(blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "version", "archived_at"])
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -331,7 +342,7 @@ class RelatedRecordModel(OwnedModel):
         indexes = [models.Index(fields=["related_type", "related_id"])]
 
 
-class Task(RelatedRecordModel):
+class Task(ArchivableModel, RelatedRecordModel):
     """A to-do assigned to a rep (the owner)."""
 
     subject = models.CharField(max_length=255)
@@ -354,7 +365,7 @@ class Task(RelatedRecordModel):
         return self.subject
 
 
-class CalendarEvent(RelatedRecordModel):
+class CalendarEvent(ArchivableModel, RelatedRecordModel):
     """An event in the owner's calendar; a series when it has a recurrence rule.
 
     All-day events run from local midnight of their first day to local midnight after the last
@@ -374,6 +385,8 @@ class CalendarEvent(RelatedRecordModel):
     series = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="exceptions")
     original_start = models.DateTimeField(null=True, blank=True)
     attendees = models.ManyToManyField(Contact, blank=True, related_name="events")
+
+    tracked_m2m = ("attendees",)
 
     class Meta(RelatedRecordModel.Meta):
         ordering = ["start", "id"]

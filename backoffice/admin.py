@@ -2,8 +2,18 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.urls import reverse
 
-from backoffice.models import ApiKey, CurrencyRate, Organization, User, WorkerHeartbeat
+from backoffice.models import (
+    ApiKey,
+    ChangeLogEntry,
+    CurrencyRate,
+    ExternalReference,
+    Job,
+    Organization,
+    User,
+    WorkerHeartbeat,
+)
 from backoffice.selectors import organization_scope
 from backoffice.services import api_key_revoke_many
 
@@ -143,3 +153,45 @@ class CurrencyRateAdmin(OrganizationScopedAdmin):
         if not change and not request.user.is_superuser:
             obj.organization_id = request.user.organization_id
         super().save_model(request, obj, form, change)
+
+
+class ReadOnlyScopedAdmin(OrganizationScopedAdmin):
+    """Rows the system writes: admins read them, nobody edits them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeLogEntry)
+class ChangeLogEntryAdmin(ReadOnlyScopedAdmin):
+    list_display = ["created_at", "action", "content_type", "object_repr", "object_id", "version", "actor", "origin"]
+    list_filter = ["action", "origin", "content_type"]
+    list_select_related = ["actor", "content_type"]
+    search_fields = ["object_repr", "=object_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in ChangeLogEntry._meta.fields]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyScopedAdmin):
+    list_display = ["id", "kind", "state", "done", "total", "requests", "requested_by", "created_at", "finished_at"]
+    list_filter = ["kind", "state"]
+    list_select_related = ["requested_by"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def view_on_site(self, obj):
+        return reverse("job-detail", args=[obj.pk])
+
+
+@admin.register(ExternalReference)
+class ExternalReferenceAdmin(ReadOnlyScopedAdmin):
+    list_display = ["system", "external_id", "content_type", "object_id", "updated_at"]
+    list_filter = ["system", "content_type"]
+    search_fields = ["external_id"]
+    readonly_fields = [f.name for f in ExternalReference._meta.fields]

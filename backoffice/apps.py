@@ -7,6 +7,13 @@ class BackofficeConfig(AppConfig):
 
     def ready(self) -> None:
         from backoffice import schema  # noqa: F401  (registers the API key auth scheme)
+        from backoffice.models.tracking import connect_change_tracking
+
+        connect_change_tracking()
+        from backoffice.org_settings import register_core_sections
+
+        register_core_sections()
         from backoffice.menu import MenuEntry, menu
 
+        menu.register(MenuEntry("system", "Configuration", "configuration", order=800, admin_only=True))
         menu.register(MenuEntry("system", "Administration", "admin:index", order=900, admin_only=True))

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 
@@ -20,4 +21,12 @@ def _declare_periodic_tasks(sender, **kwargs):
         settings.CELERY_HEARTBEAT_INTERVAL,
         sender.signature("backoffice.tasks.worker_heartbeat"),
         name="worker heartbeat",
+    )
+    # A job whose worker died waits until this runs again (at most this interval).
+    sender.add_periodic_task(
+        settings.JOB_STALE_AFTER, sender.signature("backoffice.tasks.jobs_resume_stale"), name="resume stale jobs"
+    )
+    # Pruning late only keeps entries a little longer than their retention.
+    sender.add_periodic_task(
+        crontab(hour=3, minute=17), sender.signature("backoffice.tasks.change_log_prune"), name="prune change log"
     )

@@ -3,13 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from backoffice import views
+from backoffice import platform_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", views.my_user, name="my-user"),
+    path("configuration/", platform_views.configuration, name="configuration"),
+    path("configuration/<str:key>/", platform_views.configuration, name="configuration-section"),
+    path("jobs/<int:pk>/", platform_views.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/progress/", platform_views.job_progress, name="job-progress"),
+    path("jobs/<int:pk>/cancel/", platform_views.job_cancel_view, name="job-cancel"),
+    path("history/<str:record_type>/<int:pk>/", platform_views.history_fragment, name="record-history"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -104,20 +104,17 @@ def _won_sums(opportunities):
 
 
 @transaction.atomic
-def lifetime_recalculate(*, organization=None, actor=None) -> int:
-    """Recompute every lifetime value from the opportunities (of one organization or all).
+def lifetime_recalculate_accounts(*, account_ids: list[int], actor=None) -> int:
+    """Recompute the lifetime values of these accounts and of the customers they hold, from the opportunities.
 
     Set-based: a few queries per customer type whatever the number of rows. Returns how many
     accounts' totals changed (each change is recorded for the chart).
     """
-    accounts = Account.objects.all()
-    opportunities = Opportunity.objects.all()
-    if organization is not None:
-        accounts = accounts.filter(organization=organization)
-        opportunities = opportunities.filter(organization=organization)
+    account_ids = list(account_ids)
+    accounts = Account.objects.filter(pk__in=account_ids)
+    opportunities = Opportunity.objects.filter(account_id__in=account_ids)
 
     per_account_channel: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
-    per_customer: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     rows = list(_won_sums(opportunities))
     channel_of: dict[tuple[int, int], int | None] = {}
     by_type: dict[int, set[int]] = defaultdict(set)
@@ -134,28 +131,27 @@ def lifetime_recalculate(*, organization=None, actor=None) -> int:
         key = (row["customer_type_id"], row["customer_id"])
         channel_id = channel_of.get(key) if row["customer_id"] is not None else None
         per_account_channel[(row["account_id"], channel_id)] += row["total"]
-        if row["customer_id"] is not None:
-            per_customer[key] += row["total"]
 
-    # Customers of every registered type: zero them, then set the sums.
+    # Customers of every registered type held by these accounts: their value is all their won deals.
     for registered in customer_types:
         type_id = ContentType.objects.get_for_model(registered.model).pk
-        customers = registered.model._base_manager.all()
-        if organization is not None:
-            customers = customers.filter(organization=organization)
         field = registered.lifetime_field
-        customers.exclude(**{field: ZERO}).update(**{field: ZERO})
+        customers = registered.model._base_manager.filter(**{f"{registered.account_field}_id__in": account_ids})
+        stored = dict(customers.values_list("pk", field))
+        totals = {
+            row["customer_id"]: row["total"]
+            for row in _won_sums(Opportunity.objects.filter(customer_type_id=type_id, customer_id__in=list(stored)))
+        }
         registered.model._base_manager.bulk_update(
             [
-                registered.model(pk=pk, **{field: total})
-                for (t_id, pk), total in per_customer.items()
-                if t_id == type_id
+                registered.model(pk=pk, **{field: totals.get(pk, ZERO)})
+                for pk, value in stored.items()
+                if value != totals.get(pk, ZERO)
             ],
             [field],
             batch_size=1000,
         )
 
-    account_ids = list(accounts.values_list("pk", flat=True))
     before = dict(accounts.values_list("pk", "lifetime_value"))
     AccountChannelValue.objects.filter(account_id__in=account_ids).delete()
     AccountChannelValue.objects.bulk_create(
@@ -164,7 +160,7 @@ def lifetime_recalculate(*, organization=None, actor=None) -> int:
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for (account_id, _), amount in per_account_channel.items():
         totals[account_id] += amount
-    changed = [pk for pk in account_ids if before.get(pk, ZERO) != totals.get(pk, ZERO)]
+    changed = [pk for pk in before if before[pk] != totals.get(pk, ZERO)]
     Account.objects.bulk_update(
         [Account(pk=pk, lifetime_value=totals.get(pk, ZERO)) for pk in changed],
         ["lifetime_value"],
@@ -172,3 +168,25 @@ def lifetime_recalculate(*, organization=None, actor=None) -> int:
     )
     _record_totals(changed, actor)
     return len(changed)
+
+
+RECALCULATION_BATCH = 500
+
+
+@transaction.atomic
+def lifetime_recalculate(*, organization=None, actor=None) -> int:
+    """Recompute every lifetime value from the opportunities (of one organization or all), in one transaction.
+
+    Returns how many accounts' totals changed. The admin runs the same work as a job with progress.
+    """
+    accounts = Account.objects.order_by("pk")
+    if organization is not None:
+        accounts = accounts.filter(organization=organization)
+    changed = 0
+    last = 0
+    while True:
+        ids = list(accounts.filter(pk__gt=last).values_list("pk", flat=True)[:RECALCULATION_BATCH])
+        if not ids:
+            return changed
+        changed += lifetime_recalculate_accounts(account_ids=ids, actor=actor)
+        last = ids[-1]

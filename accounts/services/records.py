@@ -5,10 +5,10 @@ UI, the API, the admin and tasks share the same rules. Field values arrive as a 
 field names (what a form's or serializer's cleaned data holds).
 """
 
-from collections.abc import Iterable
-
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
+from phonenumber_field.phonenumber import to_python as phone_to_python
 
 from accounts.choices import ChannelType, LeadStatus
 from accounts.models import (
@@ -22,91 +22,36 @@ from accounts.models import (
     ContactEmail,
     ContactPhone,
     Lead,
+    Opportunity,
 )
-from backoffice.access import check_owner_assignable, check_same_organization, check_write
+from backoffice.access import check_write
 from backoffice.models import User
+from backoffice.records import (
+    ChildList,
+    StaleRecordError,
+    record_archive,
+    record_delete,
+    record_list_add,
+    record_restore,
+    record_save,
+)
+
+__all__ = [
+    "StaleRecordError",
+    "account_save",
+    "business_customer_save",
+    "channel_business_get",
+    "contact_save",
+    "lead_convert",
+    "lead_save",
+    "record_archive",
+    "record_delete",
+    "record_restore",
+    "record_save",
+]
 
 BUSINESS_CHANNEL_NAME = "Business customers"
-
-
-def _related_rows(data: dict) -> list:
-    rows = []
-    for value in data.values():
-        if isinstance(value, models.Model) and hasattr(value, "organization_id") and not isinstance(value, User):
-            rows.append(value)
-        elif isinstance(value, Iterable) and not isinstance(value, str | bytes | dict):
-            rows.extend(v for v in value if isinstance(v, models.Model) and hasattr(v, "organization_id"))
-    return rows
-
-
-class StaleRecordError(ValidationError):
-    """The row was changed by someone else after the caller read it (its version moved on)."""
-
-
-@transaction.atomic
-def record_save(*, actor: User, instance: models.Model, data: dict, m2m: Iterable[str] = ()) -> models.Model:
-    """Create or update a business row from field values, after the access and validity checks.
-
-    New rows belong to the actor's organization and, unless an owner is given, to the actor. A
-    `version` in data is the version the caller read: a row changed since then is refused
-    (StaleRecordError) instead of silently overwriting the other person's change.
-    """
-    m2m = set(m2m)
-    expected_version = data.get("version")
-    data = {k: v for k, v in data.items() if k != "version"}
-    if "owner" in data and data["owner"] is None:
-        # No owner means "keep it" (a record always has one), not "remove it".
-        data = {k: v for k, v in data.items() if k != "owner"}
-    owner = data.get("owner")
-    if instance.pk is None:
-        instance.organization_id = actor.organization_id
-        if hasattr(instance, "owner_id"):
-            owner = owner or actor
-            check_owner_assignable(actor, owner)
-            instance.owner = owner
-    else:
-        # Check the stored row, not the caller's copy, which may already carry the new owner.
-        owner_field = ["owner_id"] if hasattr(instance, "owner_id") else []
-        stored = (
-            type(instance)
-            ._base_manager.select_for_update()
-            .only("organization_id", "version", *owner_field)
-            .get(pk=instance.pk)
-        )
-        check_write(actor, stored)
-        if expected_version is not None and int(expected_version) != stored.version:
-            raise StaleRecordError(
-                {
-                    "version": f"{instance} was changed by someone else after you opened it. "
-                    "Reload it to see their change, then make yours again."
-                }
-            )
-        instance.version = stored.version
-        if owner is not None and owner.pk != getattr(stored, "owner_id", None):
-            check_owner_assignable(actor, owner)
-    check_same_organization(actor, *_related_rows(data))
-    for name, value in data.items():
-        if name not in m2m:
-            setattr(instance, name, value)
-    instance.full_clean(exclude=["organization", "owner"])
-    # Histories name who made the change, from commands and tasks as well as from web requests.
-    instance._history_user = actor
-    instance.save()
-    for name in m2m:
-        if name in data:
-            getattr(instance, name).set(data[name])
-    return instance
-
-
-def record_delete(*, actor: User, instance: models.Model) -> None:
-    """Delete a business row the actor may write; a row others depend on is refused with a reason."""
-    check_write(actor, instance)
-    try:
-        with transaction.atomic():
-            instance.delete()
-    except models.ProtectedError as error:
-        blocking = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
-        raise ValidationError(f"{instance} cannot be deleted while it has {', '.join(blocking)}.")
+ADDRESS_FIELDS = ("label", "street", "city", "region", "postal_code", "country")
 
 
 def channel_business_get(*, organization_id: int) -> Channel:
@@ -134,7 +79,7 @@ def account_save(*, actor: User, data: dict, account: Account | None = None) -> 
     return record_save(actor=actor, instance=account, data=data, m2m=["contacts"])
 
 
-def _with_primary_contact_points(data: dict, emails: list[str] | None, phones: list[tuple[str, str]] | None) -> dict:
+def _with_primary_contact_points(data: dict, emails: list[str] | None, phones: list[list[str]] | None) -> dict:
     # The row's own e-mail and phone mirror the first of each list, so lists and search need no join.
     if emails is not None:
         data = {**data, "email": emails[0] if emails else ""}
@@ -143,39 +88,111 @@ def _with_primary_contact_points(data: dict, emails: list[str] | None, phones: l
     return data
 
 
-def _contact_points_replace(
-    owner: models.Model,
-    *,
-    email_model: type[models.Model],
-    phone_model: type[models.Model],
-    fk: str,
-    emails: list[str] | None,
-    phones: list[tuple[str, str]] | None,
-) -> None:
-    """Replace the e-mail and phone rows of a contact or business customer (`fk` names the owner on the rows).
+def _unique_emails(emails: list[str]) -> list[str]:
+    """E-mails repeated in another case are kept once, the first spelling."""
+    unique: list[str] = []
+    seen: set[str] = set()
+    for email in emails:
+        email = email.strip()
+        if email.lower() not in seen:
+            seen.add(email.lower())
+            unique.append(email)
+    return unique
 
-    The first of each list becomes the primary; e-mails repeated in another case are kept once;
-    None leaves that list as it is.
+
+def _validated_rows(model, fk: str, rows: list[dict], field: str) -> None:
+    for index, row in enumerate(rows):
+        try:
+            model(**row).full_clean(exclude=[fk])
+        except ValidationError as error:
+            prefix = f"{field.capitalize()[:-1]} {index + 1}: " if len(rows) > 1 else ""
+            raise ValidationError({field: [prefix + message for message in error.messages]})
+
+
+def _sync_rows(parent, *, model, fk: str, key: str, wanted: list[dict]) -> None:
+    """Make the parent's rows equal `wanted` (the first is the primary), keeping rows whose key stays.
+
+    Rows are matched by `key` (case-insensitive for text), so an unchanged e-mail keeps its row.
     """
+
+    def norm(value):
+        return value.lower() if isinstance(value, str) else str(value)
+
+    existing = {norm(getattr(row, key)): row for row in model.objects.filter(**{fk: parent})}
+    wanted_keys = [norm(row[key]) for row in wanted]
+    stale = [row.pk for k, row in existing.items() if k not in wanted_keys]
+    if stale:
+        model.objects.filter(pk__in=stale).delete()
+    # The one-primary constraint holds at every step: clear the flag before moving it.
+    model.objects.filter(**{fk: parent}, is_primary=True).update(is_primary=False)
+    new_rows = []
+    for index, row in enumerate(wanted):
+        values = {**row, "is_primary": index == 0}
+        current = existing.get(norm(row[key]))
+        if current is None:
+            new_rows.append(model(**{fk: parent}, **values))
+            continue
+        changed = [name for name, value in values.items() if getattr(current, name) != value]
+        for name in changed:
+            setattr(current, name, values[name])
+        if changed:
+            current.save(update_fields=changed)
+    model.objects.bulk_create(new_rows)
+
+
+def _email_list(*, model, fk: str, emails: list[str]) -> ChildList:
+    rows = [{"email": email} for email in _unique_emails(emails)]
+    _validated_rows(model, fk, rows, "emails")
+    return ChildList(
+        wanted=[row["email"] for row in rows],
+        current=lambda parent: list(
+            model.objects.filter(**{fk: parent}).order_by("-is_primary", "id").values_list("email", flat=True)
+        ),
+        write=lambda parent, _: _sync_rows(parent, model=model, fk=fk, key="email", wanted=rows),
+    )
+
+
+def _phone_list(*, model, fk: str, phones: list[tuple[str, str]]) -> ChildList:
+    rows = [{"number": phone_to_python(number) or number, "phone_type": phone_type} for number, phone_type in phones]
+    _validated_rows(model, fk, rows, "phones")
+    wanted = [[str(row["number"]), row["phone_type"]] for row in rows]
+    return ChildList(
+        wanted=wanted,
+        current=lambda parent: [
+            [str(number), phone_type]
+            for number, phone_type in model.objects.filter(**{fk: parent})
+            .order_by("-is_primary", "id")
+            .values_list("number", "phone_type")
+        ],
+        write=lambda parent, _: _sync_rows(parent, model=model, fk=fk, key="number", wanted=rows),
+    )
+
+
+def _address_list(addresses: list[dict]) -> ChildList:
+    rows = [{name: address.get(name, "") or "" for name in ADDRESS_FIELDS} for address in addresses]
+    _validated_rows(ContactAddress, "contact", rows, "addresses")
+
+    def write(contact, _):
+        # Addresses have no natural key: a changed list is written anew.
+        contact.addresses.all().delete()
+        ContactAddress.objects.bulk_create(
+            ContactAddress(contact=contact, is_primary=index == 0, **row) for index, row in enumerate(rows)
+        )
+
+    return ChildList(
+        wanted=rows,
+        current=lambda contact: list(contact.addresses.order_by("-is_primary", "id").values(*ADDRESS_FIELDS)),
+        write=write,
+    )
+
+
+def _contact_point_lists(*, email_model, phone_model, fk: str, emails, phones) -> dict[str, ChildList]:
+    lists = {}
     if emails is not None:
-        unique: list[str] = []
-        for email in emails:
-            if email.lower() not in (e.lower() for e in unique):
-                unique.append(email)
-        rows = [email_model(**{fk: owner}, email=email, is_primary=i == 0) for i, email in enumerate(unique)]
-        for row in rows:
-            row.full_clean(exclude=[fk])
-        email_model.objects.filter(**{fk: owner}).delete()
-        email_model.objects.bulk_create(rows)
+        lists["emails"] = _email_list(model=email_model, fk=fk, emails=emails)
     if phones is not None:
-        rows = [
-            phone_model(**{fk: owner}, number=number, phone_type=phone_type, is_primary=i == 0)
-            for i, (number, phone_type) in enumerate(phones)
-        ]
-        for row in rows:
-            row.full_clean(exclude=[fk])
-        phone_model.objects.filter(**{fk: owner}).delete()
-        phone_model.objects.bulk_create(rows)
+        lists["phones"] = _phone_list(model=phone_model, fk=fk, phones=phones)
+    return lists
 
 
 @transaction.atomic
@@ -192,26 +209,20 @@ def contact_save(
 
     `phones` is a list of (number, phone type); `addresses` a list of dicts of ContactAddress
     fields. None leaves the existing list as it is. `accounts` in data, when given, is the full
-    list of accounts the contact belongs to.
+    list of accounts the contact belongs to. Lists that did not change are not rewritten.
     """
     contact = contact or Contact()
-    data = _with_primary_contact_points(data, emails, phones)
-    contact = record_save(actor=actor, instance=contact, data=data, m2m=["accounts"])
-    _contact_points_replace(
-        contact, email_model=ContactEmail, phone_model=ContactPhone, fk="contact", emails=emails, phones=phones
+    children = _contact_point_lists(
+        email_model=ContactEmail, phone_model=ContactPhone, fk="contact", emails=emails, phones=phones
     )
     if addresses is not None:
-        rows = [
-            ContactAddress(contact=contact, **{**address, "is_primary": i == 0}) for i, address in enumerate(addresses)
-        ]
-        for row in rows:
-            try:
-                row.full_clean(exclude=["contact"])
-            except ValidationError as error:
-                raise ValidationError({"addresses": [f"Address {rows.index(row) + 1}: {m}" for m in error.messages]})
-        contact.addresses.all().delete()
-        ContactAddress.objects.bulk_create(rows)
-    return contact
+        children["addresses"] = _address_list(addresses)
+    data = _with_primary_contact_points(
+        data,
+        children["emails"].wanted if emails is not None else None,
+        children["phones"].wanted if phones is not None else None,
+    )
+    return record_save(actor=actor, instance=contact, data=data, m2m=["accounts"], children=children)
 
 
 @transaction.atomic
@@ -231,31 +242,38 @@ def business_customer_save(
     from accounts.services.lifetime import lifetime_recalculate
 
     customer = customer or BusinessCustomer()
-    old_account_id = customer.account_id
+    old_account_id = None
+    if customer.pk is not None:
+        old_account_id = BusinessCustomer.objects.filter(pk=customer.pk).values_list("account_id", flat=True).first()
     if customer.pk is None and "channel" not in data:
         data = {**data, "channel": channel_business_get(organization_id=actor.organization_id)}
-    data = _with_primary_contact_points(data, emails, phones)
-    customer = record_save(actor=actor, instance=customer, data=data)
-    _contact_points_replace(
-        customer,
+    children = _contact_point_lists(
         email_model=BusinessCustomerEmail,
         phone_model=BusinessCustomerPhone,
         fk="customer",
         emails=emails,
         phones=phones,
     )
+    data = _with_primary_contact_points(
+        data,
+        children["emails"].wanted if emails is not None else None,
+        children["phones"].wanted if phones is not None else None,
+    )
+    customer = record_save(actor=actor, instance=customer, data=data, children=children)
     if old_account_id and old_account_id != customer.account_id:
         # The customer's deals move with it, so the business channel of each account stays the sum
         # of its customers' values.
-        from django.contrib.contenttypes.models import ContentType
-
-        from accounts.models import Opportunity
-
         Opportunity.objects.filter(
             customer_type=ContentType.objects.get_for_model(BusinessCustomer), customer_id=customer.pk
         ).update(account_id=customer.account_id)
         lifetime_recalculate(organization=customer.organization, actor=actor)
     return customer
+
+
+@transaction.atomic
+def lead_save(*, actor: User, data: dict, lead: Lead | None = None) -> Lead:
+    """Create or update a lead."""
+    return record_save(actor=actor, instance=lead or Lead(), data=data)
 
 
 @transaction.atomic
@@ -286,7 +304,8 @@ def lead_convert(*, actor: User, lead: Lead, account: Account | None = None, opp
             phones=[(str(lead.phone), "business")] if lead.phone else [],
         )
     if contact is not None:
-        account.contacts.add(contact)
+        # The lead's owner converts into the account whoever owns it: the link is part of converting.
+        record_list_add(actor=actor, instance=account, name="contacts", rows=[contact])
     opportunity = opportunity_save(
         actor=actor,
         data={
@@ -297,6 +316,5 @@ def lead_convert(*, actor: User, lead: Lead, account: Account | None = None, opp
             "owner": lead.owner,
         },
     )
-    lead.account, lead.contact, lead.status = account, contact, LeadStatus.QUALIFIED
-    lead.save(update_fields=["account", "contact", "status"])
+    lead_save(actor=actor, lead=lead, data={"account": account, "contact": contact, "status": LeadStatus.QUALIFIED})
     return opportunity

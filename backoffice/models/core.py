@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
 
 from backoffice.choices import Role
 
@@ -28,6 +27,8 @@ class Organization(models.Model):
     base_currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     created_at = models.DateTimeField(auto_now_add=True)
+    # The highest change log sequence pruned away: a feed cursor below it has missed entries.
+    changes_pruned_through = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -63,6 +64,11 @@ class User(AbstractUser):
     def can_manage_organization(self) -> bool:
         """Organization admins and sales managers write every record of their organization."""
         return self.is_superuser or self.role in (Role.ADMIN, Role.MANAGER)
+
+    @property
+    def display_name(self) -> str:
+        """The name people read: the full name, else the username."""
+        return self.get_full_name() or self.username
 
     @property
     def time_zone(self) -> str:
@@ -106,50 +112,6 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
-
-
-class VersionedQuerySet(models.QuerySet):
-    """Bulk updates bump `version` too, so no write goes unnoticed by optimistic locking or sync."""
-
-    def update(self, **kwargs):
-        kwargs.setdefault("version", F("version") + 1)
-        return super().update(**kwargs)
-
-
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-
-    class Meta:
-        abstract = True
-
-
-class OrganizationModel(TimeStampedModel):
-    """A business row: belongs to an organization, carries a version bumped on every change."""
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    version = models.PositiveIntegerField(default=1, editable=False)
-
-    objects = VersionedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            self.version = (self.version or 0) + 1
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
-        super().save(*args, **kwargs)
-
-
-class OwnedModel(OrganizationModel):
-    """A business row with an owner (the rep it belongs or is assigned to)."""
-
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        abstract = True
 
 
 class CurrencyRate(models.Model):

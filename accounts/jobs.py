@@ -1,0 +1,35 @@
+"""Jobs of the CRM: the lifetime sales value recalculation, run by a worker in batches of accounts."""
+
+from accounts.models import Account
+from accounts.services.lifetime import RECALCULATION_BATCH, lifetime_recalculate_accounts
+from backoffice.jobs import JobKind, JobRun, job_kinds
+
+LIFETIME_RECALCULATION = "lifetime.recalculate"
+MAX_BATCH = 5000
+
+
+def lifetime_recalculation_run(run: JobRun) -> dict:
+    """Recompute the organization's lifetime values batch by batch; each batch commits with its checkpoint."""
+    batch = max(1, min(int(run.params.get("batch_size") or RECALCULATION_BATCH), MAX_BATCH))
+    accounts = Account.objects.filter(organization=run.organization).order_by("pk")
+    run.set_total(accounts.count())
+    last = int(run.checkpoint.get("after", 0))
+    done = run.job.done
+    while True:
+        ids = list(accounts.filter(pk__gt=last).values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        done += len(ids)
+        last = ids[-1]
+        run.step(
+            lambda ids=ids: {"corrected": lifetime_recalculate_accounts(account_ids=ids, actor=run.job.requested_by)},
+            done=done,
+            checkpoint={"after": last},
+        )
+    return {"corrected": run.job.result.get("corrected", 0)}
+
+
+def register_jobs() -> None:
+    job_kinds.register(
+        JobKind(name=LIFETIME_RECALCULATION, title="Recalculate lifetime sales values", run=lifetime_recalculation_run)
+    )

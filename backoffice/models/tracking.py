@@ -1,0 +1,513 @@
+"""Business rows with honest versions, archiving, and the change log every write of them lands in.
+
+A business row's `version` and `updated_at` move when, and only when, a field a person can see
+changes (its own columns, and the lists declared in `tracked_m2m` or written by services as
+extra changes, such as a contact's e-mails). Derived values (`derived_fields`, such as lifetime
+values) are written without moving them. Every create, update, archive, restore and delete,
+through `save()`, `QuerySet.update()`, `bulk_create()`, `bulk_update()` or `delete()`, writes one
+`ChangeLogEntry` in the same transaction.
+"""
+
+from contextvars import ContextVar
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from backoffice.changes import ORIGIN_MAX_LENGTH, ChangeAction, change_committed, current_change_context, jsonable
+from backoffice.models.core import Organization
+
+# Bookkeeping columns: never a change a person made.
+BOOKKEEPING = frozenset({"id", "organization", "created_at", "updated_at", "version"})
+OBJECT_REPR_LENGTH = 200
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+def _tracked_fields(model) -> list[models.Field]:
+    cached = model.__dict__.get("_tracked_fields_cache")
+    if cached is None:
+        derived = set(model.derived_fields)
+        cached = [
+            field
+            for field in model._meta.concrete_fields
+            if field.name not in BOOKKEEPING and field.name not in derived and not field.primary_key
+        ]
+        model._tracked_fields_cache = cached
+    return cached
+
+
+def _derived_fields(model) -> list[models.Field]:
+    return [model._meta.get_field(name) for name in model.derived_fields]
+
+
+def same_value(field: models.Field, old, new) -> bool:
+    """Whether two values of a field mean the same thing (1.0 and 1.00, a phone and its text, ...)."""
+    try:
+        if old == new:
+            return True
+    except TypeError:
+        pass
+    try:
+        return field.to_python(old) == field.to_python(new)
+    except (ValidationError, TypeError, ValueError):
+        return False
+
+
+def _owner_change(changes: dict, action: str, owner_id) -> tuple:
+    if "owner" in changes:
+        old, new = changes["owner"]
+        return old, new
+    if action == ChangeAction.CREATE:
+        return None, owner_id
+    if action == ChangeAction.DELETE:
+        return owner_id, None
+    return None, None
+
+
+def _action_for(changes: dict, default: str) -> str:
+    if "archived_at" in changes:
+        return ChangeAction.RESTORE if changes["archived_at"][1] is None else ChangeAction.ARCHIVE
+    return default
+
+
+def change_log_write(model, rows: list[dict]) -> list["ChangeLogEntry"]:
+    """Write change log entries for rows of `model`: each a dict of pk, organization_id, version, action,
+    changes, owner_id and repr. Sends `change_committed` for each once the transaction commits."""
+    if not rows:
+        return []
+    context = current_change_context()
+    actor = context.actor
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    content_type = ContentType.objects.get_for_model(model)
+    now = timezone.now()
+    entries = []
+    for row in rows:
+        changes = row.get("changes") or {}
+        action = _action_for(changes, row["action"])
+        old_owner, new_owner = _owner_change(changes, action, row.get("owner_id"))
+        entries.append(
+            ChangeLogEntry(
+                organization_id=row["organization_id"],
+                content_type=content_type,
+                object_id=row["pk"],
+                object_repr=(row.get("repr") or "")[:OBJECT_REPR_LENGTH],
+                action=action,
+                version=row["version"],
+                changes=changes,
+                old_owner_id=old_owner,
+                new_owner_id=new_owner,
+                actor_id=actor_id,
+                origin=context.origin,
+                created_at=now,
+            )
+        )
+    ChangeLogEntry.objects.bulk_create(entries)
+    if change_committed.has_listeners(ChangeLogEntry):
+        for entry in entries:
+            transaction.on_commit(lambda entry=entry: change_committed.send(sender=ChangeLogEntry, entry=entry))
+    return entries
+
+
+def m2m_lists(model, name: str, pks) -> dict[int, list[int]]:
+    """The ids in the many-to-many list `name` (forward or reverse) of each row of `model`, sorted."""
+    field = model._meta.get_field(name)
+    if field.many_to_many and not field.auto_created:  # declared on this model
+        through, source, target = field.remote_field.through, field.m2m_field_name(), field.m2m_reverse_field_name()
+    else:  # the other side's field
+        declared = field.field
+        through, source, target = (
+            declared.remote_field.through,
+            declared.m2m_reverse_field_name(),
+            declared.m2m_field_name(),
+        )
+    lists: dict[int, list[int]] = {pk: [] for pk in pks}
+    for source_id, target_id in through.objects.filter(**{f"{source}_id__in": list(pks)}).values_list(
+        f"{source}_id", f"{target}_id"
+    ):
+        lists[source_id].append(target_id)
+    return {pk: sorted(ids) for pk, ids in lists.items()}
+
+
+def m2m_other_side(model, name: str) -> tuple[type[models.Model], str] | None:
+    """The model and list name on the other side of `model.name`, when that side tracks it too."""
+    field = model._meta.get_field(name)
+    if field.many_to_many and not field.auto_created:
+        other_model, other_name = field.related_model, field.remote_field.get_accessor_name()
+    else:
+        other_model, other_name = field.related_model, field.field.name
+    if issubclass(other_model, OrganizationModel) and other_name in other_model.tracked_m2m:
+        return other_model, other_name
+    return None
+
+
+def touch_rows(model, changes_by_pk: dict[int, dict], action: str = ChangeAction.UPDATE) -> None:
+    """Record changes made outside the row's own columns (lists): move versions, write entries."""
+    changes_by_pk = {pk: changes for pk, changes in changes_by_pk.items() if changes}
+    if not changes_by_pk:
+        return
+    model._base_manager.filter(pk__in=list(changes_by_pk)).update(version=F("version") + 1, updated_at=timezone.now())
+    rows = model._base_manager.filter(pk__in=list(changes_by_pk)).values(
+        "pk", "organization_id", "version", *(["owner_id"] if hasattr(model, "owner_id") else [])
+    )
+    change_log_write(
+        model,
+        [{**row, "action": action, "changes": changes_by_pk[row["pk"]]} for row in rows],
+    )
+
+
+class TrackedQuerySet(models.QuerySet):
+    """Bulk writes that keep versions honest and write the change log, like `save()` does."""
+
+    def update(self, **kwargs):
+        model = self.model
+        tracked = {field.name: field for field in _tracked_fields(model)}
+        fields = {}
+        for key in kwargs:
+            field = model._meta.get_field(key)
+            fields[key] = field
+        if not any(field.name in tracked for field in fields.values()):
+            return super().update(**kwargs)
+        return self._tracked_update(kwargs, [f for f in fields.values() if f.name in tracked])
+
+    def _tracked_update(self, kwargs: dict, tracked: list[models.Field]) -> int:
+        model = self.model
+        attnames = [field.attname for field in tracked]
+        owner = ["owner_id"] if hasattr(model, "owner_id") else []
+        with transaction.atomic(using=self.db):
+            locked = self.order_by("pk").select_for_update()
+            if connections[self.db].features.has_select_for_update_of:
+                locked = self.order_by("pk").select_for_update(of=("self",))
+            before = {row["pk"]: row for row in locked.values("pk", *attnames)}
+            if not before:
+                return 0
+            count = model._base_manager.filter(pk__in=list(before)).update(**kwargs)
+            after = model._base_manager.filter(pk__in=list(before)).values(
+                "pk", "organization_id", "version", *attnames, *owner
+            )
+            changed: dict[int, dict] = {}
+            rows = {}
+            for row in after:
+                changes = {
+                    field.name: [jsonable(before[row["pk"]][field.attname]), jsonable(row[field.attname])]
+                    for field in tracked
+                    if not same_value(field, before[row["pk"]][field.attname], row[field.attname])
+                }
+                if changes:
+                    changed[row["pk"]] = changes
+                    rows[row["pk"]] = row
+            if changed:
+                model._base_manager.filter(pk__in=list(changed)).update(
+                    version=F("version") + 1, updated_at=timezone.now()
+                )
+                change_log_write(
+                    model,
+                    [
+                        {
+                            "pk": pk,
+                            "organization_id": row["organization_id"],
+                            "version": row["version"] + 1,
+                            "owner_id": row.get("owner_id"),
+                            "action": ChangeAction.UPDATE,
+                            "changes": changed[pk],
+                        }
+                        for pk, row in rows.items()
+                    ],
+                )
+            return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            change_log_write(
+                self.model,
+                [obj._creation_log_row() for obj in created if obj.pk is not None],
+            )
+            for obj in created:
+                obj._remember_stored()
+        return created
+
+
+class OrganizationModel(TimeStampedModel):
+    """A business row: belongs to an organization, carries an honest version, every write is logged."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # Columns kept by services from other rows (lifetime values): written without a new version.
+    derived_fields: ClassVar[tuple[str, ...]] = ()
+    # Many-to-many lists that are part of the record as a person sees it (forward or reverse names).
+    tracked_m2m: ClassVar[tuple[str, ...]] = ()
+
+    objects = TrackedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, extra_changes: dict | None = None, **kwargs):
+        """Write only what changed; a save that changes nothing writes nothing.
+
+        `extra_changes` names changes of lists kept outside the row ({name: [old, new]}), which
+        move the version and go into the same change log entry.
+        """
+        if self._state.adding or self.pk is None:
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+                change_log_write(type(self), [self._creation_log_row(extra_changes)])
+            self._remember_stored()
+            return
+        update_fields = kwargs.pop("update_fields", None)
+        wanted = None if update_fields is None else set(update_fields)
+
+        def candidate(field):
+            if field.attname not in self.__dict__:
+                return False  # deferred, so not touched
+            return wanted is None or field.name in wanted or field.attname in wanted
+
+        stored = self._stored_state()
+        changes = {}
+        for field in _tracked_fields(type(self)):
+            if candidate(field) and not same_value(field, stored.get(field.attname), self.__dict__[field.attname]):
+                changes[field.name] = [jsonable(stored.get(field.attname)), jsonable(self.__dict__[field.attname])]
+        derived = [
+            field.name
+            for field in _derived_fields(type(self))
+            if candidate(field) and not same_value(field, stored.get(field.attname), self.__dict__[field.attname])
+        ]
+        changes.update(extra_changes or {})
+        if not changes:
+            if derived:
+                super().save(*args, update_fields=derived, **kwargs)
+                self._remember_stored()
+            return
+        self.version = (stored.get("version") or self.version or 0) + 1
+        names = [name for name in changes if name in {f.name for f in _tracked_fields(type(self))}]
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, update_fields=[*names, *derived, "version", "updated_at"], **kwargs)
+            change_log_write(
+                type(self),
+                [
+                    {
+                        "pk": self.pk,
+                        "organization_id": self.organization_id,
+                        "version": self.version,
+                        "owner_id": getattr(self, "owner_id", None),
+                        "repr": str(self),
+                        "action": ChangeAction.UPDATE,
+                        "changes": changes,
+                    }
+                ],
+            )
+        self._remember_stored()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_stored()
+        return instance
+
+    def _remember_stored(self) -> None:
+        names = [f.attname for f in (*_tracked_fields(type(self)), *_derived_fields(type(self)))]
+        self._stored = {name: self.__dict__[name] for name in [*names, "version"] if name in self.__dict__}
+
+    def refresh_stored_state(self, stored: dict) -> None:
+        """Compare the next save against these stored values (a locked read) instead of the loaded ones."""
+        self._stored = dict(stored)
+        if "version" in stored:
+            self.version = stored["version"]
+
+    def _stored_state(self) -> dict:
+        stored = getattr(self, "_stored", None)
+        if stored is None:
+            names = [f.attname for f in (*_tracked_fields(type(self)), *_derived_fields(type(self)))]
+            stored = type(self)._base_manager.filter(pk=self.pk).values(*names, "version").first() or {}
+        return stored
+
+    def tracked_values(self) -> dict:
+        """The record's own user-visible values, as the change log stores them."""
+        return {field.name: jsonable(getattr(self, field.attname)) for field in _tracked_fields(type(self))}
+
+    def _creation_log_row(self, extra_changes: dict | None = None) -> dict:
+        changes = {name: [None, value] for name, value in self.tracked_values().items()}
+        changes.update(extra_changes or {})
+        return {
+            "pk": self.pk,
+            "organization_id": self.organization_id,
+            "version": self.version,
+            "owner_id": getattr(self, "owner_id", None),
+            "repr": str(self),
+            "action": ChangeAction.CREATE,
+            "changes": changes,
+        }
+
+
+class OwnedModel(OrganizationModel):
+    """A business row with an owner (the rep it belongs or is assigned to)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class ArchivableModel(models.Model):
+    """A row that can be archived: it leaves lists, pickers, calendars and boards, and can be restored."""
+
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class ChangeLogEntry(models.Model):
+    """One create, update, archive, restore or delete of a business row, with who, from where and what.
+
+    `sequence` is given when the writing transaction commits, in commit order (per organization),
+    so a reader that keeps the last sequence it saw never misses nor repeats an entry.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    sequence = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(max_length=OBJECT_REPR_LENGTH, blank=True)
+    action = models.CharField(max_length=8, choices=ChangeAction.choices)
+    version = models.PositiveIntegerField()
+    # {field name: [old, new]}: every field on create, the changed ones on update, none on delete.
+    changes = models.JSONField(default=dict, blank=True)
+    old_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    new_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    origin = models.CharField(max_length=ORIGIN_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "change log entry"
+        verbose_name_plural = "change log entries"
+        indexes = [
+            models.Index(fields=["organization", "sequence"], name="changelog_org_sequence"),
+            models.Index(fields=["content_type", "object_id", "id"], name="changelog_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr or self.object_id}"
+
+    @property
+    def changed_fields(self) -> list[str]:
+        return list(self.changes)
+
+
+def tracked_models() -> list[type[OrganizationModel]]:
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if issubclass(model, OrganizationModel)]
+
+
+def field_or_none(model, name: str):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _before_delete(sender, instance, **kwargs) -> None:
+    """Rows that point at the deleted one lose the link: record that on them, as a person would see it."""
+    if instance.organization_id in _organizations_deleting.get():
+        return
+    for relation in sender._meta.related_objects:
+        related = relation.related_model
+        if not issubclass(related, OrganizationModel):
+            continue
+        if relation.one_to_many and relation.on_delete is models.SET_NULL:
+            related.objects.filter(**{relation.field.name: instance}).update(**{relation.field.name: None})
+        elif relation.many_to_many:
+            name = relation.field.name
+            if name in related.tracked_m2m:
+                _record_list_removal(related, name, instance.pk, relation.field)
+    for field in sender._meta.many_to_many:
+        other = m2m_other_side(sender, field.name)
+        if other is not None:
+            other_model, other_name = other
+            ids = list(getattr(instance, field.name).values_list("pk", flat=True))
+            before = m2m_lists(other_model, other_name, ids)
+            touch_rows(
+                other_model,
+                {pk: {other_name: [ids_, [i for i in ids_ if i != instance.pk]]} for pk, ids_ in before.items()},
+            )
+
+
+def _record_list_removal(model, name: str, removed_pk: int, field) -> None:
+    through = field.remote_field.through
+    owners = list(
+        through.objects.filter(**{f"{field.m2m_reverse_field_name()}_id": removed_pk}).values_list(
+            f"{field.m2m_field_name()}_id", flat=True
+        )
+    )
+    if not owners:
+        return
+    before = m2m_lists(model, name, owners)
+    touch_rows(model, {pk: {name: [ids, [i for i in ids if i != removed_pk]]} for pk, ids in before.items()})
+
+
+# Organizations being deleted in this context: their rows go with them, so nothing is logged for them.
+_organizations_deleting: ContextVar[frozenset] = ContextVar("organizations_deleting", default=frozenset())
+
+
+def _organization_deleting(sender, instance, **kwargs) -> None:
+    _organizations_deleting.set(_organizations_deleting.get() | {instance.pk})
+
+
+def _organization_deleted(sender, instance, **kwargs) -> None:
+    _organizations_deleting.set(_organizations_deleting.get() - {instance.pk})
+
+
+def _after_delete(sender, instance, **kwargs) -> None:
+    if instance.organization_id in _organizations_deleting.get():
+        return
+    change_log_write(
+        sender,
+        [
+            {
+                "pk": instance.pk,
+                "organization_id": instance.organization_id,
+                "version": (instance.version or 0) + 1,
+                "owner_id": getattr(instance, "owner_id", None),
+                "repr": str(instance),
+                "action": ChangeAction.DELETE,
+                "changes": {},
+            }
+        ],
+    )
+
+
+def connect_change_tracking() -> None:
+    """Log deletes (also cascades and queryset deletes) of every business row; called once at start-up."""
+    from django.db.models.signals import post_delete, pre_delete
+
+    pre_delete.connect(_organization_deleting, sender=Organization, dispatch_uid="changelog-organization-pre")
+    post_delete.connect(_organization_deleted, sender=Organization, dispatch_uid="changelog-organization-post")
+    for model in tracked_models():
+        pre_delete.connect(_before_delete, sender=model, dispatch_uid=f"changelog-pre-{model._meta.label_lower}")
+        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"changelog-post-{model._meta.label_lower}")

@@ -1,0 +1,184 @@
+"""Per-organization settings, by section: typed and validated by form fields, audited by the change log.
+
+A section (the change log's retention, the account-creation strategy, the Outlook settings, the CRM
+connector, ...) is registered once by its app with its fields and product defaults. An organization
+stores only the values it changed; a value left at "use default" follows the product default, also
+when that default changes in a later release.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.conf import settings as django_settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from backoffice.changes import change_context, jsonable
+from backoffice.models import OrganizationSetting, User
+
+USE_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    """A group of settings shown as one form on the Configuration page."""
+
+    key: str
+    title: str
+    fields: dict[str, forms.Field]
+    defaults: dict[str, Any] | Callable[[], dict[str, Any]]
+    description: str = ""
+    order: int = 100
+    # Write-only values (client secrets): never returned by the API or shown back in the form.
+    secret_keys: frozenset[str] = frozenset()
+    # Cross-field rules: (values) -> None, raising ValidationError keyed by field.
+    validate: Callable[[dict], None] | None = None
+
+    def default_values(self) -> dict[str, Any]:
+        return dict(self.defaults() if callable(self.defaults) else self.defaults)
+
+
+@dataclass
+class SettingsRegistry:
+    sections: dict[str, SettingsSection] = field(default_factory=dict)
+
+    def register(self, section: SettingsSection) -> None:
+        if section.key in self.sections:
+            raise ValueError(f"The settings section {section.key!r} is registered already.")
+        missing = set(section.fields) ^ set(section.default_values())
+        if missing:
+            raise ValueError(f"Settings section {section.key!r}: fields and defaults differ on {sorted(missing)}.")
+        self.sections[section.key] = section
+
+    def get(self, key: str) -> SettingsSection:
+        try:
+            return self.sections[key]
+        except KeyError:
+            raise KeyError(f"No settings section {key!r}.") from None
+
+    def __iter__(self):
+        return iter(sorted(self.sections.values(), key=lambda s: (s.order, s.title)))
+
+
+settings_sections = SettingsRegistry()
+
+
+def _decoded(section: SettingsSection, key: str, stored):
+    """A stored JSON value as the field's Python value; a value that no longer validates is dropped."""
+    try:
+        return section.fields[key].clean(stored)
+    except ValidationError:
+        return USE_DEFAULT
+
+
+def settings_state(*, organization_id: int, section: str) -> dict[str, dict]:
+    """Each setting of a section: its effective value, the product default and whether it uses the default."""
+    definition = settings_sections.get(section)
+    defaults = definition.default_values()
+    stored = dict(
+        OrganizationSetting.objects.filter(organization_id=organization_id, section=section).values_list("key", "value")
+    )
+    state = {}
+    for key in definition.fields:
+        value = _decoded(definition, key, stored[key]) if key in stored else USE_DEFAULT
+        use_default = value is USE_DEFAULT
+        state[key] = {
+            "value": defaults[key] if use_default else value,
+            "default": defaults[key],
+            "use_default": use_default,
+        }
+    return state
+
+
+def settings_get(*, organization_id: int, section: str) -> dict[str, Any]:
+    """The effective values of a section for an organization (its own where set, else the defaults)."""
+    return {
+        key: item["value"] for key, item in settings_state(organization_id=organization_id, section=section).items()
+    }
+
+
+def can_configure(actor: User) -> bool:
+    """Organization admins change their organization's settings."""
+    return actor.is_superuser or (bool(actor.organization_id) and actor.is_org_admin)
+
+
+@transaction.atomic
+def settings_update(*, actor: User, section: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Change settings of a section: a value, or USE_DEFAULT to follow the product default again.
+
+    Every value is validated by its field (errors name the field) and the section's own rule before
+    anything is written; each change lands in the change log with its actor and origin.
+    """
+    if not can_configure(actor) or not actor.organization_id:
+        raise PermissionDenied("Only the organization's admins change its settings.")
+    definition = settings_sections.get(section)
+    unknown = set(values) - set(definition.fields)
+    if unknown:
+        raise ValidationError({key: "There is no such setting." for key in sorted(unknown)})
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key, value in values.items():
+        if value is USE_DEFAULT:
+            cleaned[key] = USE_DEFAULT
+            continue
+        try:
+            cleaned[key] = definition.fields[key].clean(value)
+        except ValidationError as error:
+            errors[key] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    current = settings_state(organization_id=actor.organization_id, section=section)
+    if definition.validate is not None:
+        effective = {key: item["value"] for key, item in current.items()}
+        for key, value in cleaned.items():
+            effective[key] = current[key]["default"] if value is USE_DEFAULT else value
+        definition.validate(effective)
+    rows = {
+        row.key: row
+        for row in OrganizationSetting.objects.select_for_update().filter(
+            organization_id=actor.organization_id, section=section, key__in=list(cleaned)
+        )
+    }
+    with change_context(actor=actor):
+        for key, value in cleaned.items():
+            row = rows.get(key)
+            if value is USE_DEFAULT:
+                if row is not None:
+                    row.delete()
+                continue
+            encoded = jsonable(value)
+            if row is None:
+                OrganizationSetting.objects.create(
+                    organization_id=actor.organization_id, section=section, key=key, value=encoded
+                )
+            else:
+                row.value = encoded
+                row.save()
+    return settings_get(organization_id=actor.organization_id, section=section)
+
+
+CHANGE_LOG_SECTION = "change_log"
+
+
+def register_core_sections() -> None:
+    """The sections the core app owns."""
+    settings_sections.register(
+        SettingsSection(
+            key=CHANGE_LOG_SECTION,
+            title="Change log",
+            description="How long the change log keeps its entries (record histories and the changes feed).",
+            fields={
+                "retention_days": forms.IntegerField(
+                    label="Keep entries for (days)",
+                    min_value=1,
+                    max_value=3650,
+                    help_text="Older entries are pruned every night. Plug-ins that have not synced for "
+                    "longer must read everything again.",
+                )
+            },
+            defaults=lambda: {"retention_days": django_settings.CHANGE_LOG_RETENTION_DAYS},
+            order=900,
+        )
+    )
