@@ -1,8 +1,9 @@
 """Forms of the sales reps' web UI: they validate input and hand model field values to the services.
 
 The forms never write and never validate the model themselves (`_post_clean` is off): the
-services run the model checks and the access rules, and `apply_service_error` shows what they
-refuse under the field it concerns. Pickers only offer rows of the acting user's organization.
+services run the model checks and the access rules, and `backoffice.forms.apply_service_errors`
+shows what they refuse under the field it concerns (`error_field_map` names the form field for a
+model field the form edits under another name). Pickers only offer rows of the acting user's organization.
 """
 
 from django import forms
@@ -49,23 +50,6 @@ def style_form(form: forms.BaseForm) -> None:
             existing = sub.attrs.get("class", "")
             if css not in existing.split():
                 sub.attrs["class"] = f"{existing} {css}".strip()
-
-
-def apply_service_error(form: forms.BaseForm, error: ValidationError, field_map: dict | None = None) -> None:
-    """Show a service's ValidationError on the form: under its field when the form has one, else on top."""
-    field_map = field_map or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        target = field_map.get(name, name)
-        if target not in form.fields:
-            target = None
-        for item in errors:
-            messages = item.messages
-            if target is None and name not in ("__all__", "version"):
-                messages = [f"{name.replace('_', ' ').capitalize()}: {m}" for m in messages]
-            form.add_error(target, messages)
 
 
 class RecordForm(forms.ModelForm):
@@ -125,9 +109,6 @@ class RecordForm(forms.ModelForm):
             # The version the page was opened at: the service refuses to overwrite a newer change.
             data["version"] = int(version)
         return data
-
-    def apply_error(self, error: ValidationError) -> None:
-        apply_service_error(self, error, self.error_field_map)
 
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -4,7 +4,6 @@ Views stay thin: they validate a form, call one service or selector and render. 
 shown and typed in the user's time zone.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,20 +28,12 @@ from accounts.filters import TaskFilter
 from accounts.models import Task
 from accounts.views.common import filtered_page, query_without_page
 from backoffice.access import can_write
+from backoffice.forms import apply_service_errors
 
 ACTIVITY_PAGE_SIZE = 20
 
 
 # --- shared helpers ---------------------------------------------------------------------------
-
-
-def add_form_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields, or on the form when no field matches."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def safe_next_url(request, default: str) -> str:
@@ -187,7 +178,7 @@ def save_activity_form(request, form, *, save, detail_url_name: str, message):
     try:
         saved = save(form)
     except ValidationError as error:
-        add_form_errors(form, error)
+        apply_service_errors(form, error)
         return None
     messages.success(request, message(saved))
     return redirect(safe_next_url(request, reverse(detail_url_name, args=[saved.pk])))

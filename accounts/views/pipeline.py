@@ -23,6 +23,7 @@ from accounts.choices import OpportunityStatus
 from accounts.forecast import forecast_compare, opportunity_weighted, pipeline_columns
 from accounts.history import opportunity_history_entries
 from backoffice.access import can_write
+from backoffice.forms import apply_service_errors
 from backoffice.selectors import user_list
 
 # Won and lost deals stay on the board this long after closing; older ones are in the opportunity list.
@@ -76,15 +77,6 @@ def _styled_errors(form) -> None:
         if name in form.fields:
             widget = form.fields[name].widget
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Show a selector's errors under the form's fields (or above the form when no field matches)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 # --- the pipeline board ------------------------------------------------------------------------
@@ -208,7 +200,7 @@ def forecast(request):
                 compare_to=data.get("compare_to"),
             )
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            apply_service_errors(form, invalid)
     _styled_errors(form)
     return render(
         request,

@@ -28,6 +28,7 @@ from accounts.models import Account, BusinessCustomer, Contact, Lead, Opportunit
 from accounts.registry import account_registry
 from accounts.views.common import PAGE_SIZES, filtered_page, query_without_page
 from backoffice.access import can_write
+from backoffice.forms import apply_service_errors
 
 # Filters on a record id: set by links from other pages, not typed in.
 ID_FILTERS = ("account",)
@@ -449,7 +450,7 @@ class RecordFormView(RecordView):
             try:
                 saved = self.record_type.save(actor=request.user, form=form, instance=instance)
             except ValidationError as error:
-                form.apply_error(error)
+                apply_service_errors(form, error)
             else:
                 verb = "saved" if instance else "created"
                 messages.success(request, f"The {self.record_type.label} “{saved}” was {verb}.")
