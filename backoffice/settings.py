@@ -222,6 +222,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
         "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
         "data_folder_processed": str(CELERY_FILESYSTEM_DIR / "processed"),
+        # Exchange tables; without this kombu writes them to ./control in the working directory.
+        "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
         "store_processed": False,
     }
 )
