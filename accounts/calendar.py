@@ -175,7 +175,7 @@ def expand_occurrences(
                 if _overlaps(start, end, window_start, window_end):
                     occurrences.append(Occurrence(event, start, end, event.all_day, original_start=start))
             for original, exception in replaced.items():
-                if original in cancelled:
+                if original in cancelled or exception.archived_at is not None:
                     continue
                 if _overlaps(exception.start, exception.end, window_start, window_end):
                     occurrences.append(
@@ -193,6 +193,11 @@ def events_for_window(queryset: QuerySet, window_start: dt.datetime, window_end:
     Exceptions are loaded when they lie in the window or when the slot they replace does, so that a
     moved occurrence neither appears twice nor leaves its old slot behind.
     """
+    # Archived events and series leave the calendar; an archived moved occurrence is still loaded, so
+    # that its slot stays taken (it shows as cancelled would).
+    queryset = queryset.exclude(series__isnull=True, archived_at__isnull=False).exclude(
+        series__archived_at__isnull=False
+    )
     return queryset.filter(
         Q(start__lt=window_end, end__gt=window_start)
         | Q(start__gte=window_start, start__lt=window_end)

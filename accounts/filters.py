@@ -16,12 +16,37 @@ def _org_users(request):
     return User.objects.filter(organization_id=request.user.organization_id)
 
 
+ARCHIVED_CHOICES = [("active", "Active"), ("archived", "Archived"), ("all", "All")]
+
+
 class SearchFilterSet(django_filters.FilterSet):
-    """Adds `q`, a case-insensitive search over `search_fields`."""
+    """Adds `q`, a case-insensitive search over `search_fields`, and, on archivable records, `archived`
+    (active rows unless `archived=archived` or `archived=all` is asked for)."""
 
     search_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(method="search", label="Search")
     owner = django_filters.ModelMultipleChoiceFilter(queryset=_org_users)
+    archived = django_filters.ChoiceFilter(
+        choices=ARCHIVED_CHOICES, method="filter_archived", label="Archived", empty_label=None
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not hasattr(self._meta.model, "archived_at"):
+            self.filters.pop("archived", None)
+
+    def filter_archived(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, so that no value still means "active"
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if "archived" in self.filters:
+            choice = self.form.cleaned_data.get("archived") or "active"
+            if choice == "active":
+                queryset = queryset.filter(archived_at__isnull=True)
+            elif choice == "archived":
+                queryset = queryset.filter(archived_at__isnull=False)
+        return queryset
 
     def search(self, queryset, name, value):
         condition = Q()
@@ -39,7 +64,7 @@ class AccountFilter(SearchFilterSet):
 
     class Meta:
         model = Account
-        fields = ["q", "owner"]
+        fields = ["q", "owner", "archived"]
 
 
 class ContactFilter(SearchFilterSet):
@@ -50,7 +75,7 @@ class ContactFilter(SearchFilterSet):
 
     class Meta:
         model = Contact
-        fields = ["q", "owner", "gender", "account"]
+        fields = ["q", "owner", "archived", "gender", "account"]
 
 
 class BusinessCustomerFilter(SearchFilterSet):
@@ -71,7 +96,7 @@ class LeadFilter(SearchFilterSet):
 
     class Meta:
         model = Lead
-        fields = ["q", "owner", "status", "source"]
+        fields = ["q", "owner", "archived", "status", "source"]
 
 
 class OpportunityFilter(SearchFilterSet):
@@ -85,7 +110,7 @@ class OpportunityFilter(SearchFilterSet):
 
     class Meta:
         model = Opportunity
-        fields = ["q", "owner", "status", "account", "expected_close_date"]
+        fields = ["q", "owner", "archived", "status", "account", "expected_close_date"]
 
 
 class TaskFilter(SearchFilterSet):
@@ -97,7 +122,7 @@ class TaskFilter(SearchFilterSet):
 
     class Meta:
         model = Task
-        fields = ["q", "owner", "status", "priority", "due_at"]
+        fields = ["q", "owner", "archived", "status", "priority", "due_at"]
 
 
 class EventFilter(SearchFilterSet):
@@ -107,7 +132,7 @@ class EventFilter(SearchFilterSet):
 
     class Meta:
         model = CalendarEvent
-        fields = ["q", "owner", "start", "all_day"]
+        fields = ["q", "owner", "archived", "start", "all_day"]
 
 
 class NoteFilter(SearchFilterSet):

@@ -195,7 +195,12 @@ def pipeline_columns(
     Won and lost columns hold the deals closed since `closed_since` (all of them when None), so the
     board does not fill up with years of closed deals. A card is {opportunity, weighted, can_write}.
     """
-    rows = selectors.opportunity_list(actor=actor).select_related(None).select_related("owner", "account")
+    rows = (
+        selectors.opportunity_list(actor=actor)
+        .filter(archived_at__isnull=True)
+        .select_related(None)
+        .select_related("owner", "account")
+    )
     owner_ids = _owner_ids(owners)
     if owner_ids is not None:
         rows = rows.filter(owner_id__in=owner_ids)

@@ -72,6 +72,16 @@ def change_context(*, actor=None, origin: str | None = None):
         _context.reset(token)
 
 
+def field_json(field: models.Field, value):
+    """A column's value as the change log stores it: decimals at the column's scale, instants in UTC."""
+    if isinstance(field, models.DecimalField) and isinstance(value, decimal.Decimal) and value.is_finite():
+        try:
+            value = value.quantize(decimal.Decimal(1).scaleb(-field.decimal_places))
+        except decimal.InvalidOperation:
+            pass
+    return jsonable(value)
+
+
 # Sent after the transaction that wrote a change log entry has committed, once per entry, with
 # `entry` (a ChangeLogEntry). Receivers (the Outlook sync, webhooks, ...) must be quick: queue work.
 change_committed = Signal()
@@ -81,6 +91,8 @@ def jsonable(value):
     """A field value as JSON can hold it: dates and instants in ISO 8601, decimals as strings."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):

@@ -39,9 +39,9 @@ from accounts.models import (
     Opportunity,
     Task,
 )
-from accounts.services.records import StaleRecordError
 from backoffice.access import can_write
 from backoffice.models import User
+from backoffice.records import StaleRecordError
 
 
 def drf_validation_error(error: DjangoValidationError, field_map: dict[str, str] | None = None):
@@ -179,8 +179,30 @@ class RecordViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         self.delete_record(actor=self.request.user, instance=instance)
 
+    def filter_queryset(self, queryset):
+        # Filters (and the default "active only") shape lists; one record is found by id, archived or not.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
 
-class AccountViewSet(RecordViewSet):
+
+class ArchiveMixin:
+    """POST {id}/archive/ and {id}/restore/: with the same rights as editing, and recorded in the change log."""
+
+    @extend_schema(request=None, summary="Archive the record (it leaves lists, pickers, calendars and boards)")
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        instance = services.record_archive(actor=request.user, instance=self.get_object())
+        return Response(self.get_serializer(self._reloaded(instance)).data)
+
+    @extend_schema(request=None, summary="Restore an archived record")
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        instance = services.record_restore(actor=request.user, instance=self.get_object())
+        return Response(self.get_serializer(self._reloaded(instance)).data)
+
+
+class AccountViewSet(ArchiveMixin, RecordViewSet):
     """Accounts of the caller's organization."""
 
     queryset = Account.objects.none()
@@ -209,7 +231,7 @@ def pop_contact_points(data: dict) -> tuple[list[str] | None, list[tuple[str, st
     return emails, phones
 
 
-class ContactViewSet(RecordViewSet):
+class ContactViewSet(ArchiveMixin, RecordViewSet):
     """Contacts with their e-mails and phones."""
 
     queryset = Contact.objects.none()
@@ -251,7 +273,7 @@ class BusinessCustomerViewSet(RecordViewSet):
         return services.business_customer_save(actor=actor, data=data, customer=instance, emails=emails, phones=phones)
 
 
-class LeadViewSet(RecordViewSet):
+class LeadViewSet(ArchiveMixin, RecordViewSet):
     """Leads; POST leads/{id}/convert/ opens an opportunity from one."""
 
     queryset = Lead.objects.none()
@@ -260,7 +282,7 @@ class LeadViewSet(RecordViewSet):
     selector = selectors.lead_list
 
     def save_record(self, *, actor, data, instance=None):
-        return services.record_save(actor=actor, instance=instance or Lead(), data=data)
+        return services.lead_save(actor=actor, data=data, lead=instance)
 
     @extend_schema(
         request=serializers.LeadConvertSerializer,
@@ -284,7 +306,7 @@ class LeadViewSet(RecordViewSet):
         return Response(output.data, status=status.HTTP_201_CREATED)
 
 
-class OpportunityViewSet(RecordViewSet):
+class OpportunityViewSet(ArchiveMixin, RecordViewSet):
     """Opportunities; POST opportunities/{id}/status/ moves one to another status."""
 
     queryset = Opportunity.objects.none()
@@ -338,7 +360,7 @@ class ActivityViewSet(RecordViewSet):
         services.activity_delete(actor=actor, activity=instance)
 
 
-class TaskViewSet(ActivityViewSet):
+class TaskViewSet(ArchiveMixin, ActivityViewSet):
     """Tasks assigned to reps."""
 
     queryset = Task.objects.none()
@@ -350,7 +372,7 @@ class TaskViewSet(ActivityViewSet):
         return services.task_save(actor=actor, data=data, task=instance)
 
 
-class CalendarEventViewSet(ActivityViewSet):
+class CalendarEventViewSet(ArchiveMixin, ActivityViewSet):
     """Calendar events with their attendees."""
 
     queryset = CalendarEvent.objects.none()

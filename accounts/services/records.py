@@ -125,6 +125,8 @@ def _sync_rows(parent, *, model, fk: str, key: str, wanted: list[dict]) -> None:
         model.objects.filter(pk__in=stale).delete()
     # The one-primary constraint holds at every step: clear the flag before moving it.
     model.objects.filter(**{fk: parent}, is_primary=True).update(is_primary=False)
+    for row in existing.values():
+        row.is_primary = False
     new_rows = []
     for index, row in enumerate(wanted):
         values = {**row, "is_primary": index == 0}

@@ -18,7 +18,13 @@ from django.db import connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from backoffice.changes import ORIGIN_MAX_LENGTH, ChangeAction, change_committed, current_change_context, jsonable
+from backoffice.changes import (
+    ORIGIN_MAX_LENGTH,
+    ChangeAction,
+    change_committed,
+    current_change_context,
+    field_json,
+)
 from backoffice.models.core import Organization
 
 # Bookkeeping columns: never a change a person made.
@@ -76,7 +82,7 @@ def _owner_change(changes: dict, action: str, owner_id) -> tuple:
 
 
 def _action_for(changes: dict, default: str) -> str:
-    if "archived_at" in changes:
+    if default == ChangeAction.UPDATE and "archived_at" in changes:
         return ChangeAction.RESTORE if changes["archived_at"][1] is None else ChangeAction.ARCHIVE
     return default
 
@@ -199,7 +205,10 @@ class TrackedQuerySet(models.QuerySet):
             rows = {}
             for row in after:
                 changes = {
-                    field.name: [jsonable(before[row["pk"]][field.attname]), jsonable(row[field.attname])]
+                    field.name: [
+                        field_json(field, before[row["pk"]][field.attname]),
+                        field_json(field, row[field.attname]),
+                    ]
                     for field in tracked
                     if not same_value(field, before[row["pk"]][field.attname], row[field.attname])
                 }
@@ -278,7 +287,10 @@ class OrganizationModel(TimeStampedModel):
         changes = {}
         for field in _tracked_fields(type(self)):
             if candidate(field) and not same_value(field, stored.get(field.attname), self.__dict__[field.attname]):
-                changes[field.name] = [jsonable(stored.get(field.attname)), jsonable(self.__dict__[field.attname])]
+                changes[field.name] = [
+                    field_json(field, stored.get(field.attname)),
+                    field_json(field, self.__dict__[field.attname]),
+                ]
         derived = [
             field.name
             for field in _derived_fields(type(self))
@@ -335,7 +347,7 @@ class OrganizationModel(TimeStampedModel):
 
     def tracked_values(self) -> dict:
         """The record's own user-visible values, as the change log stores them."""
-        return {field.name: jsonable(getattr(self, field.attname)) for field in _tracked_fields(type(self))}
+        return {field.name: field_json(field, getattr(self, field.attname)) for field in _tracked_fields(type(self))}
 
     def _creation_log_row(self, extra_changes: dict | None = None) -> dict:
         changes = {name: [None, value] for name, value in self.tracked_values().items()}

@@ -80,6 +80,7 @@ class TaskSerializer(ActivitySerializer):
             "reminder_at",
             "completed_at",
             *ActivitySerializer.activity_fields,
+            "archived_at",
         ]
         read_only_fields = ["version", "created_at", "updated_at"]
 
@@ -110,6 +111,7 @@ class CalendarEventSerializer(ActivitySerializer):
             "original_start",
             "attendees",
             *ActivitySerializer.activity_fields,
+            "archived_at",
         ]
         read_only_fields = ["version", "created_at", "updated_at"]
         extra_kwargs = {

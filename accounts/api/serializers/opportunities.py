@@ -81,6 +81,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "closed_at",
             "close_reason",
             "description",
+            "archived_at",
             "owner",
             "version",
             "created_at",

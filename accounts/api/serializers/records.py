@@ -31,6 +31,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "referred_by",
             "lifetime_value",
             "version",
+            "archived_at",
             "created_at",
             "updated_at",
         ]
@@ -84,6 +85,7 @@ CONTACT_ROW_FIELDS = [
     "description",
     "email",
     "phone",
+    "archived_at",
     "owner",
     "version",
     "created_at",
@@ -191,6 +193,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "contact",
             "owner",
             "version",
+            "archived_at",
             "created_at",
             "updated_at",
         ]
