@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
@@ -29,19 +28,12 @@ from accounts.models import Task
 from accounts.views.common import filtered_page, query_without_page
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors
+from backoffice.http import safe_next_url
 
 ACTIVITY_PAGE_SIZE = 20
 
 
 # --- shared helpers ---------------------------------------------------------------------------
-
-
-def safe_next_url(request, default: str) -> str:
-    """The ?next= (or posted next) address when it stays on this site, else `default`."""
-    candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
-        return candidate
-    return default
 
 
 def check_may_write(request, obj) -> None:

@@ -21,14 +21,9 @@ from accounts import selectors, services
 from accounts.activity_forms import EventForm, related_key, simple_repeat
 from accounts.calendar import Occurrence, events_for_window, expand_occurrences, format_instant, parse_instant
 from accounts.models import CalendarEvent
-from accounts.views.activities import (
-    activity_delete_page,
-    check_may_write,
-    related_record_url,
-    safe_next_url,
-    save_activity_form,
-)
+from accounts.views.activities import activity_delete_page, check_may_write, related_record_url, save_activity_form
 from backoffice.access import can_write
+from backoffice.http import safe_next_url
 from backoffice.selectors import user_list
 
 # --- calendar and events ------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors, services
@@ -24,6 +23,7 @@ from accounts.forecast import forecast_compare, opportunity_weighted, pipeline_c
 from accounts.history import opportunity_history_entries
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors
+from backoffice.http import safe_next_url
 from backoffice.selectors import user_list
 
 # Won and lost deals stay on the board this long after closing; older ones are in the opportunity list.
@@ -118,10 +118,7 @@ def pipeline(request):
 
 
 def _back_to_board(request) -> HttpResponseRedirect:
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
-        target = reverse("accounts:pipeline")
-    return HttpResponseRedirect(target or reverse("accounts:pipeline"))
+    return HttpResponseRedirect(safe_next_url(request, reverse("accounts:pipeline")))
 
 
 @login_required
