@@ -59,3 +59,23 @@ def test_api_if_match_guards_updates(key_client, rep, manager):
 
     # Without If-Match the plug-in chose last-write-wins.
     assert client.patch(f"/api/crm/accounts/{account.pk}/", {"name": "Fourth"}).status_code == 200
+
+
+def test_a_deal_won_meanwhile_does_not_make_the_account_form_stale(session_client, rep):
+    from decimal import Decimal
+
+    from accounts.services import opportunity_save
+
+    account = AccountFactory(owner=rep, name="Original")
+    deal = opportunity_save(actor=rep, data={"name": "Deal", "account": account, "close_revenue": Decimal("120")})
+    client = session_client(rep)
+    form = client.get(f"/crm/accounts/{account.pk}/edit/").content.decode()
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)
+
+    opportunity_save(actor=rep, opportunity=deal, data={"status": "won"})  # the account's value moves
+
+    response = client.post(f"/crm/accounts/{account.pk}/edit/", {"name": "Renamed", "owner": rep.pk, "version": version})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.name == "Renamed"
+    assert account.lifetime_value == Decimal("120.00")  # the form's save kept the value won meanwhile
