@@ -270,7 +270,7 @@ class OrganizationModel(TimeStampedModel):
         move the version and go into the same change log entry.
         """
         if self._state.adding or self.pk is None:
-            with transaction.atomic(using=kwargs.get("using")):
+            with transaction.atomic(using=kwargs.get("using"), savepoint=False):
                 super().save(*args, **kwargs)
                 change_log_write(type(self), [self._creation_log_row(extra_changes)])
             self._remember_stored()
@@ -304,7 +304,7 @@ class OrganizationModel(TimeStampedModel):
             return
         self.version = (stored.get("version") or self.version or 0) + 1
         names = [name for name in changes if name in {f.name for f in _tracked_fields(type(self))}]
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, update_fields=[*names, *derived, "version", "updated_at"], **kwargs)
             change_log_write(
                 type(self),
