@@ -9,7 +9,6 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 
 from accounts.choices import OpportunityStatus
 from accounts.jobs import LIFETIME_RECALCULATION
@@ -103,15 +102,10 @@ def test_a_job_killed_half_way_and_run_again_ends_like_one_clean_run(settings):
     )
     # Every account's stored value is wrong: a clean run corrects all of them.
     Account.objects.filter(organization=organization).update(lifetime_value=Decimal("0.00"))
-    job = job_request(
-        organization=organization, kind=LIFETIME_RECALCULATION, params={"batch_size": 1}, enqueue=False
-    )
+    job = job_request(organization=organization, kind=LIFETIME_RECALCULATION, params={"batch_size": 1}, enqueue=False)
 
     env = {**os.environ, "DATABASE_URL": worker_database_url(), "DJANGO_READ_DOT_ENV": "0"}
-    code = (
-        "import django; django.setup(); from backoffice.jobs import job_run; "
-        f"job_run(job_id={job.pk})"
-    )
+    code = f"import django; django.setup(); from backoffice.jobs import job_run; job_run(job_id={job.pk})"
     process = subprocess.Popen([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env)
     try:
         deadline = time.monotonic() + 60
