@@ -74,7 +74,9 @@ def test_a_deal_won_meanwhile_does_not_make_the_account_form_stale(session_clien
 
     opportunity_save(actor=rep, opportunity=deal, data={"status": "won"})  # the account's value moves
 
-    response = client.post(f"/crm/accounts/{account.pk}/edit/", {"name": "Renamed", "owner": rep.pk, "version": version})
+    response = client.post(
+        f"/crm/accounts/{account.pk}/edit/", {"name": "Renamed", "owner": rep.pk, "version": version}
+    )
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.name == "Renamed"
