@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from backoffice.models import ApiKey, User, WorkerHeartbeat
@@ -20,6 +21,11 @@ def organization_scope(queryset: QuerySet, *, actor: User, field: str = "organiz
 def user_list(*, actor: User) -> QuerySet[User]:
     """Users of the actor's organization."""
     return organization_scope(User.objects.select_related("organization"), actor=actor).order_by("username")
+
+
+def user_get(*, actor: User, pk: int) -> User:
+    """The user with this id in the actor's organization; Http404 otherwise."""
+    return get_object_or_404(user_list(actor=actor).filter(pk=pk))
 
 
 def api_key_active_get(*, user: User) -> ApiKey | None:

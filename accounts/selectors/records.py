@@ -1,29 +1,26 @@
-"""Reads of the CRM, scoped to the acting user's organization (reps read every record of it)."""
+"""Reads of the CRM records: accounts, contacts, business customers, leads, opportunities, channels.
+
+Every selector is scoped to the acting user's organization (reps read every record of it).
+`<entity>_list` is what the actor may read; `<entity>_get` is one row of it by id, or a 404.
+"""
 
 from collections.abc import Callable
 
-from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import (
     Account,
-    AccountChannelValue,
-    AccountValueChange,
     BusinessCustomer,
     BusinessCustomerEmail,
     BusinessCustomerPhone,
-    CalendarEvent,
     Channel,
     Contact,
     ContactEmail,
     ContactPhone,
     Lead,
-    Note,
     Opportunity,
-    Task,
 )
-from accounts.registry import account_registry, customer_types
 from backoffice.models import User
 from backoffice.selectors import organization_scope
 
@@ -35,7 +32,13 @@ def account_list(*, actor: User) -> QuerySet[Account]:
     return organization_scope(Account.objects.select_related("owner", "default_contact"), actor=actor)
 
 
+def account_get(*, actor: User, pk: int) -> Account:
+    """The account with this id among those the actor may read; Http404 otherwise."""
+    return get_object_or_404(account_list(actor=actor).filter(pk=pk))
+
+
 def contact_list(*, actor: User) -> QuerySet[Contact]:
+    """Contacts of the actor's organization, with their owner."""
     return organization_scope(Contact.objects.select_related("owner"), actor=actor)
 
 
@@ -49,7 +52,13 @@ def contact_detail_list(*, actor: User) -> QuerySet[Contact]:
     )
 
 
+def contact_get(*, actor: User, pk: int) -> Contact:
+    """The contact with this id among those the actor may read, with its e-mails, phones, addresses and accounts."""
+    return get_object_or_404(contact_detail_list(actor=actor).filter(pk=pk))
+
+
 def business_customer_list(*, actor: User) -> QuerySet[BusinessCustomer]:
+    """Business customers of the actor's organization, with owner, account, contact and channel."""
     return organization_scope(
         BusinessCustomer.objects.select_related("owner", "account", "contact", "channel"), actor=actor
     )
@@ -63,92 +72,34 @@ def business_customer_detail_list(*, actor: User) -> QuerySet[BusinessCustomer]:
     )
 
 
+def business_customer_get(*, actor: User, pk: int) -> BusinessCustomer:
+    """The business customer with this id among those the actor may read, with its e-mails and phones."""
+    return get_object_or_404(business_customer_detail_list(actor=actor).filter(pk=pk))
+
+
 def lead_list(*, actor: User) -> QuerySet[Lead]:
+    """Leads of the actor's organization, with owner, account and contact."""
     return organization_scope(Lead.objects.select_related("owner", "account", "contact"), actor=actor)
 
 
+def lead_get(*, actor: User, pk: int) -> Lead:
+    """The lead with this id among those the actor may read; Http404 otherwise."""
+    return get_object_or_404(lead_list(actor=actor).filter(pk=pk))
+
+
 def opportunity_list(*, actor: User) -> QuerySet[Opportunity]:
+    """Opportunities of the actor's organization, with owner, account, contact, lead and customer type."""
     return organization_scope(
         Opportunity.objects.select_related("owner", "account", "contact", "lead", "customer_type"),
         actor=actor,
     )
 
 
-def task_list(*, actor: User) -> QuerySet[Task]:
-    return organization_scope(Task.objects.select_related("owner", "related_type"), actor=actor)
-
-
-def event_list(*, actor: User) -> QuerySet[CalendarEvent]:
-    return organization_scope(
-        CalendarEvent.objects.select_related("owner", "related_type").prefetch_related(
-            Prefetch("attendees", queryset=Contact.objects.only("id", "first_name", "last_name"))
-        ),
-        actor=actor,
-    )
-
-
-def note_list(*, actor: User) -> QuerySet[Note]:
-    return organization_scope(Note.objects.select_related("owner", "related_type"), actor=actor)
+def opportunity_get(*, actor: User, pk: int) -> Opportunity:
+    """The opportunity with this id among those the actor may read; Http404 otherwise."""
+    return get_object_or_404(opportunity_list(actor=actor).filter(pk=pk))
 
 
 def channel_list(*, actor: User) -> QuerySet[Channel]:
+    """Sales channels of the actor's organization."""
     return organization_scope(Channel.objects.all(), actor=actor)
-
-
-def organization_record_selector(model: type[models.Model]) -> RecordSelector:
-    """A selector of the model's rows in the actor's organization (for record types other apps register)."""
-
-    def select(*, actor: User) -> QuerySet:
-        return organization_scope(model._default_manager.all(), actor=actor)
-
-    return select
-
-
-def related_record_types() -> dict[str, RecordSelector]:
-    """Record types an activity may be attached to, by "app_label.model", each with its scoped selector.
-
-    The CRM's own records, then every customer type and activity source other apps register.
-    """
-    types: dict[str, RecordSelector] = {
-        "accounts.account": account_list,
-        "accounts.contact": contact_list,
-        "accounts.businesscustomer": business_customer_list,
-        "accounts.lead": lead_list,
-        "accounts.opportunity": opportunity_list,
-    }
-    extra = [c.model for c in customer_types] + [s.model for s in account_registry.activity]
-    for model in extra:
-        types.setdefault(model._meta.label_lower, organization_record_selector(model))
-    return types
-
-
-def related_record_get(*, actor: User, content_type_label: str, object_id: int) -> models.Model | None:
-    """The record an activity may be attached to, by type label and id, in the actor's organization; else None."""
-    selector = related_record_types().get(content_type_label)
-    if selector is None:
-        return None
-    return selector(actor=actor).filter(pk=object_id).first()
-
-
-def access_by_id(queryset: QuerySet, pk):
-    """The row with this id among those the actor may read, or 404 (never another organization's)."""
-    return get_object_or_404(queryset, pk=pk)
-
-
-def account_lifetime_by_channel(*, account: Account) -> list[dict]:
-    """The account's lifetime sales value per channel ("No channel" for won deals without customer)."""
-    rows = AccountChannelValue.objects.filter(account=account).select_related("channel").order_by("channel__name")
-    return [
-        {
-            "channel": row.channel.name if row.channel else "No channel",
-            "channel_type": getattr(row.channel, "channel_type", ""),
-            "amount": row.amount,
-        }
-        for row in rows
-        if row.amount
-    ]
-
-
-def account_lifetime_history(*, account: Account) -> QuerySet[AccountValueChange]:
-    """Every recorded change of the account's lifetime sales value, oldest first."""
-    return AccountValueChange.objects.filter(account=account).order_by("changed_at", "id")

@@ -72,7 +72,7 @@ def activity_delete_page(request, *, activity, kind: str, default_next: str):
 @require_http_methods(["GET"])
 def account_activities(request, pk: int):
     """The account's activity list: an htmx fragment, or a page of its own when opened directly."""
-    account = selectors.access_by_id(selectors.account_list(actor=request.user), pk)
+    account = selectors.account_get(actor=request.user, pk=pk)
     filters = ActivityFilterForm(request.GET or None)
     kind, date_from, date_to = None, None, None
     if filters.is_bound and filters.is_valid():
@@ -152,7 +152,7 @@ def my_tasks(request):
 @login_required
 @require_http_methods(["GET"])
 def task_detail(request, pk: int):
-    task = selectors.access_by_id(selectors.task_list(actor=request.user), pk)
+    task = selectors.task_get(actor=request.user, pk=pk)
     return render(
         request,
         "accounts/activities/task_detail.html",
@@ -222,7 +222,7 @@ def task_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_update(request, pk: int):
-    task = selectors.access_by_id(selectors.task_list(actor=request.user), pk)
+    task = selectors.task_get(actor=request.user, pk=pk)
     return _task_form_page(request, task=task)
 
 
@@ -230,7 +230,7 @@ def task_update(request, pk: int):
 @require_POST
 def task_complete(request, pk: int):
     """Mark a task completed (the quick button of "My tasks")."""
-    task = selectors.access_by_id(selectors.task_list(actor=request.user), pk)
+    task = selectors.task_get(actor=request.user, pk=pk)
     try:
         services.task_save(actor=request.user, data={"status": TaskStatus.COMPLETED}, task=task)
     except ValidationError as error:
@@ -243,7 +243,7 @@ def task_complete(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_delete(request, pk: int):
-    task = selectors.access_by_id(selectors.task_list(actor=request.user), pk)
+    task = selectors.task_get(actor=request.user, pk=pk)
     return activity_delete_page(request, activity=task, kind="task", default_next=reverse("accounts:task-list"))
 
 
@@ -275,7 +275,7 @@ def note_create(request):
 @login_required
 @require_http_methods(["GET"])
 def note_detail(request, pk: int):
-    note = selectors.access_by_id(selectors.note_list(actor=request.user), pk)
+    note = selectors.note_get(actor=request.user, pk=pk)
     return render(
         request,
         "accounts/activities/note_detail.html",
@@ -286,6 +286,6 @@ def note_detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def note_delete(request, pk: int):
-    note = selectors.access_by_id(selectors.note_list(actor=request.user), pk)
+    note = selectors.note_get(actor=request.user, pk=pk)
     default = related_record_url(note) or reverse("accounts:task-list")
     return activity_delete_page(request, activity=note, kind="note", default_next=default)

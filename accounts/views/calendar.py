@@ -24,7 +24,7 @@ from accounts.models import CalendarEvent
 from accounts.views.activities import activity_delete_page, check_may_write, related_record_url, save_activity_form
 from backoffice.access import can_write
 from backoffice.http import safe_next_url
-from backoffice.selectors import user_list
+from backoffice.selectors import user_get, user_list
 
 # --- calendar and events ------------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ def calendar_view(request):
     if owner_param:
         if not owner_param.isdecimal():
             raise Http404("No such user.")
-        owner = selectors.access_by_id(user_list(actor=request.user), int(owner_param))
+        owner = user_get(actor=request.user, pk=int(owner_param))
     first, last = _calendar_window(view, day)
     window_start = dt.datetime.combine(first, dt.time(0), zone)
     window_end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), zone)
@@ -181,7 +181,7 @@ def _event_form_page(request, *, event: CalendarEvent | None):
 @require_http_methods(["GET"])
 def event_detail(request, pk: int):
     """An event; for a series, its next occurrences with a button to cancel each."""
-    event = selectors.access_by_id(selectors.event_list(actor=request.user), pk)
+    event = selectors.event_get(actor=request.user, pk=pk)
     upcoming = []
     if event.recurrence_rule and event.series_id is None:
         start = max(timezone.now(), event.start) - (event.end - event.start)
@@ -212,14 +212,14 @@ def event_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def event_update(request, pk: int):
-    event = selectors.access_by_id(selectors.event_list(actor=request.user), pk)
+    event = selectors.event_get(actor=request.user, pk=pk)
     return _event_form_page(request, event=event)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def event_delete(request, pk: int):
-    event = selectors.access_by_id(selectors.event_list(actor=request.user), pk)
+    event = selectors.event_get(actor=request.user, pk=pk)
     return activity_delete_page(request, activity=event, kind="event", default_next=reverse("accounts:calendar"))
 
 
@@ -227,7 +227,7 @@ def event_delete(request, pk: int):
 @require_POST
 def event_cancel_occurrence(request, pk: int):
     """Cancel one occurrence of a series (POST start=<ISO instant of the occurrence>)."""
-    event = selectors.access_by_id(selectors.event_list(actor=request.user), pk)
+    event = selectors.event_get(actor=request.user, pk=pk)
     check_may_write(request, event)
     start = parse_instant(request.POST.get("start", ""))
     if not event.recurrence_rule or start is None:

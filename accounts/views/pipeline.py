@@ -126,7 +126,7 @@ def _back_to_board(request) -> HttpResponseRedirect:
 def pipeline_move(request, pk: int):
     """Move a card to another status: JSON for the board's script, a redirect with a message for the plain form."""
     wants_json = "application/json" in request.headers.get("Accept", "")
-    opportunity = selectors.access_by_id(selectors.opportunity_list(actor=request.user), pk)
+    opportunity = selectors.opportunity_get(actor=request.user, pk=pk)
     status = request.POST.get("status", "")
     error, error_status = None, 400
     try:
@@ -227,7 +227,7 @@ def _shown(value):
 @require_GET
 def opportunity_history(request, pk: int):
     """The opportunity's change history as an HTML fragment (the opportunity page loads it with htmx)."""
-    opportunity = selectors.access_by_id(selectors.opportunity_list(actor=request.user), pk)
+    opportunity = selectors.opportunity_get(actor=request.user, pk=pk)
     entries = opportunity_history_entries(opportunity=opportunity)
     for entry in entries:
         entry["changes"] = [(label, _shown(old), _shown(new)) for label, old, new in entry["changes"]]

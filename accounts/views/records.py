@@ -52,19 +52,16 @@ class RecordType:
     label: str
     label_plural: str
     list_selector: Callable[..., QuerySet]
+    get_selector: Callable[..., Model]
     filterset: type
     form: type[forms.RecordForm]
     save: Callable[..., Model]
     delete: Callable[..., None]
     columns: tuple[Column, ...]
-    detail_selector: Callable[..., QuerySet] | None = None
     search_placeholder: str = "Search"
 
     def url(self, action: str, *args) -> str:
         return reverse(f"accounts:{self.key}-{action}", args=args)
-
-    def detail_queryset(self, actor) -> QuerySet:
-        return (self.detail_selector or self.list_selector)(actor=actor)
 
 
 def optional_url(name: str, *args) -> str | None:
@@ -121,6 +118,7 @@ ACCOUNT = RecordType(
     label="account",
     label_plural="Accounts",
     list_selector=selectors.account_list,
+    get_selector=selectors.account_get,
     filterset=filters.AccountFilter,
     form=forms.AccountForm,
     save=_save_account,
@@ -139,7 +137,7 @@ CONTACT = RecordType(
     label="contact",
     label_plural="Contacts",
     list_selector=selectors.contact_list,
-    detail_selector=selectors.contact_detail_list,
+    get_selector=selectors.contact_get,
     filterset=filters.ContactFilter,
     form=forms.ContactForm,
     save=_save_contact,
@@ -159,7 +157,7 @@ BUSINESS_CUSTOMER = RecordType(
     label="business customer",
     label_plural="Business customers",
     list_selector=selectors.business_customer_list,
-    detail_selector=selectors.business_customer_detail_list,
+    get_selector=selectors.business_customer_get,
     filterset=filters.BusinessCustomerFilter,
     form=forms.BusinessCustomerForm,
     save=_save_business_customer,
@@ -179,6 +177,7 @@ LEAD = RecordType(
     label="lead",
     label_plural="Leads",
     list_selector=selectors.lead_list,
+    get_selector=selectors.lead_get,
     filterset=filters.LeadFilter,
     form=forms.LeadForm,
     save=_save_lead,
@@ -199,6 +198,7 @@ OPPORTUNITY = RecordType(
     label="opportunity",
     label_plural="Opportunities",
     list_selector=selectors.opportunity_list,
+    get_selector=selectors.opportunity_get,
     filterset=filters.OpportunityFilter,
     form=forms.OpportunityForm,
     save=_save_opportunity,
@@ -282,7 +282,7 @@ class RecordView(LoginRequiredMixin, View):
     record_type: RecordType | None = None
 
     def get_object(self, pk: int):
-        return selectors.access_by_id(self.record_type.detail_queryset(self.request.user), pk)
+        return self.record_type.get_selector(actor=self.request.user, pk=pk)
 
     def template(self, name: str) -> str:
         return f"accounts/records/{self.record_type.key}_{name}.html"
@@ -494,7 +494,7 @@ def lead_convert(request, pk: int):
     """Convert a lead into an opportunity (with its account and contact) and open the new opportunity."""
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={LEAD.url('detail', pk)}")
-    lead = selectors.access_by_id(selectors.lead_list(actor=request.user), pk)
+    lead = selectors.lead_get(actor=request.user, pk=pk)
     try:
         opportunity = services.lead_convert(actor=request.user, lead=lead)
     except ValidationError as error:

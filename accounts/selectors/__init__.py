@@ -1,0 +1,58 @@
+"""Reads of the CRM. Import from the submodules or from here; the names here are the public ones."""
+
+from accounts.selectors.activities import (
+    event_get,
+    event_list,
+    note_get,
+    note_list,
+    organization_record_selector,
+    related_record_get,
+    related_record_types,
+    task_get,
+    task_list,
+)
+from accounts.selectors.lifetime import account_lifetime_by_channel, account_lifetime_history
+from accounts.selectors.records import (
+    RecordSelector,
+    account_get,
+    account_list,
+    business_customer_detail_list,
+    business_customer_get,
+    business_customer_list,
+    channel_list,
+    contact_detail_list,
+    contact_get,
+    contact_list,
+    lead_get,
+    lead_list,
+    opportunity_get,
+    opportunity_list,
+)
+
+__all__ = [
+    "RecordSelector",
+    "account_get",
+    "account_lifetime_by_channel",
+    "account_lifetime_history",
+    "account_list",
+    "business_customer_detail_list",
+    "business_customer_get",
+    "business_customer_list",
+    "channel_list",
+    "contact_detail_list",
+    "contact_get",
+    "contact_list",
+    "event_get",
+    "event_list",
+    "lead_get",
+    "lead_list",
+    "note_get",
+    "note_list",
+    "opportunity_get",
+    "opportunity_list",
+    "organization_record_selector",
+    "related_record_get",
+    "related_record_types",
+    "task_get",
+    "task_list",
+]
