@@ -7,6 +7,9 @@ INSTALLED := $(VENV)/.installed
 # Tests run on plain HTTP with a throw-away key; DATABASE_URL / REDIS_URL pass through when set.
 TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz HTTPS=0 DEBUG=0
 RUN_ENV := DEBUG=1 HTTPS=0
+# pytest-xdist processes for `make test` (0 runs the suite in this process). Each has its own test
+# database, cache and broker; tests/conftest.py says which tests must share a process.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test bench lint format migrate clean
 
@@ -32,7 +35,7 @@ test: install
 	$(PY) -m ruff check .
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m pytest
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: install
 	$(TEST_ENV) $(PY) -m pytest tests/bench -p no:cacheprovider -q -s -o addopts=""

@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import ChannelType, LeadStatus, OpportunityStatus, TaskStatus
@@ -25,7 +26,7 @@ from accounts.models import (
 )
 from accounts.services import lifetime_recalculate
 from backoffice.management.commands import seed_demo
-from backoffice.models import Organization
+from backoffice.models import Organization, User
 
 CRM_MODELS = [
     Account,
@@ -50,13 +51,25 @@ def run_seed_demo() -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One seed_demo run for the whole module (it takes seconds), in a transaction rolled back at the end.
+
+    Each test still runs in its own savepoint inside it (the `db` fixture), so what a test writes is undone
+    before the next one; passwords are kept out of the checkout's var/.
+    """
+    credentials = tmp_path_factory.mktemp("demo") / "demo_credentials.json"
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch, transaction.atomic():
+        patch.setattr(seed_demo, "CREDENTIALS_FILE", credentials)
+        output = run_seed_demo()
+        yield Organization.objects.get(name=seed_demo.DEMO_ORGANIZATION), output
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db, tmp_path, monkeypatch):
-    """The demo organization after one seed_demo run (passwords kept out of the checkout's var/)."""
-    monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo_credentials.json")
-    output = run_seed_demo()
-    organization = Organization.objects.get(name=seed_demo.DEMO_ORGANIZATION)
-    return organization, output
+def demo(seeded_once, db):
+    """The demo organization after one seed_demo run, and what the command printed."""
+    return seeded_once
 
 
 def test_demo_has_records_on_every_list(demo):
@@ -169,3 +182,14 @@ def test_seed_demo_twice_adds_nothing(demo):
     output = run_seed_demo()
     assert "already present" in output
     assert {model: model.objects.count() for model in CRM_MODELS} == counts
+
+
+def test_seed_demo_is_idempotent(demo, client):
+    # seed_demo's own promise (a core command): run again, it makes no second organization or users, and the
+    # passwords it printed the first time still sign in.
+    _, first_output = demo
+    run_seed_demo()
+    assert Organization.objects.filter(name="Demo Organization").count() == 1
+    assert set(User.objects.values_list("username", flat=True)) >= {"admin", "rep1", "rep2"}
+    password = next(line.split()[1] for line in first_output.splitlines() if line.strip().startswith("rep1"))
+    assert client.login(username="rep1", password=password)

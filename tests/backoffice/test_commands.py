@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from backoffice.models import ApiKey, Organization, User
+from backoffice.models import ApiKey, User
 from backoffice.services import api_key_authenticate
 
 pytestmark = pytest.mark.django_db
@@ -52,22 +52,13 @@ def test_create_api_key_prints_a_working_key_and_revokes_the_previous():
         run("create_api_key", "nobody")
 
 
-def test_seed_demo_is_idempotent(client):
-    out = run("seed_demo")
-    run("seed_demo")
-    assert Organization.objects.filter(name="Demo Organization").count() == 1
-    assert set(User.objects.values_list("username", flat=True)) >= {"admin", "rep1", "rep2"}
-    password = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("rep1"))
-    assert client.login(username="rep1", password=password)
-
-
-def test_production_settings_pass_check_deploy():
+def test_production_settings_pass_check_deploy(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
         "DEBUG": "0",
         "SECRET_KEY": "production-like-secret-" + "k7Qz" * 12,
         "ALLOWED_HOSTS": "backoffice.example.com",
-        "DATABASE_URL": f"sqlite:///{settings.VAR_DIR / 'deploy-check.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
