@@ -1,4 +1,4 @@
-"""What every app's web forms share: showing a service's refusal on the form.
+"""What every app's web forms share: Bootstrap styling and showing a service's refusal on the form.
 
 Forms validate input and hand it to a service; the service has the last word (access rules, model
 checks, stale versions). `apply_service_errors` puts what it refuses where the user looks for it.
@@ -11,6 +11,44 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 
 # Keys whose messages already read well above the form, without a field name in front.
 UNNAMED_ERROR_KEYS = frozenset({NON_FIELD_ERRORS, "version"})
+
+
+def _widget_css_class(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+        return "form-check-input"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "form-select"
+    return "form-control"
+
+
+def style_form(form: forms.BaseForm) -> None:
+    """Give every widget its Bootstrap class (forms, filter forms and their sub-widgets alike)."""
+    for field in form.fields.values():
+        widget = field.widget
+        subwidgets = getattr(widget, "widgets", None) or [widget]
+        for sub in [widget, *subwidgets]:
+            css = _widget_css_class(sub)
+            existing = sub.attrs.get("class", "")
+            if css not in existing.split():
+                sub.attrs["class"] = f"{existing} {css}".strip()
+
+
+def mark_invalid_fields(form: forms.BaseForm) -> None:
+    """Add Bootstrap's `is-invalid` to the widget of every field that has an error."""
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            css = widget.attrs.get("class", "")
+            if "is-invalid" not in css.split():
+                widget.attrs["class"] = f"{css} is-invalid".strip()
+
+
+class BootstrapForm(forms.Form):
+    """A plain form whose widgets carry their Bootstrap classes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
 
 
 def apply_service_errors(

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.activity_forms import ActivityFilterForm, NoteForm, TaskForm, related_key
 from accounts.activity_list import (
     ACTIVITY_KINDS,
     account_activity_list,
@@ -24,6 +23,7 @@ from accounts.activity_list import (
 )
 from accounts.choices import TaskStatus
 from accounts.filters import TaskFilter
+from accounts.forms.activities import ActivityFilterForm, NoteForm, TaskForm, related_key
 from accounts.models import Task
 from accounts.views.common import filtered_page, query_without_page
 from backoffice.access import can_write

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.activity_forms import EventForm, related_key, simple_repeat
 from accounts.calendar import Occurrence, events_for_window, expand_occurrences, format_instant, parse_instant
+from accounts.forms.activities import EventForm, related_key, simple_repeat
 from accounts.models import CalendarEvent
 from accounts.views.activities import activity_delete_page, check_may_write, related_record_url, save_activity_form
 from backoffice.access import can_write

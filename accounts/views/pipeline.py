@@ -5,7 +5,6 @@ Views stay thin: they parse the filters with a form, call one selector or servic
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,11 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import selectors, services
 from accounts.choices import OpportunityStatus
 from accounts.forecast import forecast_compare, opportunity_weighted, pipeline_columns
+from accounts.forms.pipeline import ForecastFilterForm, OwnerFilterForm
 from accounts.history import opportunity_history_entries
 from backoffice.access import can_write
-from backoffice.forms import apply_service_errors
+from backoffice.forms import apply_service_errors, mark_invalid_fields
 from backoffice.http import safe_next_url
-from backoffice.selectors import user_list
 
 # Won and lost deals stay on the board this long after closing; older ones are in the opportunity list.
 CLOSED_DAYS_ON_BOARD = 90
@@ -33,50 +32,6 @@ CLOSED_DAYS_ON_BOARD = 90
 def money(value) -> str:
     """An amount as the board shows it (1,234.50); pipeline.js formats the same way."""
     return f"{value:,.2f}"
-
-
-class OwnerChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username
-
-
-class OwnerFilterForm(forms.Form):
-    """Owners of the actor's organization to narrow the board or the forecast to."""
-
-    owner = OwnerChoiceField(queryset=None, required=False, label="Owners")
-
-    def __init__(self, *args, actor, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = user_list(actor=actor)
-        self.fields["owner"].widget.attrs.update({"class": "form-select", "size": 4})
-
-    def owners(self):
-        """The chosen owners, or None for everyone (an empty choice means no filter)."""
-        if not self.is_bound or not self.is_valid():
-            return None
-        return list(self.cleaned_data["owner"]) or None
-
-
-class ForecastFilterForm(OwnerFilterForm):
-    """The forecast's filters; the rules between them (range order, no future comparison) are the selector's."""
-
-    date_from = forms.DateField(required=False, label="Expected close from")
-    date_to = forms.DateField(required=False, label="Expected close to")
-    compare_to = forms.DateField(
-        required=False, label="Compare to date", help_text="The figures as they stood at the end of that day."
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("date_from", "date_to", "compare_to"):
-            self.fields[name].widget = forms.DateInput(attrs={"type": "date", "class": "form-control"})
-
-
-def _styled_errors(form) -> None:
-    for name in form.errors:
-        if name in form.fields:
-            widget = form.fields[name].widget
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 # --- the pipeline board ------------------------------------------------------------------------
@@ -97,7 +52,7 @@ def pipeline(request):
     """The board: a column per status with its cards and totals, optionally for some owners only."""
     form = OwnerFilterForm(request.GET or None, actor=request.user)
     if form.is_bound and not form.is_valid():
-        _styled_errors(form)
+        mark_invalid_fields(form)
     closed_since = timezone.now() - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
     columns = pipeline_columns(actor=request.user, owners=form.owners(), closed_since=closed_since)
     for column in columns:
@@ -198,7 +153,7 @@ def forecast(request):
             )
         except ValidationError as invalid:
             apply_service_errors(form, invalid)
-    _styled_errors(form)
+    mark_invalid_fields(form)
     return render(
         request,
         "accounts/pipeline/forecast.html",

@@ -28,7 +28,7 @@ from accounts.models import Account, BusinessCustomer, Contact, Lead, Opportunit
 from accounts.registry import account_registry
 from accounts.views.common import PAGE_SIZES, filtered_page, query_without_page
 from backoffice.access import can_write
-from backoffice.forms import apply_service_errors
+from backoffice.forms import apply_service_errors, style_form
 
 # Filters on a record id: set by links from other pages, not typed in.
 ID_FILTERS = ("account",)
@@ -257,7 +257,7 @@ def _style_filter_form(form) -> None:
                 sub.input_type = "date"
         if name == "owner":
             form_field.label_from_instance = lambda user: user.get_full_name() or user.username
-    forms.style_form(form)
+    style_form(form)
 
 
 def _scope_label(request) -> dict | None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts import selectors
 from accounts.calendar import parse_instant
 from accounts.choices import TaskPriority, TaskStatus
+from backoffice.forms import BootstrapForm
 from backoffice.selectors import user_list
 
 REPEAT_CHOICES = [("", "Does not repeat"), ("DAILY", "Daily"), ("WEEKLY", "Weekly"), ("MONTHLY", "Monthly")]
@@ -45,22 +46,6 @@ def related_record_from_key(*, actor, key: str):
 
 
 # --- shared form parts -------------------------------------------------------------------------
-
-
-class BootstrapForm(forms.Form):
-    """Adds Bootstrap classes to every widget."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
 def _datetime_field(**kwargs) -> forms.DateTimeField:
@@ -120,6 +105,8 @@ class ActivityFilterForm(forms.Form):
 
 
 class TaskForm(RelatedFormMixin, BootstrapForm):
+    """A task, optionally attached to a record; managers and admins choose its owner."""
+
     subject = forms.CharField(max_length=255)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     status = forms.ChoiceField(choices=TaskStatus.choices, initial=TaskStatus.NOT_STARTED)
@@ -142,6 +129,8 @@ class TaskForm(RelatedFormMixin, BootstrapForm):
 
 
 class EventForm(RelatedFormMixin, BootstrapForm):
+    """A calendar event or series, typed in its own time zone; "Repeats" or an RRULE makes a series."""
+
     title = forms.CharField(max_length=255)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     location = forms.CharField(required=False, max_length=255)
@@ -235,6 +224,8 @@ def simple_repeat(rule: str, zone: zoneinfo.ZoneInfo) -> tuple[str, dt.date | No
 
 
 class NoteForm(RelatedFormMixin, BootstrapForm):
+    """A note on a record (a note always belongs to one)."""
+
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
 
     def __init__(self, *args, actor, **kwargs):

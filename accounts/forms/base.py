@@ -1,0 +1,85 @@
+"""The base of the record forms: they validate input and hand model field values to the services.
+
+The forms never write and never validate the model themselves (`_post_clean` is off): the
+services run the model checks and the access rules, and `backoffice.forms.apply_service_errors`
+shows what they refuse under the field it concerns (`error_field_map` names the form field for a
+model field the form edits under another name). Pickers only offer rows of the acting user's organization.
+"""
+
+from django import forms
+from django.core.exceptions import FieldDoesNotExist
+
+from backoffice.forms import mark_invalid_fields, style_form
+from backoffice.models import User
+from backoffice.selectors import user_list
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A user picker labelled with people's names."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+def owner_queryset(actor: User):
+    """Whom the actor may make owner: reps only themselves, managers and admins anyone of the organization."""
+    if actor.can_manage_organization:
+        return user_list(actor=actor)
+    return User.objects.filter(pk=actor.pk)
+
+
+class RecordForm(forms.ModelForm):
+    """Base of the record forms: organization-scoped pickers, Bootstrap styling, data for the services."""
+
+    # Form fields that are not model fields of the row (handled by the view and service separately).
+    extra_fields: tuple[str, ...] = ()
+    # Where a service error keyed by a model field that is not on the form should be shown.
+    error_field_map: dict[str, str] = {}
+
+    def __init__(self, *args, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        if "owner" in self.fields:
+            current = self.instance.owner if self.instance.pk else None
+            self.fields["owner"] = UserChoiceField(queryset=owner_queryset(actor), initial=current or actor)
+        self.limit_choices()
+        self._add_model_validators()
+        style_form(self)
+
+    def _add_model_validators(self) -> None:
+        # Model validators (ranges, currency codes) only run in the service's full_clean, which a form
+        # with other errors never reaches; running them here too shows every message at once.
+        for name, form_field in self.fields.items():
+            try:
+                model_field = self._meta.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            for validator in getattr(model_field, "validators", []):
+                if validator not in form_field.validators:
+                    form_field.validators.append(validator)
+
+    def limit_choices(self) -> None:
+        """Restrict related pickers to the actor's organization (subclasses)."""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        mark_invalid_fields(self)
+
+    def _post_clean(self):
+        # The services validate the model (and must see the row as it is in the database for their
+        # access checks), so the form neither copies values onto the instance nor full_cleans it.
+        pass
+
+    def service_data(self) -> dict:
+        """Cleaned values of model fields, as the services take them."""
+        data = {name: value for name, value in self.cleaned_data.items() if name not in self.extra_fields}
+        if data.get("owner") is None:
+            data.pop("owner", None)
+        version = self.data.get("version", "")
+        if self.instance.pk and version.isdecimal():
+            # The version the page was opened at: the service refuses to overwrite a newer change.
+            data["version"] = int(version)
+        return data
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
