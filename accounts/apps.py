@@ -6,17 +6,27 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "CRM"
+    # The registries refuse a key registered twice, and ready() runs again when a test rebuilds the
+    # app registry (override_settings(INSTALLED_APPS=...)): the CRM's own entries go in once per process.
+    _extensions_registered = False
 
     def ready(self) -> None:
-        from accounts.models import BusinessCustomer
+        from accounts import demo  # noqa: F401  (connects the demo data to seed_demo)
+
+        if not AccountsConfig._extensions_registered:
+            self.register_extensions()
+            AccountsConfig._extensions_registered = True
+
+    def register_extensions(self) -> None:
+        """Register the CRM's customer type, activity sources, change types, jobs and menu entries."""
+        from accounts import models as crm
+        from accounts.activity_list import register_default_sources
+        from accounts.jobs import register_jobs
         from accounts.registry import CustomerType, customer_types
+        from backoffice.changelog import change_types
         from backoffice.menu import MenuEntry, menu
 
-        customer_types.register(CustomerType(model=BusinessCustomer, label="Business customer"))
-        from accounts import models as crm
-        from accounts.jobs import register_jobs
-        from backoffice.changelog import change_types
-
+        customer_types.register(CustomerType(model=crm.BusinessCustomer, label="Business customer"))
         for name, model in [
             ("account", crm.Account),
             ("contact", crm.Contact),
@@ -43,7 +53,4 @@ class AccountsConfig(AppConfig):
             ]
         ):
             menu.register(MenuEntry("crm", label, url_name, order=order * 10))
-        from accounts import demo  # noqa: F401  (connects the demo data to seed_demo)
-        from accounts.activity_list import register_default_sources
-
         register_default_sources()

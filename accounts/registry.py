@@ -2,14 +2,19 @@
 
 - `customer_types`: models that an opportunity may name as its customer, with the channel their
   value counts in and the field holding their lifetime sales value (commerce registers its customer).
-- `account_sections`: extra sections of the account page (commerce adds its Commerce channel).
-- `activity_sources`: records whose activities appear in an account's activity list.
+- `account_registry.sections`: extra sections of the account page (commerce adds its Commerce channel).
+- `account_registry.activity`: records whose activities appear in an account's activity list.
+
+Each is keyed (a customer type and an activity source by their model's "app_label.model", a
+section by its key); registering a key twice raises ValueError instead of keeping one silently.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models
+
+from backoffice.registry import check_not_registered
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,9 @@ class CustomerTypeRegistry:
     types: dict[str, CustomerType] = field(default_factory=dict)
 
     def register(self, customer_type: CustomerType) -> None:
-        self.types[customer_type.model._meta.label_lower] = customer_type
+        key = customer_type.model._meta.label_lower
+        check_not_registered("customer type", key, self.types)
+        self.types[key] = customer_type
 
     def for_model(self, model: type[models.Model]) -> CustomerType | None:
         return self.types.get(model._meta.label_lower)
@@ -67,12 +74,13 @@ class Registry:
     activity: list[ActivitySource] = field(default_factory=list)
 
     def add_section(self, section: AccountSection) -> None:
-        if all(s.key != section.key for s in self.sections):
-            self.sections.append(section)
+        check_not_registered("account section", section.key, [s.key for s in self.sections])
+        self.sections.append(section)
 
     def add_activity_source(self, source: ActivitySource) -> None:
-        if all(s.model is not source.model for s in self.activity):
-            self.activity.append(source)
+        key = source.model._meta.label_lower
+        check_not_registered("activity source", key, [s.model._meta.label_lower for s in self.activity])
+        self.activity.append(source)
 
 
 customer_types = CustomerTypeRegistry()
