@@ -38,6 +38,14 @@ class SearchFilterSet(django_filters.FilterSet):
     def filter_archived(self, queryset, name, value):
         return queryset  # applied in filter_queryset, so that no value still means "active"
 
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not self.is_bound and "archived" in self.filters:
+            # An unfiltered list (no query string at all) shows active rows too.
+            queryset = queryset.filter(archived_at__isnull=True)
+        return queryset
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if "archived" in self.filters:

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from backoffice.models import ChangeLogEntry, Organization, User
@@ -142,9 +143,11 @@ def _readable(model, entries: list[ChangeLogEntry]):
             return "Yes" if value else "No"
         if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
             try:
-                return dt.datetime.fromisoformat(value)
+                instant = dt.datetime.fromisoformat(value)
             except ValueError:
                 return value
+            # Instants read like the rest of the page: local time, to the minute.
+            return date_format(timezone.localtime(instant), "Y-m-d H:i") if instant.tzinfo else value
         return value
 
     return one

@@ -8,9 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.changelog import change_types, record_history
+from backoffice.http import safe_next_url
 from backoffice.jobs import job_cancel, job_kinds
 from backoffice.models import Job
 from backoffice.org_settings import can_configure, settings_sections, settings_state, settings_update
+from backoffice.records import record_archive, record_restore
 from backoffice.selectors import organization_scope
 from backoffice.settings_forms import SettingsSectionForm
 
@@ -92,13 +94,34 @@ def job_cancel_view(request, pk: int):
     return redirect("job-detail", pk=job.pk)
 
 
-@login_required
-def history_fragment(request, record_type: str, pk: int):
-    """A record's history from the change log, as an HTML fragment the record's page loads."""
+def _record_for(request, record_type: str, pk: int):
     model = change_types.types.get(record_type)
     if model is None:
         raise Http404("No such record type.")
-    record = get_object_or_404(organization_scope(model._base_manager.all(), actor=request.user), pk=pk)
+    return get_object_or_404(organization_scope(model._base_manager.all(), actor=request.user), pk=pk)
+
+
+@login_required
+@require_POST
+def record_archive_view(request, record_type: str, pk: int):
+    """Archive (or, with action=restore, restore) a record the user may edit, then go back where they were."""
+    record = _record_for(request, record_type, pk)
+    if not hasattr(record, "archived_at"):
+        raise Http404("This record cannot be archived.")
+    restore = request.POST.get("action") == "restore"
+    try:
+        (record_restore if restore else record_archive)(actor=request.user, instance=record)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+    else:
+        messages.success(request, f"{record} was {'restored' if restore else 'archived'}.")
+    return redirect(safe_next_url(request, default="/"))
+
+
+@login_required
+def history_fragment(request, record_type: str, pk: int):
+    """A record's history from the change log, as an HTML fragment the record's page loads."""
+    record = _record_for(request, record_type, pk)
     return render(
         request,
         "backoffice/includes/history.html",

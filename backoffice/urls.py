@@ -16,6 +16,7 @@ urlpatterns = [
     path("jobs/<int:pk>/progress/", platform_views.job_progress, name="job-progress"),
     path("jobs/<int:pk>/cancel/", platform_views.job_cancel_view, name="job-cancel"),
     path("history/<str:record_type>/<int:pk>/", platform_views.history_fragment, name="record-history"),
+    path("records/<str:record_type>/<int:pk>/archive/", platform_views.record_archive_view, name="record-archive"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts import selectors
 from accounts.calendar import parse_instant
 from accounts.choices import TaskPriority, TaskStatus
+from accounts.forms.base import without_archived
 from backoffice.forms import BootstrapForm
 from backoffice.selectors import user_list
 
@@ -149,10 +150,17 @@ class EventForm(RelatedFormMixin, BootstrapForm):
     def __init__(self, *args, actor, **kwargs):
         self.actor = actor
         super().__init__(*args, **kwargs)
-        self.fields["attendees"] = forms.ModelMultipleChoiceField(
-            queryset=selectors.contact_list(actor=actor)
+        contacts = (
+            selectors.contact_list(actor=actor)
             .select_related(None)
-            .only("id", "first_name", "last_name", "name_prefix"),
+            .only("id", "first_name", "last_name", "name_prefix")
+        )
+        if not self.is_bound:
+            # Offered: active contacts and those already attending; a saved list may keep archived ones.
+            attending = [getattr(c, "pk", c) for c in self.initial.get("attendees") or []]
+            contacts = without_archived(contacts, current=attending)
+        self.fields["attendees"] = forms.ModelMultipleChoiceField(
+            queryset=contacts,
             required=False,
             widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
         )

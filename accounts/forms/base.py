@@ -8,10 +8,18 @@ model field the form edits under another name). Pickers only offer rows of the a
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
 
 from backoffice.forms import mark_invalid_fields, style_form
 from backoffice.models import User
 from backoffice.selectors import user_list
+
+
+def without_archived(queryset, *, current=()):
+    """Archived rows leave pickers, except those the record already holds."""
+    if not hasattr(queryset.model, "archived_at"):
+        return queryset
+    return queryset.filter(Q(archived_at__isnull=True) | Q(pk__in=list(current)))
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -43,6 +51,9 @@ class RecordForm(forms.ModelForm):
             current = self.instance.owner if self.instance.pk else None
             self.fields["owner"] = UserChoiceField(queryset=owner_queryset(actor), initial=current or actor)
         self.limit_choices()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = without_archived(field.queryset, current=self._current_ids(name))
         self._add_model_validators()
         style_form(self)
 
@@ -60,6 +71,22 @@ class RecordForm(forms.ModelForm):
 
     def limit_choices(self) -> None:
         """Restrict related pickers to the actor's organization (subclasses)."""
+
+    def _current_ids(self, name: str) -> list:
+        """What the record holds in a picker now: an archived choice stays offered while it is chosen."""
+        ids = []
+        initial = self.initial.get(name)
+        for value in initial if isinstance(initial, list | tuple) else [initial]:
+            if value not in (None, ""):
+                ids.append(getattr(value, "pk", value))
+        if self.instance.pk:
+            if hasattr(self.instance, f"{name}_id"):
+                ids.append(getattr(self.instance, f"{name}_id"))
+            elif name in {f.name for f in self.instance._meta.many_to_many} or hasattr(type(self.instance), name):
+                related = getattr(self.instance, name, None)
+                if hasattr(related, "values_list"):
+                    ids.extend(related.values_list("pk", flat=True))
+        return [pk for pk in ids if pk is not None]
 
     def add_error(self, field, error):
         super().add_error(field, error)

@@ -8,5 +8,4 @@ urlpatterns = [
     path("pipeline/", views.pipeline, name="pipeline"),
     path("pipeline/<int:pk>/move/", views.pipeline_move, name="pipeline-move"),
     path("forecast/", views.forecast, name="forecast"),
-    path("opportunities/<int:pk>/history/", views.opportunity_history, name="opportunity-history"),
 ]

@@ -140,7 +140,7 @@ def my_tasks(request):
     """The user's open tasks: overdue, due today, upcoming and with no due date."""
     tasks = (
         selectors.task_list(actor=request.user)
-        .filter(owner=request.user)
+        .filter(owner=request.user, archived_at__isnull=True)
         .exclude(status=TaskStatus.COMPLETED)
         .prefetch_related("related")
         .order_by("due_at", "id")

@@ -11,7 +11,9 @@ def filtered_page(request, filterset_class, queryset, default_ordering=None):
     The page size comes from ?page_size= (25, 50 or 100). The queryset must be ordered.
     """
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+    # Invalid filter input shows the list as with no filter (its errors show on the form).
+    unfiltered = filterset if not filterset.is_bound else filterset_class(None, queryset=queryset, request=request)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else unfiltered.qs
     if default_ordering and not request.GET.get("ordering"):
         rows = rows.order_by(*default_ordering)
     try:

@@ -13,14 +13,12 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors, services
 from accounts.choices import OpportunityStatus
 from accounts.forecast import forecast_compare, opportunity_weighted, pipeline_columns
 from accounts.forms.pipeline import ForecastFilterForm, OwnerFilterForm
-from accounts.history import opportunity_history_entries
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors, mark_invalid_fields
 from backoffice.http import safe_next_url
@@ -167,23 +165,3 @@ def forecast(request):
 
 
 # --- an opportunity's history ------------------------------------------------------------------
-
-
-def _shown(value):
-    """Instants in the history read like the rest of the page: local time, to the minute."""
-    if isinstance(value, dt.datetime):
-        return date_format(timezone.localtime(value), "Y-m-d H:i")
-    if isinstance(value, dt.date):
-        return date_format(value, "Y-m-d")
-    return value
-
-
-@login_required
-@require_GET
-def opportunity_history(request, pk: int):
-    """The opportunity's change history as an HTML fragment (the opportunity page loads it with htmx)."""
-    opportunity = selectors.opportunity_get(actor=request.user, pk=pk)
-    entries = opportunity_history_entries(opportunity=opportunity)
-    for entry in entries:
-        entry["changes"] = [(label, _shown(old), _shown(new)) for label, old, new in entry["changes"]]
-    return render(request, "accounts/pipeline/_history.html", {"opportunity": opportunity, "entries": entries})

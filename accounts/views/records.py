@@ -414,7 +414,6 @@ class OpportunityDetailView(RecordDetailView):
             "opp": opportunity,
             "customer": customer,
             "customer_url": customer_url,
-            "history_url": optional_url("accounts:opportunity-history", opportunity.pk),
         }
 
 
