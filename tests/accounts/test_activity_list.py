@@ -84,9 +84,13 @@ def test_never_lists_another_organizations_activities(rep, outsider, account_wit
     account, _ = account_with_records
     # A row of another organization pointing at this account (it should never happen, but must not leak).
     NoteFactory(owner=outsider, text="Foreign note", **attached(account))
+    their_account = AccountFactory(owner=outsider)
+    NoteFactory(owner=outsider, text="Note on their own account", **attached(their_account))
 
-    assert "Foreign note" not in titles(account_activity_list(actor=rep, account=account))
+    listed = titles(account_activity_list(actor=rep, account=account))
+    assert "Call Initech" in listed and "Foreign note" not in listed
     assert list(account_activity_list(actor=outsider, account=account)) == []
+    assert titles(account_activity_list(actor=outsider, account=their_account)) == {"Note on their own account"}
 
 
 @pytest.mark.django_db

@@ -97,6 +97,8 @@ def test_exception_moved_out_of_the_window_leaves_no_occurrence_behind(rep):
     )
 
     week = (berlin(2025, 3, 24), berlin(2025, 3, 31))
+    # Without its exception the series has its 24 March occurrence in that week; with it, nothing is left.
+    assert [o.start for o in expand_occurrences([series], *week)] == [berlin(2025, 3, 24, 9)]
     assert expand_occurrences([series, moved], *week) == []
 
 

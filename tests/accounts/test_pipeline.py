@@ -88,8 +88,11 @@ def test_board_reports_a_bad_owner_filter_and_shows_everyone(session_client, rep
 
 
 def test_board_never_shows_another_organizations_deals(session_client, rep, outsider):
+    OpportunityFactory(owner=rep, name="Acme deal")
     OpportunityFactory(owner=outsider, name="Globex secret")
-    assert "Globex secret" not in session_client(rep).get(board_url()).content.decode()
+    html = session_client(rep).get(board_url()).content.decode()
+    assert "Acme deal" in html
+    assert "Globex secret" not in html
 
 
 def test_closed_columns_hold_recently_closed_deals_only(session_client, rep):

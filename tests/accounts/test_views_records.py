@@ -137,8 +137,10 @@ def test_list_pagination_and_page_size(session_client, rep):
 
 
 def test_lists_show_only_own_organization(session_client, rep, outsider):
+    AccountFactory(owner=rep, name="Acme Own Account")
     AccountFactory(owner=outsider, name="Globex Secret Account")
     html = session_client(rep).get(url("account-list")).content.decode()
+    assert "Acme Own Account" in html
     assert "Globex Secret Account" not in html
 
 
@@ -656,15 +658,10 @@ def test_opportunity_edit_and_delete(session_client, rep):
     assert not Opportunity.objects.filter(pk=opportunity.pk).exists()
 
 
-def test_opportunity_page_has_history_container_only_when_routed(session_client, rep):
+def test_opportunity_page_loads_its_history_container(session_client, rep):
     opportunity = OpportunityFactory(owner=rep)
     html = session_client(rep).get(url("opportunity-detail", opportunity.pk)).content.decode()
-    try:
-        history_url = reverse("accounts:opportunity-history", args=[opportunity.pk])
-    except Exception:
-        assert 'id="opportunity-history"' not in html
-    else:
-        assert f'hx-get="{history_url}"' in html
+    assert f'hx-get="/history/opportunity/{opportunity.pk}/"' in html
 
 
 # ---------------------------------------------------------------- the 360-degree account page
@@ -726,15 +723,11 @@ def test_account_page_renders_registered_sections_in_order(session_client, rep, 
     assert html.index("Commerce channel") < html.index("Later section")
 
 
-def test_account_page_activity_container_follows_routing(session_client, rep):
+def test_account_page_loads_its_activity_list(session_client, rep):
     account = AccountFactory(owner=rep)
     html = session_client(rep).get(url("account-detail", account.pk)).content.decode()
-    try:
-        activities_url = reverse("accounts:account-activities", args=[account.pk])
-    except Exception:
-        assert 'id="account-activities"' not in html
-    else:
-        assert f'id="account-activities" hx-get="{activities_url}" hx-trigger="load"' in html
+    activities_url = url("account-activities", account.pk)
+    assert f'id="account-activities" hx-get="{activities_url}" hx-trigger="load"' in html
 
 
 def test_new_contact_from_the_account_page_joins_the_account(session_client, rep):

@@ -20,6 +20,12 @@ def test_schema_and_docs_are_served_without_cdn(client):
     assert "swagger-ui" in docs
     external = [u for u in re.findall(r'(?:src|href)="(https?://[^"]+)"', docs)]
     assert external == []
+    # Swagger UI's own script and style come from this app, and are there.
+    local = re.findall(r'(?:src|href)="(/static/[^"]+)"', docs)
+    assert any(path.endswith("/swagger-ui-bundle.js") for path in local), local
+    assert any(path.endswith("/swagger-ui.css") for path in local), local
+    for path in local:
+        assert client.get(path).status_code == 200, path
 
 
 def test_health_reports_each_dependency_without_auth(api_client):
@@ -52,6 +58,8 @@ def test_pages_use_only_local_static_assets(client, rep):
     client.force_login(rep)
     html = client.get("/").content.decode()
     assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []
-    for path in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+    local = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    assert any(path.endswith(".css") for path in local) and any(path.endswith(".js") for path in local), local
+    for path in local:
         response = client.get(path)
         assert response.status_code == 200, path

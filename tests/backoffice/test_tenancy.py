@@ -35,10 +35,32 @@ def test_org_admin_sees_only_own_users_in_admin(client, org_admin, rep, outsider
     assert client.get(f"/admin/backoffice/user/{rep.pk}/change/").status_code == 200
 
 
-def test_org_admin_cannot_move_a_user_to_another_organization(client, org_admin, rep, other_organization):
+def test_org_admin_cannot_move_a_user_to_another_organization(client, org_admin, rep, organization, other_organization):
     client.force_login(org_admin)
-    form = client.get(f"/admin/backoffice/user/{rep.pk}/change/").content.decode()
+    url = f"/admin/backoffice/user/{rep.pk}/change/"
+    form = client.get(url).content.decode()
     assert "Globex" not in form
+    data = {
+        "username": rep.username,
+        "first_name": "Renamed",
+        "last_name": rep.last_name,
+        "email": rep.email,
+        "role": rep.role,
+        "is_active": "on",
+        "_save": "Save",
+    }
+
+    refused = client.post(url, {**data, "organization": other_organization.pk})
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.content.decode()
+    rep.refresh_from_db()
+    assert rep.organization == organization and rep.first_name != "Renamed"
+
+    # The same form with the admin's own organization saves: the refusal above was the organization's alone.
+    saved = client.post(url, {**data, "organization": organization.pk})
+    assert saved.status_code == 302
+    rep.refresh_from_db()
+    assert rep.organization == organization and rep.first_name == "Renamed"
 
 
 def test_api_keys_in_admin_never_show_the_key(client, org_admin, rep, outsider):
