@@ -26,7 +26,7 @@ class UserChoiceField(forms.ModelChoiceField):
     """A user picker labelled with people's names."""
 
     def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name() or obj.username
+        return obj.display_name
 
 
 def owner_queryset(actor: User):

@@ -9,7 +9,7 @@ class OwnerChoiceField(forms.ModelMultipleChoiceField):
     """A multiple user picker labelled with people's names."""
 
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username
+        return obj.display_name
 
 
 class OwnerFilterForm(forms.Form):

@@ -256,7 +256,7 @@ def _style_filter_form(form) -> None:
             for sub in form_field.widget.widgets:
                 sub.input_type = "date"
         if name == "owner":
-            form_field.label_from_instance = lambda user: user.get_full_name() or user.username
+            form_field.label_from_instance = lambda user: user.display_name
     style_form(form)
 
 

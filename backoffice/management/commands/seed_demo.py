@@ -10,6 +10,7 @@ from django.db import transaction
 from backoffice.choices import Role
 from backoffice.models import User
 from backoffice.services import organization_get_or_create, user_create
+from backoffice.changes import Origin, change_context
 from backoffice.signals import demo_seeded
 
 DEMO_ORGANIZATION = "Demo Organization"
@@ -36,6 +37,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        # The demo records are an import: the change log says so.
+        with change_context(origin=Origin.IMPORT):
+            self._seed()
+
+    def _seed(self):
         organization = organization_get_or_create(
             name=DEMO_ORGANIZATION, base_currency="USD", time_zone="America/New_York"
         )
