@@ -7,10 +7,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from backoffice.changes import Origin, change_context
 from backoffice.choices import Role
 from backoffice.models import User
 from backoffice.services import organization_get_or_create, user_create
-from backoffice.changes import Origin, change_context
 from backoffice.signals import demo_seeded
 
 DEMO_ORGANIZATION = "Demo Organization"
