@@ -10,9 +10,10 @@ class BackofficeConfig(AppConfig):
         from backoffice.models.tracking import connect_change_tracking
 
         connect_change_tracking()
-        from backoffice.org_settings import register_core_sections
+        from backoffice.org_settings import CHANGE_LOG_SECTION, register_core_sections, settings_sections
 
-        register_core_sections()
+        if CHANGE_LOG_SECTION not in settings_sections:  # ready() runs again when a test rebuilds the apps
+            register_core_sections()
         from backoffice.menu import MenuEntry, menu
 
         menu.register(MenuEntry("system", "Configuration", "configuration", order=800, admin_only=True))

@@ -6,7 +6,7 @@ as `contact`), which keeps the feed to records people work with (not settings or
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -16,36 +16,27 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from backoffice.models import ChangeLogEntry, Organization, User
+from backoffice.registry import KeyedRegistry
 
 FEED_PAGE_DEFAULT = 500
 FEED_PAGE_MAX = 1000
 PRUNE_BATCH = 5000
 
 
-@dataclass
-class ChangeTypeRegistry:
+class ChangeTypeRegistry(KeyedRegistry[type[models.Model]]):
     """Record types of the changes feed and of record histories, by their short name."""
 
-    types: dict[str, type[models.Model]] = field(default_factory=dict)
-
-    def register(self, name: str, model: type[models.Model]) -> None:
-        if name in self.types:
-            raise ValueError(f"The change type {name!r} is registered already.")
-        self.types[name] = model
-
-    def name_for_content_type_id(self, content_type_id: int) -> str | None:
-        return self._names_by_content_type().get(content_type_id)
-
-    def _names_by_content_type(self) -> dict[int, str]:
-        return {ContentType.objects.get_for_model(model).pk: name for name, model in self.types.items()}
+    @property
+    def types(self) -> dict[str, type[models.Model]]:
+        return self.items
 
     def content_type_ids(self, names: list[str] | None = None) -> dict[int, str]:
         """Content type id -> name of the given names (all when None); unknown names raise KeyError."""
-        names = list(self.types) if names is None else names
-        return {ContentType.objects.get_for_model(self.types[name]).pk: name for name in names}
+        names = list(self.items) if names is None else names
+        return {ContentType.objects.get_for_model(self.get(name)).pk: name for name in names}
 
 
-change_types = ChangeTypeRegistry()
+change_types = ChangeTypeRegistry("change type")
 
 
 class CursorExpired(Exception):

@@ -8,13 +8,14 @@ organization; requests made meanwhile are merged into one follow-up that starts 
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backoffice.models import Job, JobState, Organization, User
+from backoffice.registry import KeyedRegistry
 
 
 @dataclass(frozen=True)
@@ -24,23 +25,12 @@ class JobKind:
     run: Callable[["JobRun"], dict | None]
 
 
-@dataclass
-class JobKindRegistry:
-    kinds: dict[str, JobKind] = field(default_factory=dict)
-
-    def register(self, kind: JobKind) -> None:
-        if kind.name in self.kinds:
-            raise ValueError(f"The job kind {kind.name!r} is registered already.")
-        self.kinds[kind.name] = kind
-
-    def get(self, name: str) -> JobKind:
-        try:
-            return self.kinds[name]
-        except KeyError:
-            raise KeyError(f"No job kind {name!r}.") from None
+class JobKindRegistry(KeyedRegistry[JobKind]):
+    def register(self, kind: JobKind) -> None:  # type: ignore[override]
+        super().register(kind.name, kind)
 
 
-job_kinds = JobKindRegistry()
+job_kinds = JobKindRegistry("job kind")
 
 
 class JobCancelled(Exception):

@@ -7,7 +7,7 @@ when that default changes in a later release.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -17,6 +17,7 @@ from django.db import transaction
 
 from backoffice.changes import change_context, jsonable
 from backoffice.models import OrganizationSetting, User
+from backoffice.registry import KeyedRegistry
 
 USE_DEFAULT = object()
 
@@ -40,29 +41,18 @@ class SettingsSection:
         return dict(self.defaults() if callable(self.defaults) else self.defaults)
 
 
-@dataclass
-class SettingsRegistry:
-    sections: dict[str, SettingsSection] = field(default_factory=dict)
-
-    def register(self, section: SettingsSection) -> None:
-        if section.key in self.sections:
-            raise ValueError(f"The settings section {section.key!r} is registered already.")
-        missing = set(section.fields) ^ set(section.default_values())
-        if missing:
-            raise ValueError(f"Settings section {section.key!r}: fields and defaults differ on {sorted(missing)}.")
-        self.sections[section.key] = section
-
-    def get(self, key: str) -> SettingsSection:
-        try:
-            return self.sections[key]
-        except KeyError:
-            raise KeyError(f"No settings section {key!r}.") from None
+class SettingsRegistry(KeyedRegistry[SettingsSection]):
+    def register(self, section: SettingsSection) -> None:  # type: ignore[override]
+        mismatch = set(section.fields) ^ set(section.default_values())
+        if mismatch:
+            raise ValueError(f"Settings section {section.key!r}: fields and defaults differ on {sorted(mismatch)}.")
+        super().register(section.key, section)
 
     def __iter__(self):
-        return iter(sorted(self.sections.values(), key=lambda s: (s.order, s.title)))
+        return iter(sorted(self.items.values(), key=lambda s: (s.order, s.title)))
 
 
-settings_sections = SettingsRegistry()
+settings_sections = SettingsRegistry("settings section")
 
 
 def _decoded(section: SettingsSection, key: str, stored):

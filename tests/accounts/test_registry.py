@@ -62,7 +62,7 @@ def test_the_crms_start_up_runs_again_without_error_or_duplicates():
             list(customer_types),
             list(account_registry.activity),
             dict(change_types.types),
-            dict(job_kinds.kinds),
+            dict(job_kinds.items),
             list(menu.entries),
         )
 
