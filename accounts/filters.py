@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from accounts.choices import Gender, LeadStatus, OpportunityStatus, TaskPriority, TaskStatus
 from accounts.models import Account, BusinessCustomer, CalendarEvent, Contact, Lead, Note, Opportunity, Task
+from backoffice.filters import DateTimeFromToRangeFilter
 from backoffice.models import User
 
 
@@ -125,7 +126,7 @@ class TaskFilter(SearchFilterSet):
     search_fields = ("subject", "description")
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices)
     priority = django_filters.MultipleChoiceFilter(choices=TaskPriority.choices)
-    due_at = django_filters.DateTimeFromToRangeFilter()
+    due_at = DateTimeFromToRangeFilter()
     ordering = django_filters.OrderingFilter(fields=("due_at", "priority", "status", "created_at"))
 
     class Meta:
@@ -135,7 +136,7 @@ class TaskFilter(SearchFilterSet):
 
 class EventFilter(SearchFilterSet):
     search_fields = ("title", "location", "description")
-    start = django_filters.DateTimeFromToRangeFilter()
+    start = DateTimeFromToRangeFilter()
     ordering = django_filters.OrderingFilter(fields=("start", "title", "created_at"))
 
     class Meta:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backoffice.request_limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "backoffice.middleware.UserTimeZoneMiddleware",
     "backoffice.middleware.ChangeOriginMiddleware",
+    "backoffice.middleware.LoginFailureLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -164,6 +166,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "backoffice.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "backoffice.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -176,9 +183,27 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-# Failed API logins allowed per client address and username within the window, before HTTP 429.
+# Sign-in limits and request limits (backoffice.signin_limits, backoffice.request_limits).
+# Failed API keys allowed per client address within the window (seconds), before HTTP 429.
 API_AUTH_FAILURE_LIMIT = env("API_AUTH_FAILURE_LIMIT")
 API_AUTH_FAILURE_WINDOW = env("API_AUTH_FAILURE_WINDOW")
+# The same for passwords on the login pages.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
+# Failures for one username from all clients together, after which only clients without failures may try.
+AUTH_USERNAME_FAILURE_LIMIT = env.int("AUTH_USERNAME_FAILURE_LIMIT", default=100)
+# Proxies (addresses or networks) whose X-Forwarded-For names the client; none by default.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:  # a mistyped entry stops the start-up, not every sign-in
+    __import__("ipaddress").ip_network(_proxy.strip(), strict=False)
+# Larger request bodies answer 413; Django refuses larger form data with the same figure.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# Longer header values, or more header bytes in all, answer 431.
+REQUEST_HEADER_MAX_BYTES = env.int("REQUEST_HEADER_MAX_BYTES", default=8192)
+REQUEST_HEADERS_TOTAL_MAX_BYTES = env.int("REQUEST_HEADERS_TOTAL_MAX_BYTES", default=32768)
+# JSON bodies nested deeper than this answer 400.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Back office API",

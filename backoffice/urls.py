@@ -24,3 +24,7 @@ urlpatterns = [
     path("api/crm/", include("accounts.api.urls")),
     path("crm/", include("accounts.urls")),
 ]
+
+handler400 = "backoffice.error_pages.bad_request"
+handler404 = "backoffice.error_pages.page_not_found"
+handler500 = "backoffice.error_pages.server_error"

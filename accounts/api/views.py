@@ -96,7 +96,8 @@ IF_MATCH = OpenApiParameter(
 def version_from_if_match(value: str) -> int:
     """The version in an If-Match header such as "7" or W/"7"; 400 naming the header otherwise."""
     text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdecimal():
+    # ASCII digits only, and few enough for a version: int() of thousands of digits raises.
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise exceptions.ValidationError({"If-Match": 'Send the ETag from the last read, such as "7".'})
     return int(text)
 
