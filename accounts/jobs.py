@@ -22,11 +22,15 @@ def lifetime_recalculation_run(run: JobRun) -> dict:
         done += len(ids)
         last = ids[-1]
         run.step(
-            lambda ids=ids: {"corrected": lifetime_recalculate_accounts(account_ids=ids, actor=run.job.requested_by)},
+            lambda ids=ids: _corrected(lifetime_recalculate_accounts(account_ids=ids, actor=run.job.requested_by)),
             done=done,
             checkpoint={"after": last},
         )
-    return {"corrected": run.job.result.get("corrected", 0)}
+    return {key: run.job.result.get(key, 0) for key in ("corrected", "accounts", "channel_values", "customers")}
+
+
+def _corrected(corrections) -> dict[str, int]:
+    return {"corrected": corrections.total, **corrections.as_dict()}
 
 
 def register_jobs() -> None:

@@ -33,6 +33,9 @@ from backoffice.models import (
 ZERO = Decimal("0.00")
 
 
+NOT_NEGATIVE = MinValueValidator(ZERO, message="An amount cannot be negative.")
+
+
 def money_field(**kwargs) -> models.DecimalField:
     return models.DecimalField(max_digits=18, decimal_places=2, **kwargs)
 
@@ -282,10 +285,10 @@ class Opportunity(ArchivableModel, OwnedModel):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Percent",
     )
-    budget_amount = money_field(null=True, blank=True)
+    budget_amount = money_field(null=True, blank=True, validators=[NOT_NEGATIVE])
     budget_currency = currency_field(blank=True)
     budget_amount_base = money_field(null=True, blank=True, editable=False)
-    close_revenue = money_field(null=True, blank=True)
+    close_revenue = money_field(null=True, blank=True, validators=[NOT_NEGATIVE])
     close_revenue_currency = currency_field(blank=True)
     close_revenue_base = money_field(null=True, blank=True, editable=False)
     expected_close_date = models.DateField(null=True, blank=True)

@@ -23,6 +23,13 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
 
     organization_field = "organization"
 
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if not request.user.is_superuser:
+            # A filter by organization would list every organization's name: superusers only.
+            filters = [f for f in filters if f != "organization"]
+        return filters
+
     def get_queryset(self, request):
         return organization_scope(super().get_queryset(request), actor=request.user, field=self.organization_field)
 

@@ -103,16 +103,40 @@ def _won_sums(opportunities):
     )
 
 
+@dataclass
+class Corrections:
+    """What a recalculation had to correct: account totals, per-channel values and customers' values."""
+
+    accounts: int = 0
+    channel_values: int = 0
+    customers: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.accounts + self.channel_values + self.customers
+
+    def as_dict(self) -> dict[str, int]:
+        return {"accounts": self.accounts, "channel_values": self.channel_values, "customers": self.customers}
+
+    def __iadd__(self, other: "Corrections") -> "Corrections":
+        self.accounts += other.accounts
+        self.channel_values += other.channel_values
+        self.customers += other.customers
+        return self
+
+
 @transaction.atomic
-def lifetime_recalculate_accounts(*, account_ids: list[int], actor=None) -> int:
+def lifetime_recalculate_accounts(*, account_ids: list[int], actor=None) -> Corrections:
     """Recompute the lifetime values of these accounts and of the customers they hold, from the opportunities.
 
-    Set-based: a few queries per customer type whatever the number of rows. Returns how many
-    accounts' totals changed (each change is recorded for the chart).
+    Set-based (a few queries per customer type whatever the number of rows), and it writes only what
+    differs, so a run with nothing to correct changes nothing. Returns what it corrected; each
+    corrected account total is recorded for the chart.
     """
     account_ids = list(account_ids)
     accounts = Account.objects.filter(pk__in=account_ids)
     opportunities = Opportunity.objects.filter(account_id__in=account_ids)
+    corrections = Corrections()
 
     per_account_channel: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
     rows = list(_won_sums(opportunities))
@@ -142,21 +166,35 @@ def lifetime_recalculate_accounts(*, account_ids: list[int], actor=None) -> int:
             row["customer_id"]: row["total"]
             for row in _won_sums(Opportunity.objects.filter(customer_type_id=type_id, customer_id__in=list(stored)))
         }
-        registered.model._base_manager.bulk_update(
-            [
-                registered.model(pk=pk, **{field: totals.get(pk, ZERO)})
-                for pk, value in stored.items()
-                if value != totals.get(pk, ZERO)
-            ],
-            [field],
-            batch_size=1000,
-        )
+        wrong = [
+            registered.model(pk=pk, **{field: totals.get(pk, ZERO)})
+            for pk, value in stored.items()
+            if value != totals.get(pk, ZERO)
+        ]
+        registered.model._base_manager.bulk_update(wrong, [field], batch_size=1000)
+        corrections.customers += len(wrong)
+
+    # Channel values: update, add and remove only the rows that differ.
+    wanted = {key: amount for key, amount in per_account_channel.items() if amount}
+    stored_rows = {
+        (row.account_id, row.channel_id): row for row in AccountChannelValue.objects.filter(account_id__in=account_ids)
+    }
+    changed_rows = []
+    for key, row in stored_rows.items():
+        amount = wanted.get(key, ZERO)
+        if row.amount != amount:
+            row.amount = amount
+            changed_rows.append(row)
+    AccountChannelValue.objects.bulk_update(changed_rows, ["amount"], batch_size=1000)
+    new_rows = [
+        AccountChannelValue(account_id=a, channel_id=c, amount=v)
+        for (a, c), v in wanted.items()
+        if (a, c) not in stored_rows
+    ]
+    AccountChannelValue.objects.bulk_create(new_rows)
+    corrections.channel_values += len(changed_rows) + len(new_rows)
 
     before = dict(accounts.values_list("pk", "lifetime_value"))
-    AccountChannelValue.objects.filter(account_id__in=account_ids).delete()
-    AccountChannelValue.objects.bulk_create(
-        AccountChannelValue(account_id=a, channel_id=c, amount=v) for (a, c), v in per_account_channel.items()
-    )
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for (account_id, _), amount in per_account_channel.items():
         totals[account_id] += amount
@@ -167,7 +205,8 @@ def lifetime_recalculate_accounts(*, account_ids: list[int], actor=None) -> int:
         batch_size=1000,
     )
     _record_totals(changed, actor)
-    return len(changed)
+    corrections.accounts += len(changed)
+    return corrections
 
 
 RECALCULATION_BATCH = 500
@@ -177,7 +216,8 @@ RECALCULATION_BATCH = 500
 def lifetime_recalculate(*, organization=None, actor=None) -> int:
     """Recompute every lifetime value from the opportunities (of one organization or all), in one transaction.
 
-    Returns how many accounts' totals changed. The admin runs the same work as a job with progress.
+    Returns how many values it corrected (account totals, channel values, customers' values). The
+    admin runs the same work as a job with progress.
     """
     accounts = Account.objects.order_by("pk")
     if organization is not None:
@@ -188,5 +228,5 @@ def lifetime_recalculate(*, organization=None, actor=None) -> int:
         ids = list(accounts.filter(pk__gt=last).values_list("pk", flat=True)[:RECALCULATION_BATCH])
         if not ids:
             return changed
-        changed += lifetime_recalculate_accounts(account_ids=ids, actor=actor)
+        changed += lifetime_recalculate_accounts(account_ids=ids, actor=actor).total
         last = ids[-1]

@@ -30,11 +30,11 @@ from backoffice.records import (
     ChildList,
     StaleRecordError,
     record_archive,
-    record_delete,
     record_list_add,
     record_restore,
     record_save,
 )
+from backoffice.records import record_delete as _record_delete
 
 __all__ = [
     "StaleRecordError",
@@ -52,6 +52,26 @@ __all__ = [
 
 BUSINESS_CHANNEL_NAME = "Business customers"
 ADDRESS_FIELDS = ("label", "street", "city", "region", "postal_code", "country")
+
+
+def record_delete(*, actor: User, instance) -> None:
+    """Delete a CRM row the actor may write; one that others depend on is refused with a reason.
+
+    A customer with deals is refused rather than leaving the deals pointing at nothing (their value
+    would silently move to "no channel"): move or delete the deals first.
+    """
+    from accounts.registry import customer_types
+
+    if customer_types.for_model(type(instance)) is not None:
+        deals = Opportunity.objects.filter(
+            customer_type=ContentType.objects.get_for_model(type(instance)), customer_id=instance.pk
+        ).count()
+        if deals:
+            raise ValidationError(
+                f"{instance} cannot be deleted while it has {deals} opportunit{'y' if deals == 1 else 'ies'}: "
+                "move them to another customer or delete them first."
+            )
+    _record_delete(actor=actor, instance=instance)
 
 
 def channel_business_get(*, organization_id: int) -> Channel:

@@ -121,14 +121,14 @@ def test_a_job_killed_half_way_and_run_again_ends_like_one_clean_run(settings):
             process.kill()
     job.refresh_from_db()
     assert job.state == JobState.RUNNING and 0 < job.done < ACCOUNTS, (job.state, job.done)
-    corrected_before_kill = job.result.get("corrected", 0)
-    assert corrected_before_kill == job.done  # each step committed its work with its progress
+    assert job.result.get("accounts", 0) == job.done  # each step committed its work with its progress
 
     settings.JOB_STALE_AFTER = 0  # the killed worker no longer reports
     finished = job_run(job_id=job.pk)
     assert finished.state == JobState.SUCCEEDED
     assert (finished.done, finished.total) == (ACCOUNTS, ACCOUNTS)
-    assert finished.result["corrected"] == ACCOUNTS  # nothing counted twice, nothing left out
+    assert finished.result["accounts"] == ACCOUNTS  # nothing counted twice, nothing left out
+    assert finished.result["channel_values"] == ACCOUNTS
     assert set(Account.objects.filter(organization=organization).values_list("lifetime_value", flat=True)) == {
         Decimal("10.00")
     }
