@@ -6,19 +6,18 @@ are whole dates and stay so whatever the viewer's time zone.
 """
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dateutil.rrule import rrulestr
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from accounts.models import CalendarEvent
+from accounts.recurrence import Rule, rule_occurrences, rule_parse
 
-# Upper bound on how many occurrences one series may produce in one window (a FREQ=SECONDLY rule
-# over a month would otherwise hang the page).
-MAX_OCCURRENCES = 1000
 # How far before a window an exception's original slot may lie and still be suppressed in it.
 LONGEST_EVENT = dt.timedelta(days=60)
 
@@ -95,38 +94,39 @@ def format_instant(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
-def _rule_starts(event: CalendarEvent, after: dt.datetime, before: dt.datetime) -> list[dt.datetime]:
-    """Starts of the series' occurrences between two instants, computed on the wall clock of its zone."""
-    zone = _zone(event.time_zone)
-    rule_text = event.recurrence_rule.strip()
-    if rule_text.upper().startswith("RRULE:"):
-        rule_text = rule_text[len("RRULE:") :]
-    local_start = event.start.astimezone(zone)
+@functools.lru_cache(maxsize=1024)
+def _parsed_rule(text: str) -> Rule | None:
+    """The stored rule parsed (None when it is not one the product accepts, such as an old row's)."""
     try:
-        rule = rrulestr(rule_text, dtstart=local_start)
-        aware = True
-    except ValueError:
-        # dateutil refuses a floating UNTIL with an aware start: expand on the naive wall clock.
-        try:
-            rule = rrulestr(rule_text, dtstart=local_start.replace(tzinfo=None))
-            aware = False
-        except (ValueError, TypeError, KeyError):
-            return [event.start]
-    except (TypeError, KeyError):
+        return rule_parse(text)
+    except ValidationError:
+        return None
+
+
+def _rule_starts(event: CalendarEvent, after: dt.datetime, before: dt.datetime) -> list[dt.datetime]:
+    """Starts of the series' occurrences between two instants, computed on the wall clock of its zone.
+
+    A stored rule the product does not accept shows its first occurrence only.
+    """
+    zone = _zone(event.time_zone)
+    rule = _parsed_rule(event.recurrence_rule.strip())
+    if rule is None:
         return [event.start]
-    if aware:
-        low, high = after.astimezone(zone), before.astimezone(zone)
-    else:
+    try:
+        local_start = event.start.astimezone(zone).replace(tzinfo=None)
+        # A day either side covers the hours a wall-clock time moves across a DST change.
         low = after.astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=1)
         high = before.astimezone(zone).replace(tzinfo=None) + dt.timedelta(days=1)
+    except OverflowError:
+        return [event.start]
     starts = []
-    for value in rule.xafter(low, count=MAX_OCCURRENCES, inc=True):
-        if value > high:
-            break
-        start = value if aware else value.replace(tzinfo=zone)
+    for value in rule_occurrences(rule, local_start, low, high, zone):
         # A wall-clock time that does not exist (spring forward) is resolved by zoneinfo; keep it
         # normalised so equal instants compare equal.
-        starts.append(start.astimezone(dt.UTC))
+        try:
+            starts.append(value.replace(tzinfo=zone).astimezone(dt.UTC))
+        except OverflowError:
+            break
     return starts
 
 

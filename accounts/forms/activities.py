@@ -7,7 +7,6 @@ user may read. An event's start and end are typed in the event's own time zone.
 import datetime as dt
 import zoneinfo
 
-from dateutil.rrule import rrulestr
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -16,6 +15,7 @@ from accounts import selectors
 from accounts.calendar import parse_instant
 from accounts.choices import TaskPriority, TaskStatus
 from accounts.forms.base import without_archived
+from accounts.recurrence import rule_parse
 from backoffice.forms import BootstrapForm
 from backoffice.selectors import user_list
 
@@ -200,13 +200,11 @@ class EventForm(RelatedFormMixin, BootstrapForm):
                 last_instant = dt.datetime.combine(until, dt.time(23, 59, 59), zone).astimezone(dt.UTC)
                 rule += f";UNTIL={last_instant:%Y%m%dT%H%M%SZ}"
         if rule:
-            if "\n" in rule or "\r" in rule:
-                self.add_error("recurrence_rule", "Give a single RRULE line.")
-            elif start:
-                try:
-                    rrulestr(rule, dtstart=start)
-                except Exception as error:  # noqa: BLE001  (dateutil raises several kinds for bad rules)
-                    self.add_error("recurrence_rule", f"Not a valid RRULE: {error}")
+            try:
+                rule = rule_parse(rule).text()
+            except ValidationError as error:
+                for message in error.message_dict["recurrence_rule"]:
+                    self.add_error("recurrence_rule", message)
         data["recurrence_rule"] = rule
         return data
 

@@ -3,7 +3,6 @@
 import datetime as dt
 import zoneinfo
 
-from dateutil.rrule import rrulestr
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from accounts.choices import TaskStatus
 from accounts.models import CalendarEvent, Note, Task
+from accounts.recurrence import rule_first_occurrence, rule_parse
 from accounts.services.records import record_delete, record_save
 from backoffice.models import User
 
@@ -91,16 +91,18 @@ def event_save(*, actor: User, data: dict, event: CalendarEvent | None = None) -
         data = {**data, **_normalize_all_day({"start": merged["start"], "end": merged["end"]}, time_zone)}
     elif merged["end"] < merged["start"]:
         raise ValidationError({"end": "The event cannot end before it starts."})
-    rule = data.get("recurrence_rule", event.recurrence_rule)
-    if rule:
-        start = data.get("start", event.start)
-        if merged["all_day"]:
-            # RFC 5545 gives all-day series a date-only UNTIL, which dateutil accepts only with a naive start.
-            start = start.replace(tzinfo=None)
-        try:
-            rrulestr(rule, dtstart=start)
-        except (ValueError, TypeError, KeyError) as error:
-            raise ValidationError({"recurrence_rule": f"Not a valid RRULE: {error}"})
+    rule_text = data.get("recurrence_rule", event.recurrence_rule)
+    if rule_text and rule_text.strip():
+        rule = rule_parse(rule_text)
+        zone = zoneinfo.ZoneInfo(time_zone)
+        local_start = data.get("start", event.start).astimezone(zone).replace(tzinfo=None)
+        if rule_first_occurrence(rule, local_start, zone) is None:
+            raise ValidationError(
+                {"recurrence_rule": "This rule gives no occurrence on or after the start; check its BY… parts."}
+            )
+        data = {**data, "recurrence_rule": rule.text()}
+    elif "recurrence_rule" in data:
+        data = {**data, "recurrence_rule": ""}
     return _save_activity(actor=actor, instance=event, data=data, m2m=["attendees"])
 
 
