@@ -1,6 +1,6 @@
 """CRM REST API: thin viewsets that read through the selectors and write through the services."""
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -74,6 +74,8 @@ class ServiceErrorsMixin:
             exc = drf_validation_error(exc, self.error_field_map)
         elif isinstance(exc, DjangoPermissionDenied):
             exc = exceptions.PermissionDenied(str(exc) or None)
+        elif isinstance(exc, ObjectDoesNotExist):
+            exc = exceptions.NotFound(str(exc) or None)  # deleted by someone else meanwhile
         return super().handle_exception(exc)
 
 

@@ -73,25 +73,79 @@ def _record_totals(account_ids, actor) -> None:
     )
 
 
+def _sorted_channel_key(key: tuple[int, int | None]) -> tuple[int, int]:
+    return (key[0], -1 if key[1] is None else key[1])
+
+
+@transaction.atomic
+def lifetime_apply_deltas(
+    *,
+    accounts: dict[int, Decimal],
+    channels: dict[tuple[int, int | None], Decimal],
+    customers: dict[tuple[int, int], Decimal],
+    actor=None,
+) -> None:
+    """Add amounts to accounts, their channel values and customers, locking rows in one order everywhere.
+
+    The order (accounts by id, then channel values, then customers by type and id) is the same for
+    every write of lifetime values, so two of them never wait on each other in a circle.
+    """
+    touched = []
+    for account_id in sorted(accounts):
+        if accounts[account_id]:
+            Account.objects.filter(pk=account_id).update(lifetime_value=F("lifetime_value") + accounts[account_id])
+            touched.append(account_id)
+    for key in sorted(channels, key=_sorted_channel_key):
+        if channels[key]:
+            _add_channel_value(key[0], key[1], channels[key])
+    for type_id, customer_id in sorted(customers):
+        delta = customers[(type_id, customer_id)]
+        if delta:
+            model, registered = _customer_model(type_id)
+            field = registered.lifetime_field
+            model._base_manager.filter(pk=customer_id).update(**{field: F(field) + delta})
+    if touched:
+        _record_totals(touched, actor)
+
+
 @transaction.atomic
 def lifetime_apply_change(*, before: Contribution | None, after: Contribution | None, actor=None) -> None:
     """Move an opportunity's contribution from `before` to `after` (either may be None)."""
     if before == after:
         return
-    touched: set[int] = set()
+    accounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    channels: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
+    customers: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     for contribution, sign in ((before, -1), (after, 1)):
         if contribution is None or not contribution.amount:
             continue
         delta = contribution.amount * sign
-        _add_channel_value(contribution.account_id, _channel_id(contribution), delta)
-        Account.objects.filter(pk=contribution.account_id).update(lifetime_value=F("lifetime_value") + delta)
+        accounts[contribution.account_id] += delta
+        channels[(contribution.account_id, _channel_id(contribution))] += delta
         if contribution.customer_id is not None:
-            model, registered = _customer_model(contribution.customer_type_id)
-            field = registered.lifetime_field
-            model._base_manager.filter(pk=contribution.customer_id).update(**{field: F(field) + delta})
-        touched.add(contribution.account_id)
-    if touched:
-        _record_totals(touched, actor)
+            customers[(contribution.customer_type_id, contribution.customer_id)] += delta
+    lifetime_apply_deltas(accounts=accounts, channels=channels, customers=customers, actor=actor)
+
+
+@transaction.atomic
+def lifetime_move_customer(*, customer, to_account_id: int, actor=None) -> None:
+    """A customer moved to another account: its won deals' value moves with it, account by account.
+
+    Only the accounts involved change (by the customer's value), never the whole organization.
+    """
+    registered = customer_types.for_model(type(customer))
+    type_id = ContentType.objects.get_for_model(type(customer)).pk
+    channel_id = getattr(customer, f"{registered.channel_field}_id")
+    accounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    channels: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
+    for row in _won_sums(Opportunity.objects.filter(customer_type_id=type_id, customer_id=customer.pk)):
+        if row["account_id"] == to_account_id:
+            continue
+        accounts[row["account_id"]] -= row["total"]
+        accounts[to_account_id] += row["total"]
+        channels[(row["account_id"], channel_id)] -= row["total"]
+        channels[(to_account_id, channel_id)] += row["total"]
+    lifetime_apply_deltas(accounts=accounts, channels=channels, customers={}, actor=actor)
 
 
 def _won_sums(opportunities):

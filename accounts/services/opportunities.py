@@ -12,6 +12,7 @@ from accounts.models import Opportunity, OpportunityStatusProbability
 from accounts.registry import customer_types
 from accounts.services.lifetime import lifetime_apply_change, opportunity_contribution
 from accounts.services.records import record_delete, record_save
+from backoffice.db import retry_on_conflict
 from backoffice.models import Organization, User
 from backoffice.money import money_to_base
 
@@ -122,12 +123,16 @@ def _apply_money(opportunity: Opportunity, data: dict, organization: Organizatio
     return data
 
 
+@retry_on_conflict
 @transaction.atomic
 def opportunity_save(*, actor: User, data: dict, opportunity: Opportunity | None = None) -> Opportunity:
     """Create or update an opportunity and keep the lifetime sales values right in the same transaction."""
     opportunity = opportunity or Opportunity()
     if opportunity.pk:
-        opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+        stored = Opportunity.objects.select_for_update().filter(pk=opportunity.pk).first()
+        if stored is None:
+            raise Opportunity.DoesNotExist(f"{opportunity} was deleted meanwhile.")
+        opportunity = stored
     before = opportunity_contribution(opportunity)
     organization = actor.organization if actor.organization_id else opportunity.organization
     data = _apply_customer(data)
@@ -143,6 +148,7 @@ def opportunity_save(*, actor: User, data: dict, opportunity: Opportunity | None
     return opportunity
 
 
+@retry_on_conflict
 @transaction.atomic
 def opportunity_change_status(*, actor: User, opportunity: Opportunity, status: str) -> Opportunity:
     """Move an opportunity to another status (the pipeline board's drag and drop)."""
@@ -151,11 +157,15 @@ def opportunity_change_status(*, actor: User, opportunity: Opportunity, status: 
     return opportunity_save(actor=actor, opportunity=opportunity, data={"status": status})
 
 
+@retry_on_conflict
 @transaction.atomic
 def opportunity_delete(*, actor: User, opportunity: Opportunity) -> None:
     """Delete an opportunity; a won one takes its value out of the lifetime values."""
     # The stored row, not the caller's copy, says what the opportunity contributed.
-    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    stored = Opportunity.objects.select_for_update().filter(pk=opportunity.pk).first()
+    if stored is None:
+        raise Opportunity.DoesNotExist(f"{opportunity} was deleted meanwhile.")
+    opportunity = stored
     before = opportunity_contribution(opportunity)
     record_delete(actor=actor, instance=opportunity)
     lifetime_apply_change(before=before, after=None, actor=actor)

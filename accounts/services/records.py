@@ -25,6 +25,7 @@ from accounts.models import (
     Opportunity,
 )
 from backoffice.access import check_write
+from backoffice.db import retry_on_conflict
 from backoffice.models import User
 from backoffice.records import (
     ChildList,
@@ -247,6 +248,7 @@ def contact_save(
     return record_save(actor=actor, instance=contact, data=data, m2m=["accounts"], children=children)
 
 
+@retry_on_conflict
 @transaction.atomic
 def business_customer_save(
     *,
@@ -261,12 +263,26 @@ def business_customer_save(
     `phones` is a list of (number, phone type); None leaves a list as it is. Moving the customer
     to another account moves its value too.
     """
-    from accounts.services.lifetime import lifetime_recalculate
+    from accounts.services.lifetime import lifetime_move_customer
 
     customer = customer or BusinessCustomer()
-    old_account_id = None
-    if customer.pk is not None:
+    new_account = data.get("account")
+    moving = customer.pk is not None and new_account is not None
+    if moving:
+        # Lock in the order every lifetime write uses: the customer's deals, then the accounts.
+        deals = Opportunity.objects.filter(
+            customer_type=ContentType.objects.get_for_model(BusinessCustomer), customer_id=customer.pk
+        )
+        list(deals.order_by("pk").select_for_update().values_list("pk", flat=True))
         old_account_id = BusinessCustomer.objects.filter(pk=customer.pk).values_list("account_id", flat=True).first()
+        moving = old_account_id is not None and old_account_id != new_account.pk
+        if moving:
+            list(
+                Account.objects.filter(pk__in=[old_account_id, new_account.pk])
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
     if customer.pk is None and "channel" not in data:
         data = {**data, "channel": channel_business_get(organization_id=actor.organization_id)}
     children = _contact_point_lists(
@@ -282,13 +298,11 @@ def business_customer_save(
         children["phones"].wanted if phones is not None else None,
     )
     customer = record_save(actor=actor, instance=customer, data=data, children=children)
-    if old_account_id and old_account_id != customer.account_id:
+    if moving:
         # The customer's deals move with it, so the business channel of each account stays the sum
-        # of its customers' values.
-        Opportunity.objects.filter(
-            customer_type=ContentType.objects.get_for_model(BusinessCustomer), customer_id=customer.pk
-        ).update(account_id=customer.account_id)
-        lifetime_recalculate(organization=customer.organization, actor=actor)
+        # of its customers' values; the two accounts change by the customer's value.
+        lifetime_move_customer(customer=customer, to_account_id=customer.account_id, actor=actor)
+        deals.exclude(account_id=customer.account_id).update(account_id=customer.account_id)
     return customer
 
 
