@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect
 
 from accounts import services
@@ -19,6 +20,7 @@ from accounts.models import (
     Task,
 )
 from backoffice.admin import OrganizationScopedAdmin
+from backoffice.forms import apply_service_errors
 from backoffice.jobs import job_request
 from backoffice.models import Organization, User
 
@@ -46,19 +48,42 @@ class ServiceAdmin(OrganizationScopedAdmin):
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """A form that saves through the service while it validates, inside the admin's transaction.
+
+        A refusal (access rule, model check, stale version) becomes a form error and its savepoint
+        is rolled back, so nothing is written and the admin says "Not saved" only.
+        """
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        admin_site_model = self
+
+        class ServiceForm(form_class):
+            saved = None
+
+            def _post_clean(self):
+                if self._errors:
+                    return
+                try:
+                    with transaction.atomic():
+                        self.saved = admin_site_model._save_through_service(request, self, self.instance.pk is not None)
+                except (ValidationError, PermissionDenied) as error:
+                    apply_service_errors(self, error)
+
+        return ServiceForm
+
+    def _save_through_service(self, request, form, change: bool):
+        model = self.model
         if change:
             data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
-            instance = type(obj).objects.get(pk=obj.pk)
+            instance = model.objects.get(pk=form.instance.pk)
         else:
-            data, instance = dict(form.cleaned_data), type(obj)()
-        try:
-            saved = self.save_service(actor=request.user, data=data, **{self.instance_kwarg: instance})
-        except (ValidationError, PermissionDenied) as error:
-            text = "; ".join(getattr(error, "messages", None) or [str(error)])
-            self.message_user(request, f"Not saved: {text}", messages.ERROR)
-            return
-        obj.pk = saved.pk
+            data, instance = dict(form.cleaned_data), model()
+        return self.save_service(actor=request.user, data=data, **{self.instance_kwarg: instance})
+
+    def save_model(self, request, obj, form, change):
+        # The form saved through the service while validating; the admin's own save has nothing left to do.
+        obj.pk = form.saved.pk
+        obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):
         if form.instance.pk:

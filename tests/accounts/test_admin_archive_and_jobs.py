@@ -56,3 +56,41 @@ def test_admin_starts_the_recalculation_as_a_job(client, org_admin, rep, django_
     assert job.state == JobState.QUEUED and len(queued) == 1  # handed to a worker
     page = client.get(response.url).content.decode()
     assert 'role="progressbar"' in page and "Recalculate lifetime sales values" in page
+
+
+def test_a_refused_admin_save_is_a_form_error_and_writes_nothing(client, org_admin, rep):
+    from accounts.models import Account
+
+    account = AccountFactory(owner=rep, name="Self Ref")
+    contact = ContactFactory(owner=rep)
+    client.force_login(org_admin)
+    response = client.post(
+        f"/admin/accounts/account/{account.pk}/change/",
+        {"name": "Renamed", "description": "", "owner": rep.pk, "referred_by": account.pk, "contacts": [contact.pk]},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "An account cannot refer itself." in page
+    assert "changed successfully" not in page
+    account = Account.objects.get(pk=account.pk)
+    assert account.name == "Self Ref" and list(account.contacts.all()) == [] and account.version == 1
+
+
+def test_an_admin_save_goes_through_the_service_once(client, org_admin, rep):
+    from accounts.models import Account
+
+    account = AccountFactory(owner=rep, name="Before")
+    contact = ContactFactory(owner=rep)
+    client.force_login(org_admin)
+    response = client.post(
+        f"/admin/accounts/account/{account.pk}/change/",
+        {"name": "After", "description": "", "owner": rep.pk, "referred_by": "", "contacts": [contact.pk]},
+    )
+    assert response.status_code == 302
+    account = Account.objects.get(pk=account.pk)
+    assert account.name == "After" and list(account.contacts.all()) == [contact] and account.version == 2
+    added = client.post(
+        "/admin/accounts/account/add/", {"name": "New Co", "description": "", "owner": rep.pk, "referred_by": ""}
+    )
+    assert added.status_code == 302
+    assert Account.objects.filter(name="New Co", organization_id=org_admin.organization_id).count() == 1
