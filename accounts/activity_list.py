@@ -229,7 +229,10 @@ def tasks_group_by_due(tasks, *, now: dt.datetime, time_zone: str) -> TaskGroups
         if task.due_at is None:
             groups.no_due_date.append(task)
             continue
-        day = task.due_at.astimezone(zone).date()
+        try:
+            day = task.due_at.astimezone(zone).date()
+        except OverflowError:  # a stored due time near year 1 or 9999 (before dates were checked)
+            day = task.due_at.date()
         if day < today:
             groups.overdue.append(task)
         elif day == today:

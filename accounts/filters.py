@@ -4,8 +4,9 @@ import django_filters
 from django.db.models import Q
 
 from accounts.choices import Gender, LeadStatus, OpportunityStatus, TaskPriority, TaskStatus
+from accounts.date_range import validate_in_range
 from accounts.models import Account, BusinessCustomer, CalendarEvent, Contact, Lead, Note, Opportunity, Task
-from backoffice.filters import DateTimeFromToRangeFilter
+from backoffice.filters import DateTimeFromToRangeFilter, UTCDateTimeRangeField
 from backoffice.models import User
 
 
@@ -122,11 +123,26 @@ class OpportunityFilter(SearchFilterSet):
         fields = ["q", "owner", "archived", "status", "account", "expected_close_date"]
 
 
+class InRangeDateTimeRangeField(UTCDateTimeRangeField):
+    """Date and time bounds in the years the CRM accepts (1900 to 2200)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields:
+            field.validators.append(validate_in_range)
+
+
+class InRangeDateTimeFromToRangeFilter(DateTimeFromToRangeFilter):
+    """`<name>_after` / `<name>_before` bounds, refused outside the accepted years, naming the field."""
+
+    field_class = InRangeDateTimeRangeField
+
+
 class TaskFilter(SearchFilterSet):
     search_fields = ("subject", "description")
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices)
     priority = django_filters.MultipleChoiceFilter(choices=TaskPriority.choices)
-    due_at = DateTimeFromToRangeFilter()
+    due_at = InRangeDateTimeFromToRangeFilter()
     ordering = django_filters.OrderingFilter(fields=("due_at", "priority", "status", "created_at"))
 
     class Meta:
@@ -136,7 +152,7 @@ class TaskFilter(SearchFilterSet):
 
 class EventFilter(SearchFilterSet):
     search_fields = ("title", "location", "description")
-    start = DateTimeFromToRangeFilter()
+    start = InRangeDateTimeFromToRangeFilter()
     ordering = django_filters.OrderingFilter(fields=("start", "title", "created_at"))
 
     class Meta:

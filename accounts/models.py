@@ -1,5 +1,6 @@
 """CRM records: accounts, contacts, business customers, leads, opportunities, activities, lifetime value."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from accounts.choices import (
     TaskPriority,
     TaskStatus,
 )
+from accounts.date_range import in_range
 from backoffice.models import (
     ArchivableModel,
     Organization,
@@ -345,7 +347,27 @@ class RelatedRecordModel(OwnedModel):
         indexes = [models.Index(fields=["related_type", "related_id"])]
 
 
-class Task(ArchivableModel, RelatedRecordModel):
+class UnconvertedDatetime(dt.datetime):
+    """A stored time outside the accepted years, shown as stored: moving it to the viewer's time zone
+    could take it past year 1 or 9999, which Python cannot represent (Django's templates honour the flag)."""
+
+    convert_to_local_time = False
+
+
+class DisplaySafeDatesMixin:
+    """Rows whose stored times outside the accepted years still render (written before they were checked)."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        for field in cls._meta.concrete_fields:
+            value = instance.__dict__.get(field.attname)
+            if isinstance(value, dt.datetime) and not isinstance(value, UnconvertedDatetime) and not in_range(value):
+                instance.__dict__[field.attname] = UnconvertedDatetime.combine(value.date(), value.timetz())
+        return instance
+
+
+class Task(DisplaySafeDatesMixin, ArchivableModel, RelatedRecordModel):
     """A to-do assigned to a rep (the owner)."""
 
     subject = models.CharField(max_length=255)
@@ -368,7 +390,7 @@ class Task(ArchivableModel, RelatedRecordModel):
         return self.subject
 
 
-class CalendarEvent(ArchivableModel, RelatedRecordModel):
+class CalendarEvent(DisplaySafeDatesMixin, ArchivableModel, RelatedRecordModel):
     """An event in the owner's calendar; a series when it has a recurrence rule.
 
     All-day events run from local midnight of their first day to local midnight after the last

@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 
+from accounts.date_range import FIRST_YEAR, LAST_YEAR
+
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 ALLOWED_PARTS = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "COUNT", "UNTIL")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_INTERVAL = 1000
 MAX_COUNT = 1000
-FIRST_YEAR, LAST_YEAR = 1900, 2200
 # How many periods (days, weeks, months or years) one expansion may look at. A rule that finds
 # nothing in that many periods finds nothing, rather than walking on towards year 9999.
 MAX_PERIODS = 5000

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import selectors
 from accounts.calendar import parse_instant
 from accounts.choices import TaskPriority, TaskStatus
+from accounts.date_range import validate_in_range
 from accounts.forms.base import without_archived
 from accounts.recurrence import rule_parse
 from backoffice.forms import BootstrapForm
@@ -51,7 +52,9 @@ def related_record_from_key(*, actor, key: str):
 
 def _datetime_field(**kwargs) -> forms.DateTimeField:
     return forms.DateTimeField(
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"), **kwargs
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        validators=[validate_in_range],
+        **kwargs,
     )
 
 
@@ -92,8 +95,12 @@ class ActivityFilterForm(forms.Form):
     type = forms.ChoiceField(
         required=False, choices=[("", "All types"), ("task", "Tasks"), ("event", "Events"), ("note", "Notes")]
     )
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_in_range]
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_in_range]
+    )
 
     def clean(self):
         data = super().clean()
@@ -140,7 +147,12 @@ class EventForm(RelatedFormMixin, BootstrapForm):
     all_day = forms.BooleanField(required=False, label="All day")
     time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES], help_text="Start and end are in this zone.")
     repeat = forms.ChoiceField(choices=REPEAT_CHOICES, required=False, label="Repeats")
-    repeat_until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    repeat_until = forms.DateField(
+        required=False,
+        label="Until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_in_range],
+    )
     recurrence_rule = forms.CharField(
         required=False,
         label="Advanced recurrence (RRULE)",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import TaskStatus
+from accounts.date_range import check_fields_in_range
 from accounts.models import CalendarEvent, Note, Task
 from accounts.recurrence import rule_first_occurrence, rule_parse
 from accounts.services.records import record_delete, record_save
@@ -42,6 +43,7 @@ def _save_activity(*, actor: User, instance, data: dict, m2m=()):
 @transaction.atomic
 def task_save(*, actor: User, data: dict, task: Task | None = None) -> Task:
     """Create or update a task; completing it stamps completed_at, reopening clears it."""
+    check_fields_in_range(data, ("start_at", "due_at", "reminder_at", "completed_at"))
     task = task or Task()
     status = data.get("status", task.status)
     if status == TaskStatus.COMPLETED and (task.status != TaskStatus.COMPLETED or task.completed_at is None):
@@ -73,6 +75,7 @@ def _normalize_all_day(data: dict, time_zone: str) -> dict:
 @transaction.atomic
 def event_save(*, actor: User, data: dict, event: CalendarEvent | None = None) -> CalendarEvent:
     """Create or update a calendar event (a series when it has a recurrence rule)."""
+    check_fields_in_range(data, ("start", "end", "original_start"))
     event = event or CalendarEvent()
     merged = {
         "start": data.get("start", event.start if event.pk else None),

@@ -22,6 +22,7 @@ from accounts.activity_list import (
     tasks_group_by_due,
 )
 from accounts.choices import TaskStatus
+from accounts.date_range import wall_clock
 from accounts.filters import TaskFilter
 from accounts.forms.activities import ActivityFilterForm, NoteForm, TaskForm, related_key
 from accounts.models import Task
@@ -117,7 +118,7 @@ def _task_initial(task: Task) -> dict:
     }
     for name in ("start_at", "due_at", "reminder_at"):
         value = getattr(task, name)
-        initial[name] = value.astimezone(zone).replace(tzinfo=None) if value else None
+        initial[name] = wall_clock(value, zone) if value else None
     return initial
 
 

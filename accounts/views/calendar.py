@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.calendar import Occurrence, events_for_window, expand_occurrences, format_instant, parse_instant
+from accounts.date_range import OUT_OF_RANGE, in_range, wall_clock
 from accounts.forms.activities import EventForm, related_key, simple_repeat
 from accounts.models import CalendarEvent
 from accounts.views.activities import activity_delete_page, check_may_write, related_record_url, save_activity_form
@@ -60,6 +61,9 @@ def calendar_view(request):
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
+        day = today
+    if not in_range(day):
+        messages.warning(request, f"date: {OUT_OF_RANGE} Showing today instead.")
         day = today
     owner = request.user
     owner_param = request.GET.get("owner", "")
@@ -115,8 +119,8 @@ def _event_initial(event: CalendarEvent) -> dict:
         "title": event.title,
         "description": event.description,
         "location": event.location,
-        "start": event.start.astimezone(zone).replace(tzinfo=None),
-        "end": event.end.astimezone(zone).replace(tzinfo=None),
+        "start": wall_clock(event.start, zone),
+        "end": wall_clock(event.end, zone),
         "all_day": event.all_day,
         "time_zone": event.time_zone,
         "attendees": [c.pk for c in event.attendees.all()],
@@ -165,7 +169,7 @@ def _event_form_page(request, *, event: CalendarEvent | None):
             day = dt.date.fromisoformat(request.GET.get("date", ""))
         except ValueError:
             day = None
-        if day:
+        if day and in_range(day):
             initial["start"] = dt.datetime.combine(day, dt.time(9))
             initial["end"] = dt.datetime.combine(day, dt.time(10))
         initial["owner"] = request.user.pk
@@ -183,7 +187,7 @@ def event_detail(request, pk: int):
     """An event; for a series, its next occurrences with a button to cancel each."""
     event = selectors.event_get(actor=request.user, pk=pk)
     upcoming = []
-    if event.recurrence_rule and event.series_id is None:
+    if event.recurrence_rule and event.series_id is None and in_range(event.start) and in_range(event.end):
         start = max(timezone.now(), event.start) - (event.end - event.start)
         series = [event, *event.exceptions.all()]
         upcoming = expand_occurrences(series, start, start + dt.timedelta(days=366))[:10]
