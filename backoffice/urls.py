@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from backoffice import platform_views, views
 
@@ -19,7 +19,7 @@ urlpatterns = [
     path("records/<str:record_type>/<int:pk>/archive/", platform_views.record_archive_view, name="record-archive"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("backoffice.api.urls")),
     path("api/crm/", include("accounts.api.urls")),
     path("crm/", include("accounts.urls")),
