@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Contact, Task
@@ -153,7 +152,15 @@ def test_origin_follows_the_entry_point(rep, session_client, key_client):
     )
     assert origins["Api"] == "api"
     assert origins.get("Web") == "web"
-    call_command("recalculate_lifetime")  # a command's own writes are "system"
+
+
+def test_an_integration_names_itself_as_the_origin(rep):
+    from backoffice.changes import change_context
+
+    with change_context(origin="outlook"):
+        contact = contact_save(actor=rep, data={"last_name": "Synced"})
+    entry = entries_of(contact)[-1]
+    assert (entry.origin, entry.actor_id) == ("outlook", rep.pk)
 
 
 def test_a_committed_change_is_announced_once_after_commit(rep, django_capture_on_commit_callbacks):
