@@ -205,14 +205,20 @@ def _period_first_day(freq: str, index: int) -> dt.date | None:
     return day if day.year <= LAST_YEAR + 1 else None
 
 
-def _weekdays_in(first: dt.date, length: int, byday, ordinals: bool) -> set[dt.date]:
-    """Days of a span (a month or a year) matching BYDAY; numbered ones counted within the span."""
+def _weekdays_in(
+    first: dt.date, length: int, byday, ordinals: bool, lo: int = 0, hi: int | None = None
+) -> set[dt.date]:
+    """Days of a span (a month or a year) matching BYDAY; numbered ones counted within the span.
+
+    Unnumbered weekdays are listed only between the span's days `lo` and `hi` (the window)."""
     days = set()
+    hi = length if hi is None else min(hi, length)
     for ordinal, weekday in byday:
         offset = (weekday - first.weekday()) % 7
         matches = range(offset, length, 7)
         if ordinal is None or not ordinals:
-            days.update(first + dt.timedelta(days=i) for i in matches)
+            begin = offset + max(0, -(-(lo - offset) // 7)) * 7
+            days.update(first + dt.timedelta(days=i) for i in range(begin, hi, 7))
         elif -len(matches) <= ordinal <= len(matches) and ordinal:
             days.add(first + dt.timedelta(days=matches[ordinal - 1 if ordinal > 0 else ordinal]))
     return days
@@ -236,8 +242,11 @@ def _month_days(rule: Rule, year: int, month: int, start: dt.date, ordinals_in_m
     return days
 
 
-def _period_days(rule: Rule, index: int, start: dt.date) -> list[dt.date]:
-    """The days of one period the rule picks, in order, before BYSETPOS is applied."""
+def _period_days(rule: Rule, index: int, start: dt.date, window: tuple[dt.date, dt.date] | None) -> list[dt.date]:
+    """The days of one period the rule picks, in order, before BYSETPOS is applied.
+
+    Without BYSETPOS (which needs the whole period), a year's days are listed only within `window`.
+    """
     first = _period_first_day(rule.freq, index)
     if first is None:
         return []
@@ -264,10 +273,16 @@ def _period_days(rule: Rule, index: int, start: dt.date) -> list[dt.date]:
         except ValueError:
             return []  # 29 February in a common year
     months = rule.bymonth or tuple(range(1, 13))
+    clip = window is not None and not rule.bysetpos
+    if clip:
+        months = [
+            m for m in months if (window[0].year, window[0].month) <= (year, m) <= (window[1].year, window[1].month)
+        ]
     if rule.byday and not rule.bymonth:
         # Numbered weekdays count within the year; BYMONTHDAY, if any, narrows them.
         length = 366 if calendar.isleap(year) else 365
-        days = _weekdays_in(first, length, rule.byday, ordinals=True)
+        lo, hi = ((window[0] - first).days, (window[1] - first).days + 1) if clip else (0, None)
+        days = _weekdays_in(first, length, rule.byday, ordinals=True, lo=lo, hi=hi)
         if rule.bymonthday:
             days = {d for d in days if _month_day_matches(d, rule.bymonthday)}
         return sorted(days)
@@ -294,7 +309,7 @@ def _setpos(days: list[dt.date], bysetpos: tuple[int, ...]) -> list[dt.date]:
     return sorted(picked)
 
 
-def _walk(rule: Rule, start: dt.datetime, from_index: int, until: dt.datetime | None):
+def _walk(rule: Rule, start: dt.datetime, from_index: int, until: dt.datetime | None, low: dt.date | None = None):
     """Occurrences (naive wall clock) from the period `from_index` on, up to `until` (a naive wall-clock
     time or None), looking at MAX_PERIODS periods at most."""
     first_index = _period_index(rule.freq, start.date())
@@ -304,7 +319,8 @@ def _walk(rule: Rule, start: dt.datetime, from_index: int, until: dt.datetime | 
         first_day = _period_first_day(rule.freq, index)
         if first_day is None or (until is not None and first_day > until.date()):
             return
-        for day in _setpos(_period_days(rule, index, start.date()), rule.bysetpos):
+        window = (low, until.date()) if low is not None and until is not None else None
+        for day in _setpos(_period_days(rule, index, start.date(), window), rule.bysetpos):
             value = dt.datetime.combine(day, start.time())
             if value < start:
                 continue
@@ -352,7 +368,7 @@ def rule_occurrences(rule: Rule, start: dt.datetime, low: dt.datetime, high: dt.
     index = _period_index(rule.freq, max(low, start).date())
     # Nothing after the window is wanted: stopping there keeps a rare rule from walking on past it.
     until = high if until is None else min(until, high)
-    return [value for value in _walk(rule, start, index, until) if value >= low]
+    return [value for value in _walk(rule, start, index, until, low.date()) if value >= low]
 
 
 def rule_first_occurrence(rule: Rule, start: dt.datetime, zone) -> dt.datetime | None:
