@@ -205,45 +205,47 @@ def _period_first_day(freq: str, index: int) -> dt.date | None:
     return day if day.year <= LAST_YEAR + 1 else None
 
 
-def _weekdays_in(
-    first: dt.date, length: int, byday, ordinals: bool, lo: int = 0, hi: int | None = None
-) -> set[dt.date]:
-    """Days of a span (a month or a year) matching BYDAY; numbered ones counted within the span.
+def _weekdays_in(first: dt.date, length: int, byday, ordinals: bool, lo: int = 0, hi: int | None = None) -> set[int]:
+    """Days (as ordinals) of a span (a month or a year) matching BYDAY; numbered ones counted within it.
 
-    Unnumbered weekdays are listed only between the span's days `lo` and `hi` (the window)."""
+    Unnumbered weekdays are listed only between the span's days `lo` and `hi` (the window). Days are
+    handled as ordinals, which cost far less than date objects when a whole year is listed."""
     days = set()
+    base = first.toordinal()
     hi = length if hi is None else min(hi, length)
     for ordinal, weekday in byday:
         offset = (weekday - first.weekday()) % 7
         matches = range(offset, length, 7)
         if ordinal is None or not ordinals:
             begin = offset + max(0, -(-(lo - offset) // 7)) * 7
-            days.update(first + dt.timedelta(days=i) for i in range(begin, hi, 7))
+            days.update(range(base + begin, base + hi, 7))
         elif -len(matches) <= ordinal <= len(matches) and ordinal:
-            days.add(first + dt.timedelta(days=matches[ordinal - 1 if ordinal > 0 else ordinal]))
+            days.add(base + matches[ordinal - 1 if ordinal > 0 else ordinal])
     return days
 
 
-def _month_days(rule: Rule, year: int, month: int, start: dt.date, ordinals_in_month: bool) -> set[dt.date]:
+def _month_days(rule: Rule, year: int, month: int, start: dt.date, ordinals_in_month: bool) -> set[int]:
+    """Days (as ordinals) of one month the rule picks."""
     length = calendar.monthrange(year, month)[1]
     first = dt.date(year, month, 1)
+    base = first.toordinal() - 1
     days = None
     if rule.bymonthday:
         days = set()
         for number in rule.bymonthday:
             day = number if number > 0 else length + 1 + number
             if 1 <= day <= length:
-                days.add(dt.date(year, month, day))
+                days.add(base + day)
     if rule.byday and ordinals_in_month:
         matched = _weekdays_in(first, length, rule.byday, ordinals=True)
         days = matched if days is None else days & matched
     if days is None:
-        days = {dt.date(year, month, start.day)} if start.day <= length else set()
+        days = {base + start.day} if start.day <= length else set()
     return days
 
 
-def _period_days(rule: Rule, index: int, start: dt.date, window: tuple[dt.date, dt.date] | None) -> list[dt.date]:
-    """The days of one period the rule picks, in order, before BYSETPOS is applied.
+def _period_days(rule: Rule, index: int, start: dt.date, window: tuple[dt.date, dt.date] | None) -> list[int]:
+    """The days (as ordinals) of one period the rule picks, in order, before BYSETPOS is applied.
 
     Without BYSETPOS (which needs the whole period), a year's days are listed only within `window`.
     """
@@ -260,7 +262,7 @@ def _period_days(rule: Rule, index: int, start: dt.date, window: tuple[dt.date, 
             and (not rule.bymonth or day.month in rule.bymonth)
             and (not rule.bymonthday or _month_day_matches(day, rule.bymonthday))
         ]
-        return days
+        return [day.toordinal() for day in days]
     if rule.freq == "MONTHLY":
         if rule.bymonth and first.month not in rule.bymonth:
             return []
@@ -269,7 +271,7 @@ def _period_days(rule: Rule, index: int, start: dt.date, window: tuple[dt.date, 
     year = first.year
     if not (rule.bymonth or rule.bymonthday or rule.byday):
         try:
-            return [dt.date(year, start.month, start.day)]
+            return [dt.date(year, start.month, start.day).toordinal()]
         except ValueError:
             return []  # 29 February in a common year
     months = rule.bymonth or tuple(range(1, 13))
@@ -284,7 +286,7 @@ def _period_days(rule: Rule, index: int, start: dt.date, window: tuple[dt.date, 
         lo, hi = ((window[0] - first).days, (window[1] - first).days + 1) if clip else (0, None)
         days = _weekdays_in(first, length, rule.byday, ordinals=True, lo=lo, hi=hi)
         if rule.bymonthday:
-            days = {d for d in days if _month_day_matches(d, rule.bymonthday)}
+            days = {d for d in days if _month_day_matches(dt.date.fromordinal(d), rule.bymonthday)}
         return sorted(days)
     days = set()
     for month in months:
@@ -293,7 +295,7 @@ def _period_days(rule: Rule, index: int, start: dt.date, window: tuple[dt.date, 
         else:
             length = calendar.monthrange(year, month)[1]
             if start.day <= length:
-                days.add(dt.date(year, month, start.day))
+                days.add(dt.date(year, month, start.day).toordinal())
     return sorted(days)
 
 
@@ -302,7 +304,7 @@ def _month_day_matches(day: dt.date, bymonthday: tuple[int, ...]) -> bool:
     return day.day in bymonthday or (day.day - length - 1) in bymonthday
 
 
-def _setpos(days: list[dt.date], bysetpos: tuple[int, ...]) -> list[dt.date]:
+def _setpos(days: list[int], bysetpos: tuple[int, ...]) -> list[int]:
     if not bysetpos:
         return days
     picked = {days[p - 1 if p > 0 else p] for p in bysetpos if -len(days) <= p <= len(days)}
@@ -321,7 +323,7 @@ def _walk(rule: Rule, start: dt.datetime, from_index: int, until: dt.datetime | 
             return
         window = (low, until.date()) if low is not None and until is not None else None
         for day in _setpos(_period_days(rule, index, start.date(), window), rule.bysetpos):
-            value = dt.datetime.combine(day, start.time())
+            value = dt.datetime.combine(dt.date.fromordinal(day), start.time())
             if value < start:
                 continue
             if until is not None and value > until:
