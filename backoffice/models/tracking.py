@@ -393,9 +393,11 @@ class ChangeLogEntry(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    sequence = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # Every index here is written twice per entry (insert, then numbering at commit): only the two the
+    # reads need (the feed by organization and sequence, a record's history) are kept.
+    sequence = models.BigIntegerField(null=True, blank=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
     object_id = models.PositiveBigIntegerField()
     object_repr = models.CharField(max_length=OBJECT_REPR_LENGTH, blank=True)
     action = models.CharField(max_length=8, choices=ChangeAction.choices)
@@ -403,16 +405,16 @@ class ChangeLogEntry(models.Model):
     # {field name: [old, new]}: every field on create, the changed ones on update, none on delete.
     changes = models.JSONField(default=dict, blank=True)
     old_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     new_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     origin = models.CharField(max_length=ORIGIN_MAX_LENGTH)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["id"]
