@@ -7,7 +7,7 @@ class BackofficeConfig(AppConfig):
 
     def ready(self) -> None:
         from backoffice import schema  # noqa: F401  (registers the API key auth scheme)
-        from backoffice.models.tracking import connect_change_tracking
+        from backoffice.models.deletes import connect_change_tracking
 
         connect_change_tracking()
         from backoffice.org_settings import CHANGE_LOG_SECTION, register_core_sections, settings_sections

@@ -1,6 +1,7 @@
 """Models of the core app: organizations and users, business-row bases with the change log, external
 references, per-organization settings and jobs."""
 
+from backoffice.models.changelog import ChangeLogEntry
 from backoffice.models.core import (
     ApiKey,
     CurrencyRate,
@@ -13,7 +14,6 @@ from backoffice.models.core import (
 from backoffice.models.integration import ExternalReference, Job, JobState, OrganizationSetting
 from backoffice.models.tracking import (
     ArchivableModel,
-    ChangeLogEntry,
     OrganizationModel,
     OwnedModel,
     TimeStampedModel,

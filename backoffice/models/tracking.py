@@ -8,28 +8,23 @@ through `save()`, `QuerySet.update()`, `bulk_create()`, `bulk_update()` or `dele
 `ChangeLogEntry` in the same transaction.
 """
 
-from contextvars import ContextVar
 from typing import ClassVar
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from backoffice.changes import (
-    ORIGIN_MAX_LENGTH,
     ChangeAction,
-    change_committed,
-    current_change_context,
     field_json,
 )
+from backoffice.models.changelog import change_log_write
 from backoffice.models.core import Organization
 
 # Bookkeeping columns: never a change a person made.
 BOOKKEEPING = frozenset({"id", "organization", "created_at", "updated_at", "version"})
-OBJECT_REPR_LENGTH = 200
 
 
 class TimeStampedModel(models.Model):
@@ -68,61 +63,6 @@ def same_value(field: models.Field, old, new) -> bool:
         return field.to_python(old) == field.to_python(new)
     except (ValidationError, TypeError, ValueError):
         return False
-
-
-def _owner_change(changes: dict, action: str, owner_id) -> tuple:
-    if "owner" in changes:
-        old, new = changes["owner"]
-        return old, new
-    if action == ChangeAction.CREATE:
-        return None, owner_id
-    if action == ChangeAction.DELETE:
-        return owner_id, None
-    return None, None
-
-
-def _action_for(changes: dict, default: str) -> str:
-    if default == ChangeAction.UPDATE and "archived_at" in changes:
-        return ChangeAction.RESTORE if changes["archived_at"][1] is None else ChangeAction.ARCHIVE
-    return default
-
-
-def change_log_write(model, rows: list[dict]) -> list["ChangeLogEntry"]:
-    """Write change log entries for rows of `model`: each a dict of pk, organization_id, version, action,
-    changes, owner_id and repr. Sends `change_committed` for each once the transaction commits."""
-    if not rows:
-        return []
-    context = current_change_context()
-    actor = context.actor
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    content_type = ContentType.objects.get_for_model(model)
-    now = timezone.now()
-    entries = []
-    for row in rows:
-        changes = row.get("changes") or {}
-        action = _action_for(changes, row["action"])
-        old_owner, new_owner = _owner_change(changes, action, row.get("owner_id"))
-        entries.append(
-            ChangeLogEntry(
-                organization_id=row["organization_id"],
-                content_type=content_type,
-                object_id=row["pk"],
-                object_repr=(row.get("repr") or "")[:OBJECT_REPR_LENGTH],
-                action=action,
-                version=row["version"],
-                changes=changes,
-                old_owner_id=old_owner,
-                new_owner_id=new_owner,
-                actor_id=actor_id,
-                origin=context.origin,
-                created_at=now,
-            )
-        )
-    ChangeLogEntry.objects.bulk_create(entries)
-    if change_committed.has_listeners(ChangeLogEntry):
-        for entry in entries:
-            transaction.on_commit(lambda entry=entry: change_committed.send(sender=ChangeLogEntry, entry=entry))
-    return entries
 
 
 def m2m_lists(model, name: str, pks) -> dict[int, list[int]]:
@@ -385,143 +325,7 @@ class ArchivableModel(models.Model):
         return self.archived_at is not None
 
 
-class ChangeLogEntry(models.Model):
-    """One create, update, archive, restore or delete of a business row, with who, from where and what.
-
-    `sequence` is given when the writing transaction commits, in commit order (per organization),
-    so a reader that keeps the last sequence it saw never misses nor repeats an entry.
-    """
-
-    id = models.BigAutoField(primary_key=True)
-    # Every index here is written twice per entry (insert, then numbering at commit): only the two the
-    # reads need (the feed by organization and sequence, a record's history) are kept.
-    sequence = models.BigIntegerField(null=True, blank=True, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
-    object_id = models.PositiveBigIntegerField()
-    object_repr = models.CharField(max_length=OBJECT_REPR_LENGTH, blank=True)
-    action = models.CharField(max_length=8, choices=ChangeAction.choices)
-    version = models.PositiveIntegerField()
-    # {field name: [old, new]}: every field on create, the changed ones on update, none on delete.
-    changes = models.JSONField(default=dict, blank=True)
-    old_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
-    new_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
-    origin = models.CharField(max_length=ORIGIN_MAX_LENGTH)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = "change log entry"
-        verbose_name_plural = "change log entries"
-        indexes = [
-            models.Index(fields=["organization", "sequence"], name="changelog_org_sequence"),
-            models.Index(fields=["content_type", "object_id", "id"], name="changelog_record"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.object_repr or self.object_id}"
-
-    @property
-    def changed_fields(self) -> list[str]:
-        return list(self.changes)
-
-
 def tracked_models() -> list[type[OrganizationModel]]:
     from django.apps import apps
 
     return [model for model in apps.get_models() if issubclass(model, OrganizationModel)]
-
-
-def field_or_none(model, name: str):
-    try:
-        return model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-
-
-def _before_delete(sender, instance, **kwargs) -> None:
-    """Rows that point at the deleted one lose the link: record that on them, as a person would see it."""
-    if instance.organization_id in _organizations_deleting.get():
-        return
-    for relation in sender._meta.related_objects:
-        related = relation.related_model
-        if not issubclass(related, OrganizationModel):
-            continue
-        if relation.one_to_many and relation.on_delete is models.SET_NULL:
-            related.objects.filter(**{relation.field.name: instance}).update(**{relation.field.name: None})
-        elif relation.many_to_many:
-            name = relation.field.name
-            if name in related.tracked_m2m:
-                _record_list_removal(related, name, instance.pk, relation.field)
-    for field in sender._meta.many_to_many:
-        other = m2m_other_side(sender, field.name)
-        if other is not None:
-            other_model, other_name = other
-            ids = list(getattr(instance, field.name).values_list("pk", flat=True))
-            before = m2m_lists(other_model, other_name, ids)
-            touch_rows(
-                other_model,
-                {pk: {other_name: [ids_, [i for i in ids_ if i != instance.pk]]} for pk, ids_ in before.items()},
-            )
-
-
-def _record_list_removal(model, name: str, removed_pk: int, field) -> None:
-    through = field.remote_field.through
-    owners = list(
-        through.objects.filter(**{f"{field.m2m_reverse_field_name()}_id": removed_pk}).values_list(
-            f"{field.m2m_field_name()}_id", flat=True
-        )
-    )
-    if not owners:
-        return
-    before = m2m_lists(model, name, owners)
-    touch_rows(model, {pk: {name: [ids, [i for i in ids if i != removed_pk]]} for pk, ids in before.items()})
-
-
-# Organizations being deleted in this context: their rows go with them, so nothing is logged for them.
-_organizations_deleting: ContextVar[frozenset] = ContextVar("organizations_deleting", default=frozenset())
-
-
-def _organization_deleting(sender, instance, **kwargs) -> None:
-    _organizations_deleting.set(_organizations_deleting.get() | {instance.pk})
-
-
-def _organization_deleted(sender, instance, **kwargs) -> None:
-    _organizations_deleting.set(_organizations_deleting.get() - {instance.pk})
-
-
-def _after_delete(sender, instance, **kwargs) -> None:
-    if instance.organization_id in _organizations_deleting.get():
-        return
-    change_log_write(
-        sender,
-        [
-            {
-                "pk": instance.pk,
-                "organization_id": instance.organization_id,
-                "version": (instance.version or 0) + 1,
-                "owner_id": getattr(instance, "owner_id", None),
-                "repr": str(instance),
-                "action": ChangeAction.DELETE,
-                "changes": {},
-            }
-        ],
-    )
-
-
-def connect_change_tracking() -> None:
-    """Log deletes (also cascades and queryset deletes) of every business row; called once at start-up."""
-    from django.db.models.signals import post_delete, pre_delete
-
-    pre_delete.connect(_organization_deleting, sender=Organization, dispatch_uid="changelog-organization-pre")
-    post_delete.connect(_organization_deleted, sender=Organization, dispatch_uid="changelog-organization-post")
-    for model in tracked_models():
-        pre_delete.connect(_before_delete, sender=model, dispatch_uid=f"changelog-pre-{model._meta.label_lower}")
-        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"changelog-post-{model._meta.label_lower}")

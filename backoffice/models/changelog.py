@@ -1,0 +1,114 @@
+"""The change log's entry and its writer: one entry per create, update, archive, restore and delete."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from backoffice.changes import ORIGIN_MAX_LENGTH, ChangeAction, change_committed, current_change_context
+from backoffice.models.core import Organization
+
+OBJECT_REPR_LENGTH = 200
+
+
+class ChangeLogEntry(models.Model):
+    """One create, update, archive, restore or delete of a business row, with who, from where and what.
+
+    `sequence` is given when the writing transaction commits, in commit order (per organization),
+    so a reader that keeps the last sequence it saw never misses nor repeats an entry.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # Every index here is written twice per entry (insert, then numbering at commit): only the two the
+    # reads need (the feed by organization and sequence, a record's history) are kept.
+    sequence = models.BigIntegerField(null=True, blank=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(max_length=OBJECT_REPR_LENGTH, blank=True)
+    action = models.CharField(max_length=8, choices=ChangeAction.choices)
+    version = models.PositiveIntegerField()
+    # {field name: [old, new]}: every field on create, the changed ones on update, none on delete.
+    changes = models.JSONField(default=dict, blank=True)
+    old_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    new_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    origin = models.CharField(max_length=ORIGIN_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "change log entry"
+        verbose_name_plural = "change log entries"
+        indexes = [
+            models.Index(fields=["organization", "sequence"], name="changelog_org_sequence"),
+            models.Index(fields=["content_type", "object_id", "id"], name="changelog_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr or self.object_id}"
+
+    @property
+    def changed_fields(self) -> list[str]:
+        return list(self.changes)
+
+
+def _owner_change(changes: dict, action: str, owner_id) -> tuple:
+    if "owner" in changes:
+        old, new = changes["owner"]
+        return old, new
+    if action == ChangeAction.CREATE:
+        return None, owner_id
+    if action == ChangeAction.DELETE:
+        return owner_id, None
+    return None, None
+
+
+def _action_for(changes: dict, default: str) -> str:
+    if default == ChangeAction.UPDATE and "archived_at" in changes:
+        return ChangeAction.RESTORE if changes["archived_at"][1] is None else ChangeAction.ARCHIVE
+    return default
+
+
+def change_log_write(model, rows: list[dict]) -> list["ChangeLogEntry"]:
+    """Write change log entries for rows of `model`: each a dict of pk, organization_id, version, action,
+    changes, owner_id and repr. Sends `change_committed` for each once the transaction commits."""
+    if not rows:
+        return []
+    context = current_change_context()
+    actor = context.actor
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    content_type = ContentType.objects.get_for_model(model)
+    now = timezone.now()
+    entries = []
+    for row in rows:
+        changes = row.get("changes") or {}
+        action = _action_for(changes, row["action"])
+        old_owner, new_owner = _owner_change(changes, action, row.get("owner_id"))
+        entries.append(
+            ChangeLogEntry(
+                organization_id=row["organization_id"],
+                content_type=content_type,
+                object_id=row["pk"],
+                object_repr=(row.get("repr") or "")[:OBJECT_REPR_LENGTH],
+                action=action,
+                version=row["version"],
+                changes=changes,
+                old_owner_id=old_owner,
+                new_owner_id=new_owner,
+                actor_id=actor_id,
+                origin=context.origin,
+                created_at=now,
+            )
+        )
+    ChangeLogEntry.objects.bulk_create(entries)
+    if change_committed.has_listeners(ChangeLogEntry):
+        for entry in entries:
+            transaction.on_commit(lambda entry=entry: change_committed.send(sender=ChangeLogEntry, entry=entry))
+    return entries
