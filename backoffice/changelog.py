@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -91,7 +92,7 @@ def change_feed_head(*, actor: User) -> int:
 def _label(model, name: str) -> str:
     try:
         return capfirst(model._meta.get_field(name).verbose_name)
-    except Exception:  # a list kept by a service (e-mails, phones): its own name reads well
+    except FieldDoesNotExist:  # a list kept by a service (e-mails, phones): its own name reads well
         return capfirst(name.replace("_", " "))
 
 

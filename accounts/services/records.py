@@ -121,7 +121,14 @@ def _unique_emails(emails: list[str]) -> list[str]:
     return unique
 
 
+# A person or customer has a handful of e-mails, phones and addresses; a list longer than this is refused
+# (every row is validated and written, so an unbounded list would be unbounded work).
+MAX_LIST_ROWS = 50
+
+
 def _validated_rows(model, fk: str, rows: list[dict], field: str) -> None:
+    if len(rows) > MAX_LIST_ROWS:
+        raise ValidationError({field: f"At most {MAX_LIST_ROWS} {field} (got {len(rows)})."})
     for index, row in enumerate(rows):
         try:
             model(**row).full_clean(exclude=[fk])

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.changelog import FEED_PAGE_DEFAULT, FEED_PAGE_MAX, CursorExpired, change_feed, change_types
-from backoffice.changes import ChangeAction
+from backoffice.changes import ChangeAction, jsonable
 from backoffice.models import Job
 from backoffice.org_settings import settings_sections, settings_state
 from backoffice.selectors import organization_scope
@@ -164,12 +164,6 @@ def _section_body(section, organization_id: int) -> dict:
     return {"key": section.key, "title": section.title, "settings": state}
 
 
-def _json_ready(body: dict) -> dict:
-    from backoffice.changes import jsonable
-
-    return jsonable(body)
-
-
 class SettingsListView(APIView):
     """The organization's settings, every section: effective value, product default, whether it follows it."""
 
@@ -177,7 +171,7 @@ class SettingsListView(APIView):
     def get(self, request):
         if not request.user.organization_id:
             raise exceptions.PermissionDenied("Settings are per organization; this user has none.")
-        sections = [_json_ready(_section_body(section, request.user.organization_id)) for section in settings_sections]
+        sections = [jsonable(_section_body(section, request.user.organization_id)) for section in settings_sections]
         return Response(SettingsSectionSerializer(sections, many=True).data)
 
 
@@ -192,6 +186,4 @@ class SettingsSectionView(APIView):
             section = settings_sections.get(key)
         except KeyError:
             raise exceptions.NotFound(f"No settings section {key!r}.")
-        return Response(
-            SettingsSectionSerializer(_json_ready(_section_body(section, request.user.organization_id))).data
-        )
+        return Response(SettingsSectionSerializer(jsonable(_section_body(section, request.user.organization_id))).data)

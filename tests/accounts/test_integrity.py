@@ -68,3 +68,20 @@ def test_organization_admin_sees_no_other_organization_in_admin_filters(client, 
     client.force_login(org_admin)
     page = client.get("/admin/backoffice/user/").content.decode()
     assert outsider.organization.name not in page
+
+
+def test_endless_contact_point_lists_are_refused(rep, key_client, session_client):
+    api = key_client(rep)
+    emails = [f"person{i}@example.com" for i in range(51)]
+    response = api.post("/api/crm/contacts/", {"last_name": "Many", "emails": emails}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["attr"] == "emails"
+    phones = [{"number": f"+1202555{i:04d}"} for i in range(51)]
+    assert api.post("/api/crm/contacts/", {"last_name": "Many", "phones": phones}, format="json").status_code == 400
+    page = session_client(rep).post(
+        "/crm/contacts/new/",
+        {"last_name": "Many", "gender": "unspecified", "emails": "\n".join(emails), "phones": "", "owner": rep.pk},
+    )
+    assert page.status_code == 200 and "At most 50 emails" in page.content.decode()
+    from accounts.models import Contact
+
+    assert not Contact.objects.filter(last_name="Many").exists()

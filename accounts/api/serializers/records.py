@@ -7,6 +7,7 @@ from accounts.api.serializers.fields import ScopedPrimaryKeyRelatedField, owner_
 from accounts.choices import PhoneType
 from accounts.models import Account, BusinessCustomer, Channel, Contact, ContactAddress, Lead
 from accounts.selectors import account_list, contact_list
+from accounts.services.records import MAX_LIST_ROWS
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -42,6 +43,10 @@ class EmailsField(serializers.ListField):
     """A contact's or business customer's e-mail addresses, primary first; on input the first becomes the primary."""
 
     child = serializers.EmailField()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_LIST_ROWS)
+        super().__init__(**kwargs)
 
     def to_representation(self, data):
         return [row.email for row in data.all()]
@@ -101,8 +106,10 @@ class ContactSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(read_only=True, help_text="The primary e-mail.")
     phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
     emails = EmailsField(required=False, help_text="Primary first.")
-    phones = PhoneSerializer(many=True, required=False, help_text="Primary first.")
-    addresses = ContactAddressSerializer(many=True, required=False, help_text="Primary first.")
+    phones = PhoneSerializer(many=True, required=False, max_length=MAX_LIST_ROWS, help_text="Primary first.")
+    addresses = ContactAddressSerializer(
+        many=True, required=False, max_length=MAX_LIST_ROWS, help_text="Primary first."
+    )
     accounts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
@@ -136,7 +143,7 @@ class BusinessCustomerSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(read_only=True, help_text="The primary e-mail.")
     phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
     emails = EmailsField(required=False, help_text="Primary first.")
-    phones = PhoneSerializer(many=True, required=False, help_text="Primary first.")
+    phones = PhoneSerializer(many=True, required=False, max_length=MAX_LIST_ROWS, help_text="Primary first.")
 
     class Meta:
         model = BusinessCustomer
