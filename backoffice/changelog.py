@@ -91,9 +91,11 @@ def change_feed_head(*, actor: User) -> int:
 
 def _label(model, name: str) -> str:
     try:
-        return capfirst(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:  # a list kept by a service (e-mails, phones): its own name reads well
-        return capfirst(name.replace("_", " "))
+        verbose_name = getattr(model._meta.get_field(name), "verbose_name", None)
+    except FieldDoesNotExist:
+        verbose_name = None
+    # Reverse relations and lists kept by services (e-mails, phones) read well by their own name.
+    return capfirst(verbose_name or name.replace("_", " "))
 
 
 def _readable(model, entries: list[ChangeLogEntry]):
