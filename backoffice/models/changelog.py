@@ -1,5 +1,7 @@
 """The change log's entry and its writer: one entry per create, update, archive, restore and delete."""
 
+import json
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -22,8 +24,12 @@ class ChangeLogEntry(models.Model):
     # Every index here is written twice per entry (insert, then numbering at commit): only the two the
     # reads need (the feed by organization and sequence, a record's history) are kept.
     sequence = models.BigIntegerField(null=True, blank=True, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     object_id = models.PositiveBigIntegerField()
     object_repr = models.CharField(max_length=OBJECT_REPR_LENGTH, blank=True)
     action = models.CharField(max_length=8, choices=ChangeAction.choices)
@@ -31,13 +37,31 @@ class ChangeLogEntry(models.Model):
     # {field name: [old, new]}: every field on create, the changed ones on update, none on delete.
     changes = models.JSONField(default=dict, blank=True)
     old_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     new_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     origin = models.CharField(max_length=ORIGIN_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
@@ -47,7 +71,12 @@ class ChangeLogEntry(models.Model):
         verbose_name = "change log entry"
         verbose_name_plural = "change log entries"
         indexes = [
-            models.Index(fields=["organization", "sequence"], name="changelog_org_sequence"),
+            # Entries are numbered at commit: the feed's index holds them from then on only.
+            models.Index(
+                fields=["organization", "sequence"],
+                name="changelog_org_sequence",
+                condition=models.Q(sequence__isnull=False),
+            ),
             models.Index(fields=["content_type", "object_id", "id"], name="changelog_record"),
         ]
 
@@ -76,11 +105,9 @@ def _action_for(changes: dict, default: str) -> str:
     return default
 
 
-def change_log_write(model, rows: list[dict]) -> list["ChangeLogEntry"]:
-    """Write change log entries for rows of `model`: each a dict of pk, organization_id, version, action,
-    changes, owner_id and repr. Sends `change_committed` for each once the transaction commits."""
-    if not rows:
-        return []
+def change_log_entries(model, rows: list[dict]) -> list["ChangeLogEntry"]:
+    """Unsaved change log entries for rows of `model`: each row a dict of pk, organization_id, version,
+    action, changes, owner_id and repr; the actor and origin come from the change context."""
     context = current_change_context()
     actor = context.actor
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
@@ -107,8 +134,54 @@ def change_log_write(model, rows: list[dict]) -> list["ChangeLogEntry"]:
                 created_at=now,
             )
         )
-    ChangeLogEntry.objects.bulk_create(entries)
+    return entries
+
+
+def change_log_announce(entries: list["ChangeLogEntry"]) -> None:
+    """Send `change_committed` for each written entry once the transaction commits."""
     if change_committed.has_listeners(ChangeLogEntry):
         for entry in entries:
             transaction.on_commit(lambda entry=entry: change_committed.send(sender=ChangeLogEntry, entry=entry))
+
+
+def change_log_write(model, rows: list[dict]) -> list["ChangeLogEntry"]:
+    """Write change log entries for rows of `model` (see change_log_entries) and announce them at commit."""
+    if not rows:
+        return []
+    entries = ChangeLogEntry.objects.bulk_create(change_log_entries(model, rows))
+    change_log_announce(entries)
     return entries
+
+
+# The entry's columns, in the order the combined statement below inserts them, and that statement's tail
+# (built once: it is the same for every save).
+_ENTRY_FIELDS = [
+    field for field in ChangeLogEntry._meta.concrete_fields if not field.primary_key and field.name != "sequence"
+]
+_entry_insert_sql = None
+
+
+def _entry_insert(connection) -> str:
+    global _entry_insert_sql
+    if _entry_insert_sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in _ENTRY_FIELDS)
+        placeholders = ", ".join("%s::jsonb" if field.name == "changes" else "%s" for field in _ENTRY_FIELDS)
+        # Only quoted identifiers are interpolated; every value is a parameter.
+        _entry_insert_sql = (
+            f"INSERT INTO {quote(ChangeLogEntry._meta.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT {placeholders} FROM updated RETURNING id"
+        )
+    return _entry_insert_sql
+
+
+def update_with_entry_sql(update_sql: str, update_params, entry: "ChangeLogEntry", connection) -> tuple[str, list]:
+    """One PostgreSQL statement that runs `update_sql` and inserts `entry` once per row it updated.
+
+    A save then costs one round trip, as it would without its entry; the entry's id comes back.
+    """
+    values = [
+        json.dumps(entry.changes) if field.name == "changes" else getattr(entry, field.attname)
+        for field in _ENTRY_FIELDS
+    ]
+    return f"WITH updated AS ({update_sql} RETURNING 1) {_entry_insert(connection)}", [*update_params, *values]

@@ -12,15 +12,20 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models, transaction
-from django.db.models import F
+from django.db import connections, models, router, transaction
+from django.db.models import F, sql
 from django.utils import timezone
 
 from backoffice.changes import (
     ChangeAction,
     field_json,
 )
-from backoffice.models.changelog import change_log_write
+from backoffice.models.changelog import (
+    change_log_announce,
+    change_log_entries,
+    change_log_write,
+    update_with_entry_sql,
+)
 from backoffice.models.core import Organization
 
 # Bookkeeping columns: never a change a person made.
@@ -244,23 +249,47 @@ class OrganizationModel(TimeStampedModel):
             return
         self.version = (stored.get("version") or self.version or 0) + 1
         names = [name for name in changes if name in {f.name for f in _tracked_fields(type(self))}]
-        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            super().save(*args, update_fields=[*names, *derived, "version", "updated_at"], **kwargs)
-            change_log_write(
-                type(self),
-                [
-                    {
-                        "pk": self.pk,
-                        "organization_id": self.organization_id,
-                        "version": self.version,
-                        "owner_id": getattr(self, "owner_id", None),
-                        "repr": str(self),
-                        "action": ChangeAction.UPDATE,
-                        "changes": changes,
-                    }
-                ],
-            )
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        log_row = {
+            "pk": self.pk,
+            "organization_id": self.organization_id,
+            "version": self.version,
+            "owner_id": getattr(self, "owner_id", None),
+            "repr": str(self),
+            "action": ChangeAction.UPDATE,
+            "changes": changes,
+        }
+        with transaction.atomic(using=using, savepoint=False):
+            if connections[using].vendor == "postgresql":
+                # The UPDATE and its entry go in one statement (see _do_update).
+                [self._entry_with_update] = change_log_entries(type(self), [log_row])
+                try:
+                    super().save(*args, update_fields=[*names, *derived, "version", "updated_at"], **kwargs)
+                    change_log_announce([self._entry_with_update])
+                finally:
+                    del self._entry_with_update
+            else:
+                super().save(*args, update_fields=[*names, *derived, "version", "updated_at"], **kwargs)
+                change_log_write(type(self), [log_row])
         self._remember_stored()
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        entry = self.__dict__.get("_entry_with_update")
+        if entry is None or not values:
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        query = base_qs.filter(pk=pk_val).query.chain(sql.UpdateQuery)
+        query.add_update_fields(values)
+        compiler = query.get_compiler(using)
+        compiler.pre_sql_setup()
+        update_sql, update_params = compiler.as_sql()
+        statement, params = update_with_entry_sql(update_sql, update_params, entry, connections[using])
+        with connections[using].cursor() as cursor:
+            cursor.execute(statement, params)
+            ids = [row[0] for row in cursor.fetchall()]
+        if ids:
+            entry.pk = ids[0]
+            entry._state.adding = False
+        return bool(ids)
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -182,6 +182,31 @@ def test_a_committed_change_is_announced_once_after_commit(rep, django_capture_o
     assert received == [("create", contact.pk), ("update", contact.pk)]
 
 
+def test_an_update_and_its_entry_are_one_write(rep, django_assert_num_queries):
+    contact = contact_save(actor=rep, data={"last_name": "Lee"})
+    contact = Contact.objects.get(pk=contact.pk)
+    contact.job_title = "Buyer"
+    from django.db import connection
+
+    # On PostgreSQL the UPDATE and the INSERT of its entry are one statement.
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        contact.save()
+    entry = entries_of(contact)[-1]
+    assert (entry.action, entry.version, entry.changes) == ("update", 2, {"job_title": ["", "Buyer"]})
+
+
+def test_a_save_of_a_row_deleted_meanwhile_fails_and_logs_nothing(rep):
+    from django.db import DatabaseError, transaction
+
+    contact = contact_save(actor=rep, data={"last_name": "Lee"})
+    stale = Contact.objects.get(pk=contact.pk)
+    Contact.objects.filter(pk=contact.pk).delete()
+    stale.job_title = "Buyer"
+    with pytest.raises(DatabaseError), transaction.atomic():
+        stale.save()
+    assert [e.action for e in entries_of(contact)] == ["create", "delete"]
+
+
 def feed(client, **params):
     response = client.get("/api/crm/changes/", params)
     assert response.status_code == 200, response.content
