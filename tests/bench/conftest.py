@@ -9,6 +9,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
@@ -21,6 +22,9 @@ from backoffice.models import Organization, User
 from backoffice.services import api_key_issue
 from tests.conftest import basic_auth
 from tests.factories import OrganizationFactory, UserFactory
+
+if TYPE_CHECKING:
+    from tests.bench.large_crm import LargeCrm
 
 BENCH_CONTACTS = 10_000
 OTHER_ORGANIZATION_CONTACTS = 1_000
@@ -147,3 +151,23 @@ def interleaved_medians(
 def bench_timer():
     """The interleaving timer (see interleaved_medians)."""
     return interleaved_medians
+
+
+@pytest.fixture(scope="session")
+def large_crms(django_db_setup, django_db_blocker) -> dict[int, "LargeCrm"]:
+    """The same organization at 1,000 and at 100,000 opportunities, built once per run and committed.
+
+    Benchmarks that use it take `db` (not `transactional_db`, whose flush would empty it); work they
+    must commit for real runs in threads of its own.
+    """
+    from tests.bench.large_crm import large_crm_build
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the large data set is built with PostgreSQL's generate_series")
+    sizes = {}
+    with django_db_blocker.unblock():
+        for size in (1_000, 100_000):
+            started = time.perf_counter()
+            sizes[size] = large_crm_build(opportunities=size, name=f"Large {size}")
+            print(f"\nbench large_crm_build opportunities={size} seconds={time.perf_counter() - started:.1f}")
+    return sizes
