@@ -2,7 +2,25 @@
 
 Figures are in the organization's base currency (`budget_amount_base`). Opportunities with no expected
 close date are "indeterminate": reported apart, and a close-date range never excludes them. Each snapshot
-is one SQL query grouped by month of expected close; the totals are the sums of the months.
+is grouped by month of expected close; the totals are the sums of the months.
+
+"As it stood on a date" comes from the history (django-simple-history's rows), read set-based: an
+opportunity's state then is its last history row before that moment. Most opportunities have not
+changed since then, so their state then is their state now. The earlier forecast is therefore the
+current one, corrected by one query over the opportunities that have a history row at or after the
+moment: their current rows are taken out, and their last rows before the moment (DISTINCT ON id,
+deletions dropped) are put in. That query reads only the changed opportunities' history, through
+the indexes of migration 0006 (organization and history date; id and history date), so its cost
+follows how much changed since the date, not how many opportunities there are. This relies on every
+change of a figure's field being saved through the model (so that it leaves a history row), which
+is how the services write opportunities; no bulk UPDATE touches status, owner, close date, budget
+or probability.
+
+PostgreSQL compiles a query with JIT once its estimated cost passes `jit_above_cost`; for a query
+that runs in tens of milliseconds the compilation alone cost hundreds (a date long ago changes most
+opportunities, and the estimate grows with them). The correction therefore runs in a transaction
+with `SET LOCAL jit = off`, which holds for that query only (or until the end of the caller's
+transaction, if there is one): no connection-wide setting changes for the rest of the application.
 """
 
 import datetime as dt
@@ -11,6 +29,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -51,20 +70,8 @@ def _owner_ids(owners: Iterable | None) -> list[int] | None:
     return [owner.pk if isinstance(owner, User) else int(owner) for owner in owners]
 
 
-def _historical_as_of(*, actor: User, moment: dt.datetime) -> QuerySet:
-    """The last historical row of each opportunity written before `moment`, unless that row is its deletion."""
-    historical = Opportunity.history.model
-    scoped = organization_scope(historical.objects.all(), actor=actor)
-    latest = (
-        historical.objects.filter(id=OuterRef("id"), history_date__lt=moment)
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
-    )
-    return scoped.filter(history_date__lt=moment, history_id=Subquery(latest)).exclude(history_type="-")
-
-
-def _figures(rows: QuerySet, *, owners, date_from, date_to) -> dict:
-    """Count, total and weighted forecast of the open rows, apart for no close date, and per month (one query)."""
+def _filtered(rows: QuerySet, *, owners, date_from, date_to) -> QuerySet:
+    """The open rows among `rows`, of these owners, closing in the range (or with no close date)."""
     rows = rows.exclude(status__in=CLOSED_STATUSES)
     owner_ids = _owner_ids(owners)
     if owner_ids is not None:
@@ -76,10 +83,15 @@ def _figures(rows: QuerySet, *, owners, date_from, date_to) -> dict:
         in_range &= Q(expected_close_date__lte=date_to)
     if in_range:
         rows = rows.filter(in_range | Q(expected_close_date__isnull=True))
+    return rows
+
+
+def _grouped(rows: QuerySet) -> QuerySet:
+    """Count, total and weighted budget of the rows per month of expected close (None: no close date)."""
     weighted = ExpressionWrapper(
         F("budget_amount_base") * F("probability") / Value(Decimal(100)), output_field=_SUM_FIELD
     )
-    grouped = (
+    return (
         rows.annotate(month=TruncMonth("expected_close_date"))
         .order_by()
         .values("month")
@@ -90,30 +102,144 @@ def _figures(rows: QuerySet, *, owners, date_from, date_to) -> dict:
             ),
             weighted=Coalesce(Sum(weighted), Value(Decimal(0)), output_field=_SUM_FIELD),
         )
-        .order_by("month")
     )
-    raw_total = {"count": 0, "total": Decimal(0), "weighted": Decimal(0)}
-    indeterminate = empty_figures()
-    months = []
-    for group in grouped:
-        figures = {"count": group["count"], "total": cents(group["total"]), "weighted": cents(group["weighted"])}
-        if group["month"] is None:
-            indeterminate = figures
-            continue
+
+
+def _add_groups(raw: dict, groups: Iterable, *, sign: int = 1) -> dict:
+    """Add (or with sign -1, take out) per-month groups to raw {month: [count, total, weighted]}, unrounded."""
+    for group in groups:
         month = group["month"]
         month = month.date() if isinstance(month, dt.datetime) else month
+        entry = raw.setdefault(month, [0, Decimal(0), Decimal(0)])
+        entry[0] += sign * group["count"]
+        entry[1] += sign * Decimal(group["total"] or 0)
+        entry[2] += sign * Decimal(group["weighted"] or 0)
+    return raw
+
+
+def _assemble(raw: dict) -> dict:
+    """The figures of raw per-month sums: totals of the dated months, the indeterminate apart, months in order."""
+    total = [0, Decimal(0), Decimal(0)]
+    indeterminate = empty_figures()
+    months = []
+    for month in sorted(raw, key=lambda m: (m is None, m)):
+        count, amount, weighted = raw[month]
+        if not count:
+            continue  # every row of the month was taken out again
+        figures = {"count": count, "total": cents(amount), "weighted": cents(weighted)}
+        if month is None:
+            indeterminate = figures
+            continue
         months.append({"month": month, **figures})
         # Sum unrounded values so the totals do not carry the months' rounding.
-        raw_total["count"] += group["count"]
-        raw_total["total"] += Decimal(group["total"] or 0)
-        raw_total["weighted"] += Decimal(group["weighted"] or 0)
+        total = [total[0] + count, total[1] + amount, total[2] + weighted]
     return {
-        "count": raw_total["count"],
-        "total": cents(raw_total["total"]),
-        "weighted": cents(raw_total["weighted"]),
+        "count": total[0],
+        "total": cents(total[1]),
+        "weighted": cents(total[2]),
         "indeterminate": indeterminate,
         "months": months,
     }
+
+
+def _current_raw(*, actor: User, filters: dict) -> dict:
+    """Raw per-month sums of the current opportunities (one query)."""
+    rows = _filtered(organization_scope(Opportunity.objects.all(), actor=actor), **filters)
+    return _add_groups({}, _grouped(rows))
+
+
+_CORRECTION_SQL = """
+SELECT r.sign, date_trunc('month', r.expected_close_date)::date AS month, count(*) AS count,
+       coalesce(sum(r.budget_amount_base), 0) AS total,
+       coalesce(sum(r.budget_amount_base * r.probability / 100), 0) AS weighted
+FROM (
+    SELECT 1 AS sign, t.status, t.owner_id, t.expected_close_date, t.budget_amount_base, t.probability
+    FROM ({then}) t WHERE t.history_type <> '-'
+    UNION ALL
+    SELECT -1, n.status, n.owner_id, n.expected_close_date, n.budget_amount_base, n.probability
+    FROM ({now}) n
+) r
+WHERE {where}
+GROUP BY 1, 2
+"""
+_COLUMNS = ("status", "owner_id", "expected_close_date", "budget_amount_base", "probability")
+
+
+def _changed_since(*, actor: User, moment: dt.datetime) -> tuple[QuerySet, QuerySet]:
+    """(ids of the opportunities with a history row at or after `moment`, the history rows before it)."""
+    historical = Opportunity.history.model
+    scoped = organization_scope(historical.objects.all(), actor=actor)
+    changed = scoped.filter(history_date__gte=moment).values("id")
+    return changed, scoped.filter(id__in=changed, history_date__lt=moment)
+
+
+def _correction_postgresql(*, actor: User, moment: dt.datetime, filters: dict) -> list[dict]:
+    """Per-month groups, signed: +1 for the changed opportunities as they stood, -1 for them as they are now."""
+    changed, before = _changed_since(actor=actor, moment=moment)
+    then = before.order_by("id", "-history_date", "-history_id").distinct("id").values("history_type", *_COLUMNS)
+    now = organization_scope(Opportunity.objects.all(), actor=actor).filter(id__in=changed).order_by()
+    then_sql, then_params = then.query.sql_with_params()
+    now_sql, now_params = now.values(*_COLUMNS).query.sql_with_params()
+    where, params = ["r.status <> ALL(%s)"], [list(CLOSED_STATUSES)]
+    owner_ids = _owner_ids(filters["owners"])
+    if owner_ids is not None:
+        where.append("r.owner_id = ANY(%s)")
+        params.append(owner_ids)
+    in_range = []
+    if filters["date_from"] is not None:
+        in_range.append("r.expected_close_date >= %s")
+        params.append(filters["date_from"])
+    if filters["date_to"] is not None:
+        in_range.append("r.expected_close_date <= %s")
+        params.append(filters["date_to"])
+    if in_range:
+        where.append(f"(({' AND '.join(in_range)}) OR r.expected_close_date IS NULL)")
+    sql = _CORRECTION_SQL.format(then=then_sql, now=now_sql, where=" AND ".join(where))
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, [*then_params, *now_params, *params])
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _as_of_raw(*, actor: User, moment: dt.datetime, filters: dict, current: dict) -> dict:
+    """Raw per-month sums as they stood at `moment`: the current ones, corrected for what changed since."""
+    raw = {month: list(sums) for month, sums in current.items()}
+    if not actor.is_superuser and not actor.organization_id:
+        return raw  # sees no opportunities, now or then
+    if connection.vendor == "postgresql":
+        for group in _correction_postgresql(actor=actor, moment=moment, filters=filters):
+            _add_groups(raw, [group], sign=group["sign"])
+        return raw
+    # Elsewhere (a development database) without DISTINCT ON: the last row before the moment per id.
+    changed, before = _changed_since(actor=actor, moment=moment)
+    latest = (
+        Opportunity.history.model.objects.filter(id=OuterRef("id"), history_date__lt=moment)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    then = before.filter(history_id=Subquery(latest)).exclude(history_type="-")
+    now = organization_scope(Opportunity.objects.all(), actor=actor).filter(id__in=changed)
+    _add_groups(raw, _grouped(_filtered(then, **filters)))
+    return _add_groups(raw, _grouped(_filtered(now, **filters)), sign=-1)
+
+
+def _as_of_moment(*, actor: User, as_of: dt.date | dt.datetime) -> dt.datetime:
+    moment = as_of if isinstance(as_of, dt.datetime) else forecast_end_of_day(actor=actor, day=as_of)
+    if timezone.is_naive(moment):
+        raise ValidationError({"as_of": "Give the moment with its time zone."})
+    return moment
+
+
+def _with_currency(figures: dict, *, actor: User, moment: dt.datetime | None) -> dict:
+    figures["currency"] = actor.organization.base_currency if actor.organization_id else ""
+    figures["as_of"] = moment
+    return figures
+
+
+def _check_range(date_from: dt.date | None, date_to: dt.date | None) -> None:
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise ValidationError({"date_to": "The end of the close date range is before its start."})
 
 
 def forecast_get(
@@ -130,21 +256,15 @@ def forecast_get(
     that day in the actor's time zone, or an instant) computes it from the history as it stood then.
     Returns {count, total, weighted, indeterminate: {count, total, weighted}, months: [{month, ...}],
     currency, as_of}; `count`/`total`/`weighted` cover the opportunities that have a close date.
+    One query now; as it stood, that and the correction for what changed since (see the module).
     """
-    if date_from is not None and date_to is not None and date_from > date_to:
-        raise ValidationError({"date_to": "The end of the close date range is before its start."})
-    moment = None
-    if as_of is not None:
-        moment = as_of if isinstance(as_of, dt.datetime) else forecast_end_of_day(actor=actor, day=as_of)
-        if timezone.is_naive(moment):
-            raise ValidationError({"as_of": "Give the moment with its time zone."})
-        rows = _historical_as_of(actor=actor, moment=moment)
-    else:
-        rows = organization_scope(Opportunity.objects.all(), actor=actor)
-    figures = _figures(rows, owners=owners, date_from=date_from, date_to=date_to)
-    figures["currency"] = actor.organization.base_currency if actor.organization_id else ""
-    figures["as_of"] = moment
-    return figures
+    _check_range(date_from, date_to)
+    filters = {"owners": owners, "date_from": date_from, "date_to": date_to}
+    moment = None if as_of is None else _as_of_moment(actor=actor, as_of=as_of)
+    raw = _current_raw(actor=actor, filters=filters)
+    if moment is not None:
+        raw = _as_of_raw(actor=actor, moment=moment, filters=filters, current=raw)
+    return _with_currency(_assemble(raw), actor=actor, moment=moment)
 
 
 def _difference(now: dict, then: dict) -> dict:
@@ -170,11 +290,15 @@ def forecast_compare(
     """The current forecast and, with `compare_to`, the one at the end of that date and the difference."""
     if compare_to is not None and compare_to > timezone.localdate(timezone=zoneinfo.ZoneInfo(actor.time_zone)):
         raise ValidationError({"compare_to": "Compare to today or an earlier date."})
+    _check_range(date_from, date_to)
     filters = {"owners": owners, "date_from": date_from, "date_to": date_to}
-    current = forecast_get(actor=actor, **filters)
+    raw = _current_raw(actor=actor, filters=filters)
+    current = _with_currency(_assemble(raw), actor=actor, moment=None)
     result = {"current": current, "compare_to": compare_to, "earlier": None, "difference": None}
     if compare_to is not None:
-        earlier = forecast_get(actor=actor, as_of=compare_to, **filters)
+        moment = _as_of_moment(actor=actor, as_of=compare_to)
+        earlier_raw = _as_of_raw(actor=actor, moment=moment, filters=filters, current=raw)
+        earlier = _with_currency(_assemble(earlier_raw), actor=actor, moment=moment)
         result["earlier"] = earlier
         result["difference"] = forecast_difference(current=current, earlier=earlier)
     return result
