@@ -12,6 +12,12 @@ from accounts.selectors.activities import (
     task_list,
 )
 from accounts.selectors.lifetime import account_lifetime_by_channel, account_lifetime_history
+from accounts.selectors.pipeline import (
+    BoardFilters,
+    Cursor,
+    pipeline_board,
+    pipeline_column_page,
+)
 from accounts.selectors.records import (
     RecordSelector,
     account_get,
@@ -30,6 +36,8 @@ from accounts.selectors.records import (
 )
 
 __all__ = [
+    "BoardFilters",
+    "Cursor",
     "RecordSelector",
     "account_get",
     "account_lifetime_by_channel",
@@ -51,6 +59,8 @@ __all__ = [
     "opportunity_get",
     "opportunity_list",
     "organization_record_selector",
+    "pipeline_board",
+    "pipeline_column_page",
     "related_record_get",
     "related_record_types",
     "task_get",

@@ -3,8 +3,6 @@
 Views stay thin: they parse the filters with a form, call one selector or service and render.
 """
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,19 +10,17 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
 from accounts.choices import OpportunityStatus
-from accounts.forecast import forecast_compare, opportunity_weighted, pipeline_columns
-from accounts.forms.pipeline import ForecastFilterForm, OwnerFilterForm
+from accounts.forecast import forecast_compare, opportunity_weighted
+from accounts.forms.pipeline import ForecastFilterForm, PipelineColumnForm, PipelineFilterForm, cursor_text
+from accounts.selectors.pipeline import BOARD_PAGE, CLOSED_DAYS_ON_BOARD
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors, mark_invalid_fields
 from backoffice.http import safe_next_url
-
-# Won and lost deals stay on the board this long after closing; older ones are in the opportunity list.
-CLOSED_DAYS_ON_BOARD = 90
 
 
 def money(value) -> str:
@@ -35,27 +31,29 @@ def money(value) -> str:
 # --- the pipeline board ------------------------------------------------------------------------
 
 
-def _card_context(request, card: dict) -> dict:
-    return {
-        "card": card,
-        "opp": card["opportunity"],
-        "statuses": OpportunityStatus.choices,
-        "next": request.POST.get("next") or request.get_full_path(),
-    }
+def _more_url(status: str, query: str, cursor) -> str:
+    """The address of a column's next page, keeping the board's filters."""
+    more = urlencode({"status": status, "after": cursor_text(cursor)})
+    return f"{reverse('accounts:pipeline-column')}?{query + '&' if query else ''}{more}"
+
+
+def _currency(request) -> str:
+    return request.user.organization.base_currency if request.user.organization_id else ""
 
 
 @login_required
 @require_GET
 def pipeline(request):
-    """The board: a column per status with its cards and totals, optionally for some owners only."""
-    form = OwnerFilterForm(request.GET or None, actor=request.user)
+    """The board: a column per status with its totals and its first cards, for the chosen owners and ranges."""
+    form = PipelineFilterForm(request.GET or None, actor=request.user)
     if form.is_bound and not form.is_valid():
         mark_invalid_fields(form)
-    closed_since = timezone.now() - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
-    columns = pipeline_columns(actor=request.user, owners=form.owners(), closed_since=closed_since)
+    columns = selectors.pipeline_board(actor=request.user, filters=form.filters())
+    query = form.query()
     for column in columns:
         column["total_display"] = money(column["total"])
         column["weighted_display"] = money(column["weighted"])
+        column["more_url"] = _more_url(column["status"], query, column["cursor"]) if column["has_more"] else ""
     return render(
         request,
         "accounts/pipeline/board.html",
@@ -64,8 +62,40 @@ def pipeline(request):
             "columns": columns,
             "statuses": OpportunityStatus.choices,
             "closed_days": CLOSED_DAYS_ON_BOARD,
+            "page_size": BOARD_PAGE,
             "next": request.get_full_path(),
-            "currency": request.user.organization.base_currency if request.user.organization_id else "",
+            "currency": _currency(request),
+        },
+    )
+
+
+@login_required
+@require_GET
+def pipeline_column(request):
+    """A column's next cards after the last one shown: a fragment for "Load more", a page without scripts."""
+    form = PipelineColumnForm(request.GET, actor=request.user)
+    fragment = request.htmx and not request.htmx.boosted
+    if not form.is_valid():
+        mark_invalid_fields(form)
+        template = "accounts/pipeline/_more_error.html" if fragment else "accounts/pipeline/column.html"
+        return render(request, template, {"form": form, "page": None}, status=400)
+    status = form.cleaned_data["status"]
+    page = selectors.pipeline_column_page(
+        actor=request.user, filters=form.filters(), status=status, after=form.cleaned_data["cursor"]
+    )
+    query = form.query()
+    page["more_url"] = _more_url(status, query, page["cursor"]) if page["has_more"] else ""
+    board_url = reverse("accounts:pipeline") + (f"?{query}" if query else "")
+    return render(
+        request,
+        "accounts/pipeline/_more.html" if fragment else "accounts/pipeline/column.html",
+        {
+            "form": form,
+            "page": page,
+            "status_label": OpportunityStatus(status).label,
+            "next": board_url,
+            "board_url": board_url,
+            "currency": _currency(request),
         },
     )
 
@@ -75,11 +105,25 @@ def _back_to_board(request) -> HttpResponseRedirect:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def pipeline_move(request, pk: int):
-    """Move a card to another status: JSON for the board's script, a redirect with a message for the plain form."""
-    wants_json = "application/json" in request.headers.get("Accept", "")
+    """Move a card to another status: JSON for the board's script, a redirect with a message for the plain form.
+
+    A GET shows that plain form, the board's way to move a card without scripts.
+    """
     opportunity = selectors.opportunity_get(actor=request.user, pk=pk)
+    if request.method == "GET":
+        return render(
+            request,
+            "accounts/pipeline/move.html",
+            {
+                "opp": opportunity,
+                "statuses": OpportunityStatus.choices,
+                "can_write": can_write(request.user, opportunity),
+                "next": safe_next_url(request, reverse("accounts:pipeline")),
+            },
+        )
+    wants_json = "application/json" in request.headers.get("Accept", "")
     status = request.POST.get("status", "")
     error, error_status = None, 400
     try:
@@ -108,6 +152,7 @@ def pipeline_move(request, pk: int):
         "weighted": opportunity_weighted(opportunity),
         "can_write": can_write(request.user, opportunity),
     }
+    context = {"card": card, "opp": opportunity, "next": safe_next_url(request, reverse("accounts:pipeline"))}
     return JsonResponse(
         {
             "id": opportunity.pk,
@@ -116,7 +161,7 @@ def pipeline_move(request, pk: int):
             "probability": str(opportunity.probability),
             "budget_base": str(opportunity.budget_amount_base or "0.00"),
             "weighted": str(card["weighted"]),
-            "card_html": render_to_string("accounts/pipeline/_card.html", _card_context(request, card), request),
+            "card_html": render_to_string("accounts/pipeline/_card.html", context, request),
         }
     )
 

@@ -1,11 +1,15 @@
-// The pipeline board: drag a card (or pick a status and press Move) to change an opportunity's status.
-// The card moves at once and goes back where it was if the server refuses the move.
+// The pipeline board: drag a card (or use its Move link) to change an opportunity's status.
+// The card moves at once and goes back where it was if the server refuses the move. A column shows
+// its first cards only, so its totals come from the server and follow each move by difference; more
+// cards come by "Load more" (htmx, on click or when scrolled into view).
 (function () {
   "use strict";
 
   const board = document.getElementById("pipeline-board");
   if (!board) return;
   const alertBox = document.getElementById("pipeline-alert");
+  const moveForm = document.getElementById("pipeline-move-form");
+  const moveFormHome = {parent: moveForm.parentNode, next: moveForm.nextSibling};
   const money = new Intl.NumberFormat("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2});
   let dragged = null;
 
@@ -26,20 +30,25 @@
     return Math.round(parseFloat(value || "0") * 100);
   }
 
-  function refreshTotals() {
-    board.querySelectorAll(".pipeline-column").forEach((column) => {
-      const cards = column.querySelectorAll(".pipeline-card");
-      let total = 0;
-      let weighted = 0;
-      cards.forEach((card) => {
-        total += cents(card.dataset.budget);
-        weighted += cents(card.dataset.weighted);
-      });
-      column.querySelector("[data-role=count]").textContent = String(cards.length);
-      column.querySelector("[data-role=total]").textContent = money.format(total / 100);
-      column.querySelector("[data-role=weighted]").textContent = money.format(weighted / 100);
-      column.querySelector(".pipeline-empty").hidden = cards.length > 0;
+  // Each column's figures, in cents, as the server summed them; moves change them by difference.
+  const figures = new Map();
+  board.querySelectorAll(".pipeline-column").forEach((column) => {
+    figures.set(column, {
+      count: parseInt(column.dataset.count || "0", 10),
+      total: cents(column.dataset.total),
+      weighted: cents(column.dataset.weighted),
     });
+  });
+
+  function shift(column, sign, budget, weighted) {
+    const figure = figures.get(column);
+    figure.count += sign;
+    figure.total += sign * budget;
+    figure.weighted += sign * weighted;
+    column.querySelector("[data-role=count]").textContent = String(figure.count);
+    column.querySelector("[data-role=total]").textContent = money.format(figure.total / 100);
+    column.querySelector("[data-role=weighted]").textContent = money.format(figure.weighted / 100);
+    column.querySelector(".pipeline-empty").hidden = column.querySelector(".pipeline-card") !== null;
   }
 
   function showMessage(text, kind) {
@@ -60,16 +69,25 @@
     return element.closest(".pipeline-column");
   }
 
+  function closeMoveForm() {
+    moveForm.hidden = true;
+    moveFormHome.parent.insertBefore(moveForm, moveFormHome.next);
+  }
+
   function moveCard(card, column) {
     const from = columnOf(card);
     if (!column || from === column || card.classList.contains("moving")) return;
+    if (card.contains(moveForm)) closeMoveForm();
     const origin = {parent: card.parentNode, next: card.nextSibling};
     const name = card.getAttribute("aria-label");
+    const budget = cents(card.dataset.budget);
+    const weighted = cents(card.dataset.weighted);
     const list = column.querySelector(".pipeline-cards");
     list.insertBefore(card, list.firstChild);
     card.classList.add("moving");
-    refreshTotals();
-    const body = new URLSearchParams({status: column.dataset.status});
+    shift(from, -1, budget, weighted);
+    shift(column, 1, budget, weighted);
+    const body = new URLSearchParams({status: column.dataset.status, next: board.dataset.next || ""});
     fetch(card.dataset.moveUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -88,15 +106,16 @@
         template.innerHTML = data.card_html.trim();
         const fresh = template.content.firstElementChild;
         card.replaceWith(fresh);
-        refreshTotals();
+        // The status may change the probability (and so the weighted amount): count what is stored.
+        shift(column, -1, budget, weighted);
+        shift(column, 1, cents(fresh.dataset.budget), cents(fresh.dataset.weighted));
         showMessage(`${name} moved to ${data.status_label}.`, "success");
       })
       .catch((error) => {
         card.classList.remove("moving");
         origin.parent.insertBefore(card, origin.next && origin.next.parentNode === origin.parent ? origin.next : null);
-        const select = card.querySelector("select[name=status]");
-        if (select) select.value = from.dataset.status;
-        refreshTotals();
+        shift(column, -1, budget, weighted);
+        shift(from, 1, budget, weighted);
         showMessage(`${name}: ${error.message}`, "danger");
       });
   }
@@ -144,14 +163,47 @@
     moveCard(card, column);
   });
 
-  // The keyboard fallback: with scripts on, the status form moves the card in place instead of reloading.
-  board.addEventListener("submit", (event) => {
-    const form = event.target.closest(".pipeline-move-form");
-    if (!form) return;
+  // The keyboard way: a card's Move link opens the board's one move form in that card (without
+  // scripts, the link leads to the card's own form page instead).
+  board.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest(".pipeline-move-link");
+    if (!link) return;
     event.preventDefault();
-    const card = form.closest(".pipeline-card");
-    const status = form.querySelector("select[name=status]").value;
+    const card = link.closest(".pipeline-card");
+    if (card.classList.contains("moving")) return;
+    link.parentNode.appendChild(moveForm);
+    moveForm.querySelector("select[name=status]").value = columnOf(card).dataset.status;
+    moveForm.hidden = false;
+    moveForm.querySelector("select[name=status]").focus();
+  });
+
+  moveForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const card = moveForm.closest(".pipeline-card");
+    const status = moveForm.querySelector("select[name=status]").value;
     const column = board.querySelector(`.pipeline-column[data-status="${CSS.escape(status)}"]`);
+    if (!card) return;
+    if (column === columnOf(card)) {
+      closeMoveForm();
+      return;
+    }
     moveCard(card, column);
+  });
+
+  moveForm.querySelector("[data-role=cancel]").addEventListener("click", closeMoveForm);
+
+  // A card moved into a column while its next page was on the way may come in that page too: keep one.
+  board.addEventListener("htmx:afterSwap", () => {
+    const seen = new Set();
+    board.querySelectorAll(".pipeline-card").forEach((card) => {
+      if (seen.has(card.dataset.opportunityId)) card.remove();
+      else seen.add(card.dataset.opportunityId);
+    });
+  });
+
+  board.addEventListener("htmx:responseError", (event) => {
+    const text = event.detail.xhr && event.detail.xhr.responseText;
+    const said = new DOMParser().parseFromString(text || "", "text/html").body.textContent.trim();
+    showMessage(said || "The next cards could not be loaded.", "danger");
   });
 })();

@@ -1,0 +1,189 @@
+"""The pipeline board: a column per status with its figures (one GROUP BY) and its first cards (one window query).
+
+The board costs the same few queries whatever the number of deals: the totals are summed by the
+database, and only the first `BOARD_PAGE` cards of each column are read; the rest come a page at a
+time by keyset (`pipeline_column_page`), after the last card shown.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, Round, RowNumber
+from django.utils import timezone
+
+from accounts.choices import CLOSED_STATUSES, OpportunityStatus
+from accounts.models import Opportunity
+from accounts.selectors.records import opportunity_list
+from backoffice.access import can_write
+from backoffice.models import User
+
+# Cards per column on the board and per "load more" page.
+BOARD_PAGE = 25
+# Won and lost deals stay on the board this long after closing; older ones are in the opportunity list.
+CLOSED_DAYS_ON_BOARD = 90
+
+ORDER_CLOSE_DATE = "close_date"
+ORDER_AMOUNT = "amount"
+ORDERS = {ORDER_CLOSE_DATE: "Expected close date", ORDER_AMOUNT: "Amount, largest first"}
+_ORDER_FIELD = {ORDER_CLOSE_DATE: "expected_close_date", ORDER_AMOUNT: "budget_amount_base"}
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=30, decimal_places=2)
+# A deal's weighted amount in cents, the same figure on its card and in its column's total.
+WEIGHTED = Round(
+    ExpressionWrapper(F("budget_amount_base") * F("probability") / Value(100), output_field=MONEY),
+    2,
+    output_field=MONEY,
+)
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the board shows. No owners means the actor's default: a manager's whole team, a rep's own deals."""
+
+    owner_ids: tuple[int, ...] = ()
+    everyone: bool = False
+    close_from: dt.date | None = None
+    close_to: dt.date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    order: str = ORDER_CLOSE_DATE
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The sort key of the last card shown (its close date or amount, None when it has none) and its id."""
+
+    value: dt.date | Decimal | None
+    pk: int
+
+
+def board_owner_ids(*, actor: User, filters: BoardFilters) -> tuple[int, ...] | None:
+    """The owners whose deals the board shows; None for the whole organization.
+
+    Everyone in the organization may read its deals; the board starts with a manager's (or an admin's)
+    whole team and with a rep's own deals, and either may choose owners or the whole team.
+    """
+    if filters.owner_ids:
+        return filters.owner_ids
+    if filters.everyone or actor.can_manage_organization:
+        return None
+    return (actor.pk,)
+
+
+def pipeline_board_rows(*, actor: User, filters: BoardFilters, now: dt.datetime | None = None) -> QuerySet[Opportunity]:
+    """The deals on the board: the actor's readable, unarchived ones matching the filters, won and lost
+    ones only when closed in the last CLOSED_DAYS_ON_BOARD days."""
+    closed_since = (now or timezone.now()) - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
+    rows = (
+        opportunity_list(actor=actor)
+        .filter(archived_at__isnull=True)
+        .exclude(status__in=CLOSED_STATUSES, closed_at__lt=closed_since)
+    )
+    owner_ids = board_owner_ids(actor=actor, filters=filters)
+    if owner_ids is not None:
+        rows = rows.filter(owner_id__in=owner_ids)
+    if filters.close_from is not None:
+        rows = rows.filter(expected_close_date__gte=filters.close_from)
+    if filters.close_to is not None:
+        rows = rows.filter(expected_close_date__lte=filters.close_to)
+    if filters.amount_min is not None:
+        rows = rows.filter(budget_amount_base__gte=filters.amount_min)
+    if filters.amount_max is not None:
+        rows = rows.filter(budget_amount_base__lte=filters.amount_max)
+    return rows
+
+
+def _ordering(order: str) -> list:
+    field = F(_ORDER_FIELD[order])
+    first = field.desc(nulls_last=True) if order == ORDER_AMOUNT else field.asc(nulls_last=True)
+    return [first, F("id").asc()]
+
+
+def _after(rows: QuerySet, order: str, cursor: Cursor) -> QuerySet:
+    """The rows that sort after the cursor (nulls sort last, ties by id)."""
+    field = _ORDER_FIELD[order]
+    if cursor.value is None:
+        return rows.filter(**{f"{field}__isnull": True, "id__gt": cursor.pk})
+    beyond = "lt" if order == ORDER_AMOUNT else "gt"
+    return rows.filter(
+        Q(**{f"{field}__{beyond}": cursor.value})
+        | Q(**{field: cursor.value, "id__gt": cursor.pk})
+        | Q(**{f"{field}__isnull": True})
+    )
+
+
+def _cards(rows: QuerySet) -> QuerySet:
+    return rows.select_related(None).select_related("owner", "account").annotate(weighted=Coalesce(WEIGHTED, ZERO))
+
+
+def _card(actor: User, opportunity: Opportunity) -> dict:
+    return {"opportunity": opportunity, "weighted": opportunity.weighted, "can_write": can_write(actor, opportunity)}
+
+
+def cursor_of(order: str, opportunity: Opportunity) -> Cursor:
+    """The cursor just after this card."""
+    return Cursor(value=getattr(opportunity, _ORDER_FIELD[order]), pk=opportunity.pk)
+
+
+def pipeline_board(*, actor: User, filters: BoardFilters, per_column: int = BOARD_PAGE) -> list[dict]:
+    """The board's columns in pipeline order: {status, label, closed, count, total, weighted, cards, has_more}.
+
+    The figures cover every deal on the board (for won and lost, those closed recently), not only the
+    cards shown. Two queries: the totals by status, and the first `per_column` cards of each status.
+    """
+    rows = pipeline_board_rows(actor=actor, filters=filters)
+    figures = {
+        row["status"]: row
+        for row in rows.order_by()
+        .values("status")
+        .annotate(
+            count=Count("id"),
+            total=Coalesce(Sum("budget_amount_base"), ZERO, output_field=MONEY),
+            weighted=Coalesce(Sum(WEIGHTED), ZERO, output_field=MONEY),
+        )
+    }
+    cards = (
+        _cards(rows)
+        .annotate(place=Window(RowNumber(), partition_by=[F("status")], order_by=_ordering(filters.order)))
+        .filter(place__lte=per_column)
+        .order_by("status", "place")
+    )
+    columns = {
+        status.value: {
+            "status": status.value,
+            "label": status.label,
+            "closed": status.value in CLOSED_STATUSES,
+            "count": figures.get(status.value, {}).get("count", 0),
+            "total": figures.get(status.value, {}).get("total", ZERO),
+            "weighted": figures.get(status.value, {}).get("weighted", ZERO),
+            "cards": [],
+        }
+        for status in OpportunityStatus
+    }
+    for opportunity in cards:
+        column = columns.get(opportunity.status)
+        if column is not None:
+            column["cards"].append(_card(actor, opportunity))
+    for column in columns.values():
+        column["has_more"] = column["count"] > len(column["cards"])
+        column["cursor"] = cursor_of(filters.order, column["cards"][-1]["opportunity"]) if column["cards"] else None
+    return list(columns.values())
+
+
+def pipeline_column_page(
+    *, actor: User, filters: BoardFilters, status: str, after: Cursor | None, limit: int = BOARD_PAGE
+) -> dict:
+    """The next cards of one column after the cursor (one query): {cards, has_more, cursor}."""
+    rows = pipeline_board_rows(actor=actor, filters=filters).filter(status=status)
+    if after is not None:
+        rows = _after(rows, filters.order, after)
+    page = list(_cards(rows).order_by(*_ordering(filters.order))[: limit + 1])
+    cards = [_card(actor, opportunity) for opportunity in page[:limit]]
+    return {
+        "cards": cards,
+        "has_more": len(page) > limit,
+        "cursor": cursor_of(filters.order, cards[-1]["opportunity"]) if cards else after,
+    }
