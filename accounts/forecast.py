@@ -8,13 +8,13 @@ is grouped by month of expected close; the totals are the sums of the months.
 opportunity's state then is its last history row before that moment. Most opportunities have not
 changed since then, so their state then is their state now. The earlier forecast is therefore the
 current one, corrected by one query over the opportunities that have a history row at or after the
-moment: their current rows are taken out, and their last rows before the moment (DISTINCT ON id,
-deletions dropped) are put in. That query reads only the changed opportunities' history, through
-the indexes of migration 0006 (organization and history date; id and history date), so its cost
-follows how much changed since the date, not how many opportunities there are. This relies on every
-change of a figure's field being saved through the model (so that it leaves a history row), which
-is how the services write opportunities; no bulk UPDATE touches status, owner, close date, budget
-or probability.
+moment: their current rows are taken out, and their last rows before the moment (deletions dropped)
+are put in. That query reads the changed ids once through the (organization, history date) index,
+then each changed opportunity's last row before the moment with one probe of the (id, history date,
+history id) index (both from migration 0006), never the whole history; so its cost follows how much
+changed since the date, not how many opportunities there are. This relies on every change of a
+figure's field being saved through the model (so that it leaves a history row), which is how the
+services write opportunities; no bulk UPDATE touches status, owner, close date, budget or probability.
 
 PostgreSQL compiles a query with JIT once its estimated cost passes `jit_above_cost`; for a query
 that runs in tens of milliseconds the compilation alone cost hundreds (a date long ago changes most
@@ -148,56 +148,68 @@ def _current_raw(*, actor: User, filters: dict) -> dict:
     return _add_groups({}, _grouped(rows))
 
 
+# The changed opportunities (each once), then per changed opportunity its last history row before the moment
+# and its current row, each found by one index probe: LIMIT 1 keeps PostgreSQL from turning either lateral
+# read into a scan of the whole table joined afterwards.
 _CORRECTION_SQL = """
+WITH changed AS MATERIALIZED (
+    SELECT DISTINCT h.id FROM {history} h WHERE h.history_date >= %(moment)s {history_scope}
+)
 SELECT r.sign, date_trunc('month', r.expected_close_date)::date AS month, count(*) AS count,
        coalesce(sum(r.budget_amount_base), 0) AS total,
        coalesce(sum(r.budget_amount_base * r.probability / 100), 0) AS weighted
 FROM (
     SELECT 1 AS sign, t.status, t.owner_id, t.expected_close_date, t.budget_amount_base, t.probability
-    FROM ({then}) t WHERE t.history_type <> '-'
+    FROM changed c CROSS JOIN LATERAL (
+        SELECT h.history_type, h.status, h.owner_id, h.expected_close_date, h.budget_amount_base, h.probability
+        FROM {history} h WHERE h.id = c.id AND h.history_date < %(moment)s
+        ORDER BY h.history_date DESC, h.history_id DESC LIMIT 1
+    ) t
+    WHERE t.history_type <> '-'
     UNION ALL
     SELECT -1, n.status, n.owner_id, n.expected_close_date, n.budget_amount_base, n.probability
-    FROM ({now}) n
+    FROM changed c CROSS JOIN LATERAL (
+        SELECT o.status, o.owner_id, o.expected_close_date, o.budget_amount_base, o.probability
+        FROM {current} o WHERE o.id = c.id {current_scope} LIMIT 1
+    ) n
 ) r
 WHERE {where}
 GROUP BY 1, 2
 """
-_COLUMNS = ("status", "owner_id", "expected_close_date", "budget_amount_base", "probability")
-
-
-def _changed_since(*, actor: User, moment: dt.datetime) -> tuple[QuerySet, QuerySet]:
-    """(ids of the opportunities with a history row at or after `moment`, the history rows before it)."""
-    historical = Opportunity.history.model
-    scoped = organization_scope(historical.objects.all(), actor=actor)
-    changed = scoped.filter(history_date__gte=moment).values("id")
-    return changed, scoped.filter(id__in=changed, history_date__lt=moment)
 
 
 def _correction_postgresql(*, actor: User, moment: dt.datetime, filters: dict) -> list[dict]:
     """Per-month groups, signed: +1 for the changed opportunities as they stood, -1 for them as they are now."""
-    changed, before = _changed_since(actor=actor, moment=moment)
-    then = before.order_by("id", "-history_date", "-history_id").distinct("id").values("history_type", *_COLUMNS)
-    now = organization_scope(Opportunity.objects.all(), actor=actor).filter(id__in=changed).order_by()
-    then_sql, then_params = then.query.sql_with_params()
-    now_sql, now_params = now.values(*_COLUMNS).query.sql_with_params()
-    where, params = ["r.status <> ALL(%s)"], [list(CLOSED_STATUSES)]
+    params = {"moment": moment, "closed": list(CLOSED_STATUSES)}
+    history_scope = current_scope = ""
+    if not actor.is_superuser:
+        params["organization"] = actor.organization_id
+        history_scope = "AND h.organization_id = %(organization)s"
+        current_scope = "AND o.organization_id = %(organization)s"
+    where = ["r.status <> ALL(%(closed)s)"]
     owner_ids = _owner_ids(filters["owners"])
     if owner_ids is not None:
-        where.append("r.owner_id = ANY(%s)")
-        params.append(owner_ids)
+        where.append("r.owner_id = ANY(%(owners)s)")
+        params["owners"] = owner_ids
     in_range = []
     if filters["date_from"] is not None:
-        in_range.append("r.expected_close_date >= %s")
-        params.append(filters["date_from"])
+        in_range.append("r.expected_close_date >= %(date_from)s")
+        params["date_from"] = filters["date_from"]
     if filters["date_to"] is not None:
-        in_range.append("r.expected_close_date <= %s")
-        params.append(filters["date_to"])
+        in_range.append("r.expected_close_date <= %(date_to)s")
+        params["date_to"] = filters["date_to"]
     if in_range:
         where.append(f"(({' AND '.join(in_range)}) OR r.expected_close_date IS NULL)")
-    sql = _CORRECTION_SQL.format(then=then_sql, now=now_sql, where=" AND ".join(where))
+    sql = _CORRECTION_SQL.format(
+        history=connection.ops.quote_name(Opportunity.history.model._meta.db_table),
+        current=connection.ops.quote_name(Opportunity._meta.db_table),
+        history_scope=history_scope,
+        current_scope=current_scope,
+        where=" AND ".join(where),
+    )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [*then_params, *now_params, *params])
+        cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -211,8 +223,11 @@ def _as_of_raw(*, actor: User, moment: dt.datetime, filters: dict, current: dict
         for group in _correction_postgresql(actor=actor, moment=moment, filters=filters):
             _add_groups(raw, [group], sign=group["sign"])
         return raw
-    # Elsewhere (a development database) without DISTINCT ON: the last row before the moment per id.
-    changed, before = _changed_since(actor=actor, moment=moment)
+    # Elsewhere (a development database): the same sets through the ORM, in two queries.
+    historical = Opportunity.history.model
+    scoped = organization_scope(historical.objects.all(), actor=actor)
+    changed = scoped.filter(history_date__gte=moment).values("id")
+    before = scoped.filter(id__in=changed, history_date__lt=moment)
     latest = (
         Opportunity.history.model.objects.filter(id=OuterRef("id"), history_date__lt=moment)
         .order_by("-history_date", "-history_id")

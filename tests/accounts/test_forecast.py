@@ -265,7 +265,7 @@ def test_forecast_page_owner_choices_are_the_organizations_users(session_client,
 # Pinned at two data sizes: the current figures, `SET LOCAL jit = off` and the correction for what changed
 # since the date, with the session, the user and the filters around them.
 FORECAST_PAGE_QUERIES = 7
-FORECAST_API_QUERIES = 5
+FORECAST_API_QUERIES = 4
 
 
 def count_queries(client, url, params=None) -> int:
