@@ -11,7 +11,7 @@ from accounts.selectors.activities import (
     task_get,
     task_list,
 )
-from accounts.selectors.lifetime import account_lifetime_by_channel, account_lifetime_history
+from accounts.selectors.lifetime import account_lifetime_by_channel, account_lifetime_chart, account_lifetime_history
 from accounts.selectors.pipeline import (
     BoardFilters,
     Cursor,
@@ -41,6 +41,7 @@ __all__ = [
     "RecordSelector",
     "account_get",
     "account_lifetime_by_channel",
+    "account_lifetime_chart",
     "account_lifetime_history",
     "account_list",
     "business_customer_detail_list",

@@ -29,5 +29,6 @@ def record_urls(record_type: views.RecordType) -> list:
 
 
 urlpatterns: list = [url for record_type in views.RECORD_TYPES for url in record_urls(record_type)] + [
-    path("leads/<int:pk>/convert/", views.lead_convert, name="lead-convert")
+    path("leads/<int:pk>/convert/", views.lead_convert, name="lead-convert"),
+    path("accounts/<int:pk>/value-history.csv", views.AccountValueHistoryView.as_view(), name="account-value-history"),
 ]

@@ -5,6 +5,7 @@ the same five views serve all of them, the NetBox way: a newcomer finds any page
 Views stay thin: reads go through the selectors, writes through the services.
 """
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import HiddenInput, SelectMultiple
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -341,10 +342,7 @@ class AccountDetailView(RecordDetailView):
 
     def extra_context(self, account: Account) -> dict:
         user = self.request.user
-        history = [
-            {"at": change.changed_at.isoformat(), "value": str(change.lifetime_value)}
-            for change in selectors.account_lifetime_history(account=account)
-        ]
+        history = selectors.account_lifetime_chart(account=account)
         sections = []
         for section in sorted(account_registry.sections, key=lambda s: s.order):
             html = render_to_string(section.template, section.context(account, user), request=self.request)
@@ -363,6 +361,7 @@ class AccountDetailView(RecordDetailView):
             "related_limit": RELATED_LIMIT,
             "lifetime_by_channel": selectors.account_lifetime_by_channel(account=account),
             "lifetime_history": history,
+            "lifetime_history_csv": reverse("accounts:account-value-history", args=[account.pk]),
             "sections": sections,
             "activities_url": optional_url("accounts:account-activities", account.pk),
         }
@@ -511,3 +510,28 @@ DETAIL_VIEWS = {
     LEAD.key: LeadDetailView,
     OPPORTUNITY.key: OpportunityDetailView,
 }
+
+
+class AccountValueHistoryView(LoginRequiredMixin, View):
+    """The account's full value history as CSV (the chart shows it downsampled), read in chunks."""
+
+    def get(self, request, pk: int):
+        account = selectors.account_get(actor=request.user, pk=pk)
+        changes = selectors.account_lifetime_history(account=account).values_list("changed_at", "lifetime_value")
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(["changed_at", "lifetime_value"])
+            for changed_at, value in changes.iterator(chunk_size=2000):
+                yield writer.writerow([changed_at.isoformat(), value])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="account-{account.pk}-value-history.csv"'
+        return response
+
+
+class _Echo:
+    """A file-like object for csv.writer that hands each line back instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value

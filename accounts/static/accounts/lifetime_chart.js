@@ -1,4 +1,6 @@
-// The account page's lifetime sales value over time; the points come from json_script "lifetime-history".
+// The account page's lifetime sales value over time; the points come from json_script "lifetime-history",
+// at most a chart's width of them (downsampled on the server: each time bucket's last value). The full
+// history is the CSV linked beside the chart.
 (function () {
   "use strict";
 
