@@ -1,12 +1,21 @@
 """One FilterSet per list, shared by the web UI lists and the API `?field=` parameters."""
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms import ModelMultipleChoiceField
 
 from accounts.choices import Gender, LeadStatus, OpportunityStatus, TaskPriority, TaskStatus
 from accounts.date_range import validate_in_range
 from accounts.models import Account, BusinessCustomer, CalendarEvent, Contact, Lead, Note, Opportunity, Task
-from backoffice.filters import DateTimeFromToRangeFilter, UTCDateTimeRangeField
+from backoffice.filters import (
+    MAX_ID,
+    WHOLE_NUMBER,
+    DateTimeFromToRangeFilter,
+    IdFilter,
+    StrictFilterSet,
+    UTCDateTimeRangeField,
+)
 from backoffice.models import User
 
 
@@ -18,16 +27,50 @@ def _org_users(request):
     return User.objects.filter(organization_id=request.user.organization_id)
 
 
+class OwnerIdsField(ModelMultipleChoiceField):
+    """User ids as whole numbers; the web form still offers the organization's users to pick from.
+
+    An id of no user of the organization is not an error: like the id of another organization's user, it
+    matches no row. Only what is not a whole number is refused, naming the field.
+    """
+
+    def clean(self, value):
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        ids = []
+        for item in value:
+            text = str(item)
+            if not WHOLE_NUMBER.fullmatch(text):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                )
+            ids.append(int(text) if len(text) <= 20 else 0)  # a longer number names no row
+        return ids
+
+
+class OwnerFilter(django_filters.ModelMultipleChoiceFilter):
+    """Rows owned by any of the given user ids (see OwnerIdsField)."""
+
+    field_class = OwnerIdsField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": [pk for pk in set(value) if 0 < pk <= MAX_ID]})
+
+
 ARCHIVED_CHOICES = [("active", "Active"), ("archived", "Archived"), ("all", "All")]
 
 
-class SearchFilterSet(django_filters.FilterSet):
+class SearchFilterSet(StrictFilterSet):
     """Adds `q`, a case-insensitive search over `search_fields`, and, on archivable records, `archived`
     (active rows unless `archived=archived` or `archived=all` is asked for)."""
 
     search_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(method="search", label="Search")
-    owner = django_filters.ModelMultipleChoiceFilter(queryset=_org_users)
+    owner = OwnerFilter(queryset=_org_users)
     archived = django_filters.ChoiceFilter(
         choices=ARCHIVED_CHOICES, method="filter_archived", label="Archived", empty_label=None
     )
@@ -80,7 +123,7 @@ class AccountFilter(SearchFilterSet):
 class ContactFilter(SearchFilterSet):
     search_fields = ("first_name", "last_name", "email", "job_title")
     gender = django_filters.ChoiceFilter(choices=Gender.choices)
-    account = django_filters.NumberFilter(field_name="accounts")
+    account = IdFilter(field_name="accounts")
     ordering = django_filters.OrderingFilter(fields=("last_name", "first_name", "email", "created_at", "updated_at"))
 
     class Meta:
@@ -90,7 +133,8 @@ class ContactFilter(SearchFilterSet):
 
 class BusinessCustomerFilter(SearchFilterSet):
     search_fields = ("name", "email")
-    account = django_filters.NumberFilter(field_name="account")
+    archived = None  # not archivable: no such parameter
+    account = IdFilter(field_name="account")
     ordering = django_filters.OrderingFilter(fields=("name", "created_at", "lifetime_value"))
 
     class Meta:
@@ -112,7 +156,7 @@ class LeadFilter(SearchFilterSet):
 class OpportunityFilter(SearchFilterSet):
     search_fields = ("name", "account__name")
     status = django_filters.MultipleChoiceFilter(choices=OpportunityStatus.choices)
-    account = django_filters.NumberFilter(field_name="account")
+    account = IdFilter(field_name="account")
     expected_close_date = django_filters.DateFromToRangeFilter()
     ordering = django_filters.OrderingFilter(
         fields=("name", "status", "expected_close_date", "budget_amount_base", "probability", "created_at")
@@ -162,6 +206,7 @@ class EventFilter(SearchFilterSet):
 
 class NoteFilter(SearchFilterSet):
     search_fields = ("text",)
+    archived = None  # not archivable: no such parameter
     ordering = django_filters.OrderingFilter(fields=("created_at",))
 
     class Meta:

@@ -1,5 +1,7 @@
 """CRM REST API: thin viewsets that read through the selectors and write through the services."""
 
+import re
+
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -79,6 +81,14 @@ class ServiceErrorsMixin:
         return super().handle_exception(exc)
 
 
+class Conflict(exceptions.APIException):
+    """A delete refused because other records depend on the row: nothing was deleted."""
+
+    status_code = 409
+    default_detail = "Other records depend on this one."
+    default_code = "conflict"
+
+
 class PreconditionFailed(exceptions.APIException):
     """The record changed after the version named in If-Match: nothing was written."""
 
@@ -87,21 +97,25 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+# The ETag a read gives ("7"), weak or without its quotes too; the schema's pattern says the same.
+IF_MATCH_VERSION = re.compile(r'(?:W/)?"?([0-9]{1,18})"?', re.ASCII)
+
 IF_MATCH = OpenApiParameter(
     "If-Match",
+    {"type": "string", "pattern": r'^\s*(\*|(W/)?"?[0-9]{1,18}"?)?\s*$'},
     location=OpenApiParameter.HEADER,
     required=False,
-    description='The ETag (the record\'s "version") read before; a record changed since answers 412.',
+    description=('The ETag (the record\'s "version") read before, or * (any); a record changed since answers 412.'),
 )
 
 
 def version_from_if_match(value: str) -> int:
     """The version in an If-Match header such as "7" or W/"7"; 400 naming the header otherwise."""
-    text = value.strip().removeprefix("W/").strip('"')
     # ASCII digits only, and few enough for a version: int() of thousands of digits raises.
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+    match = IF_MATCH_VERSION.fullmatch(value.strip())
+    if match is None:
         raise exceptions.ValidationError({"If-Match": 'Send the ETag from the last read, such as "7".'})
-    return int(text)
+    return int(match.group(1))
 
 
 class CanWriteRecord(BasePermission):
@@ -180,7 +194,11 @@ class RecordViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
         return response
 
     def perform_destroy(self, instance):
-        self.delete_record(actor=self.request.user, instance=instance)
+        try:
+            self.delete_record(actor=self.request.user, instance=instance)
+        except DjangoValidationError as error:
+            # Nothing in the request is wrong: the row's dependants are (such as a customer's deals).
+            raise Conflict(" ".join(error.messages))
 
     def filter_queryset(self, queryset):
         # Filters (and the default "active only") shape lists; one record is found by id, archived or not.

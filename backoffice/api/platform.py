@@ -1,7 +1,10 @@
 """API of what every app shares: the changes feed, jobs with progress and the organization's settings."""
 
+import re
+
+from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +13,7 @@ from backoffice.changelog import FEED_PAGE_DEFAULT, FEED_PAGE_MAX, CursorExpired
 from backoffice.changes import ChangeAction, jsonable
 from backoffice.models import Job
 from backoffice.org_settings import settings_sections, settings_state
+from backoffice.schema import ErrorResponse410Serializer
 from backoffice.selectors import organization_scope
 
 MAX_CURSOR = 2**63 - 1
@@ -37,10 +41,33 @@ class ChangeFeedSerializer(serializers.Serializer):
 
 
 class ChangeFeedQuerySerializer(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, max_value=MAX_CURSOR, default=0)
-    types = serializers.CharField(required=False, max_length=500)
-    exclude_origin = serializers.CharField(required=False, max_length=500)
-    limit = serializers.IntegerField(min_value=1, max_value=FEED_PAGE_MAX, default=FEED_PAGE_DEFAULT)
+    after = serializers.IntegerField(
+        min_value=0, max_value=MAX_CURSOR, default=0, help_text="The last sequence read (0 to start)"
+    )
+    types = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="Comma-separated record types; all when omitted"
+    )
+    exclude_origin = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="Comma-separated origins to leave out"
+    )
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=FEED_PAGE_MAX,
+        default=FEED_PAGE_DEFAULT,
+        help_text=f"Entries per page, 1 to {FEED_PAGE_MAX}",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Comma-separated registered names, read now (apps register them when ready); the schema shows it.
+        names = sorted(change_types.types)
+        name = "|".join(re.escape(name) for name in names)
+        self.fields["types"].validators.append(
+            RegexValidator(
+                rf"^\s*(?:(?:{name})\s*)?(?:,\s*(?:(?:{name})\s*)?)*$",
+                f"Give record types separated by commas, among {', '.join(names)}.",
+            )
+        )
 
     def validate_types(self, value: str) -> list[str]:
         names = [name.strip() for name in value.split(",") if name.strip()]
@@ -69,13 +96,8 @@ class ChangeFeedView(APIView):
     """
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("after", int, description="The last sequence read (0 to start)"),
-            OpenApiParameter("types", str, description="Comma-separated record types; all when omitted"),
-            OpenApiParameter("exclude_origin", str, description="Comma-separated origins to leave out"),
-            OpenApiParameter("limit", int, description=f"Entries per page, 1 to {FEED_PAGE_MAX}"),
-        ],
-        responses={200: ChangeFeedSerializer},
+        parameters=[ChangeFeedQuerySerializer],
+        responses={200: ChangeFeedSerializer, 410: ErrorResponse410Serializer},
     )
     def get(self, request):
         query = ChangeFeedQuerySerializer(data=request.query_params)

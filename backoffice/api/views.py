@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.api.serializers import HealthSerializer, MeSerializer, UserSerializer
+from backoffice.filters import UserFilter
 from backoffice.health import health_report
 from backoffice.models import User
 from backoffice.selectors import user_list
@@ -24,7 +25,7 @@ class UserListView(generics.ListAPIView):
 
     serializer_class = UserSerializer
     queryset = User.objects.none()  # for the schema; requests use get_queryset()
-    filterset_fields = ["role", "is_active"]
+    filterset_class = UserFilter
     ordering_fields = ["username", "last_name"]
 
     def get_queryset(self):

@@ -103,7 +103,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     owner = owner_field()
     full_name = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True, help_text="The primary e-mail.")
+    email = serializers.EmailField(read_only=True, allow_blank=True, help_text="The primary e-mail, empty when none.")
     phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
     emails = EmailsField(required=False, help_text="Primary first.")
     phones = PhoneSerializer(many=True, required=False, max_length=MAX_LIST_ROWS, help_text="Primary first.")
@@ -122,7 +122,7 @@ class ContactListSerializer(serializers.ModelSerializer):
     """A contact as lists show it: the row with its primary e-mail and phone (GET contacts/{id}/ gives them all)."""
 
     full_name = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True, help_text="The primary e-mail.")
+    email = serializers.EmailField(read_only=True, allow_blank=True, help_text="The primary e-mail, empty when none.")
     phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
 
     class Meta:
@@ -140,7 +140,7 @@ class BusinessCustomerSerializer(serializers.ModelSerializer):
     owner = owner_field()
     account = ScopedPrimaryKeyRelatedField(selector=account_list, model=Account)
     contact = ScopedPrimaryKeyRelatedField(selector=contact_list, model=Contact, required=False, allow_null=True)
-    email = serializers.EmailField(read_only=True, help_text="The primary e-mail.")
+    email = serializers.EmailField(read_only=True, allow_blank=True, help_text="The primary e-mail, empty when none.")
     phone = serializers.CharField(read_only=True, help_text="The primary phone (E.164).")
     emails = EmailsField(required=False, help_text="Primary first.")
     phones = PhoneSerializer(many=True, required=False, max_length=MAX_LIST_ROWS, help_text="Primary first.")
