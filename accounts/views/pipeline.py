@@ -3,6 +3,8 @@
 Views stay thin: they parse the filters with a form, call one selector or service and render.
 """
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +33,46 @@ def money(value) -> str:
 # --- the pipeline board ------------------------------------------------------------------------
 
 
+_PLACEHOLDER = 2147483647
+
+
+def _card_links(next_url: str) -> dict:
+    """The parts of a card's links around its id, reversed once per page rather than once per card."""
+
+    def around(name: str) -> tuple[str, str]:
+        before, _, after = reverse(name, args=[_PLACEHOLDER]).rpartition(str(_PLACEHOLDER))
+        return before, after
+
+    return {
+        "detail": around("accounts:opportunity-detail"),
+        "move": around("accounts:pipeline-move"),
+        "next": quote(next_url, safe="/"),
+    }
+
+
+def _percent(value) -> str:
+    """A probability as cards show it: 10, 12.50."""
+    return str(int(value)) if value == value.to_integral_value() else f"{value:.2f}"
+
+
+def card_view(card: dict) -> dict:
+    """What a card prints, formatted once here: the board prints a few hundred cards at a time, and text
+    made in Python costs a fraction of the same formatting done by template filters."""
+    opp = card["opportunity"]
+    return {
+        "id": opp.pk,
+        "name": opp.name,
+        "account": opp.account.name,
+        "owner": opp.owner.display_name,
+        "budget": f"{money(opp.budget_amount)} {opp.budget_currency}" if opp.budget_amount is not None else "No budget",
+        "probability": _percent(opp.probability),
+        "close": opp.expected_close_date.isoformat() if opp.expected_close_date else "no date",
+        "budget_base": str(opp.budget_amount_base if opp.budget_amount_base is not None else "0.00"),
+        "weighted": str(card["weighted"]),
+        "can_write": card["can_write"],
+    }
+
+
 def _more_url(status: str, query: str, cursor) -> str:
     """The address of a column's next page, keeping the board's filters."""
     more = urlencode({"status": status, "after": cursor_text(cursor)})
@@ -54,6 +96,7 @@ def pipeline(request):
         column["total_display"] = money(column["total"])
         column["weighted_display"] = money(column["weighted"])
         column["more_url"] = _more_url(column["status"], query, column["cursor"]) if column["has_more"] else ""
+        column["cards"] = [card_view(card) for card in column["cards"]]
     return render(
         request,
         "accounts/pipeline/board.html",
@@ -64,6 +107,7 @@ def pipeline(request):
             "closed_days": CLOSED_DAYS_ON_BOARD,
             "page_size": BOARD_PAGE,
             "next": request.get_full_path(),
+            "links": _card_links(request.get_full_path()),
             "currency": _currency(request),
         },
     )
@@ -85,6 +129,7 @@ def pipeline_column(request):
     )
     query = form.query()
     page["more_url"] = _more_url(status, query, page["cursor"]) if page["has_more"] else ""
+    page["cards"] = [card_view(card) for card in page["cards"]]
     board_url = reverse("accounts:pipeline") + (f"?{query}" if query else "")
     return render(
         request,
@@ -93,7 +138,7 @@ def pipeline_column(request):
             "form": form,
             "page": page,
             "status_label": OpportunityStatus(status).label,
-            "next": board_url,
+            "links": _card_links(board_url),
             "board_url": board_url,
             "currency": _currency(request),
         },
@@ -152,7 +197,7 @@ def pipeline_move(request, pk: int):
         "weighted": opportunity_weighted(opportunity),
         "can_write": can_write(request.user, opportunity),
     }
-    context = {"card": card, "opp": opportunity, "next": safe_next_url(request, reverse("accounts:pipeline"))}
+    context = {"cards": [card_view(card)], "links": _card_links(safe_next_url(request, reverse("accounts:pipeline")))}
     return JsonResponse(
         {
             "id": opportunity.pk,
@@ -161,7 +206,7 @@ def pipeline_move(request, pk: int):
             "probability": str(opportunity.probability),
             "budget_base": str(opportunity.budget_amount_base or "0.00"),
             "weighted": str(card["weighted"]),
-            "card_html": render_to_string("accounts/pipeline/_card.html", context, request),
+            "card_html": render_to_string("accounts/pipeline/_cards.html", context, request),
         }
     )
 

@@ -88,7 +88,8 @@
     shift(from, -1, budget, weighted);
     shift(column, 1, budget, weighted);
     const body = new URLSearchParams({status: column.dataset.status, next: board.dataset.next || ""});
-    fetch(card.dataset.moveUrl, {
+    // The card's Move link leads to its plain form; the same address takes the move.
+    fetch(new URL(card.querySelector(".pipeline-move-link").href).pathname, {
       method: "POST",
       credentials: "same-origin",
       headers: {"X-CSRFToken": csrfToken(), Accept: "application/json"},
