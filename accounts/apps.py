@@ -18,15 +18,19 @@ class AccountsConfig(AppConfig):
             AccountsConfig._extensions_registered = True
 
     def register_extensions(self) -> None:
-        """Register the CRM's customer type, activity sources, change types, jobs and menu entries."""
+        """Register the CRM's customer type, lifetime source, activity sources, change types, jobs and menu entries."""
         from accounts import models as crm
         from accounts.activity_list import register_default_sources
         from accounts.jobs import register_jobs
-        from accounts.registry import CustomerType, customer_types
+        from accounts.registry import CustomerType, LifetimeSource, customer_types, lifetime_sources
+        from accounts.services.lifetime import opportunity_lifetime_sql
         from backoffice.changelog import change_types
         from backoffice.menu import MenuEntry, menu
 
         customer_types.register(CustomerType(model=crm.BusinessCustomer, label="Business customer"))
+        lifetime_sources.register(
+            "accounts.opportunity", LifetimeSource(key="accounts.opportunity", sql=opportunity_lifetime_sql)
+        )
         for name, model in [
             ("account", crm.Account),
             ("contact", crm.Contact),

@@ -1,7 +1,11 @@
 """Jobs of the CRM: the lifetime sales value recalculation, run by a worker in batches of accounts."""
 
 from accounts.models import Account
-from accounts.services.lifetime import RECALCULATION_BATCH, lifetime_recalculate_accounts
+from accounts.services.lifetime import (
+    RECALCULATION_BATCH,
+    lifetime_recalculate_accounts,
+    lifetime_recalculation_batches,
+)
 from backoffice.jobs import JobKind, JobRun, job_kinds
 
 LIFETIME_RECALCULATION = "lifetime.recalculate"
@@ -11,18 +15,19 @@ MAX_BATCH = 5000
 def lifetime_recalculation_run(run: JobRun) -> dict:
     """Recompute the organization's lifetime values batch by batch; each batch commits with its checkpoint."""
     batch = max(1, min(int(run.params.get("batch_size") or RECALCULATION_BATCH), MAX_BATCH))
-    accounts = Account.objects.filter(organization=run.organization).order_by("pk")
-    run.set_total(accounts.count())
-    last = int(run.checkpoint.get("after", 0))
+    run.set_total(Account.objects.filter(organization=run.organization).count())
     done = run.job.done
-    while True:
-        ids = list(accounts.filter(pk__gt=last).values_list("pk", flat=True)[:batch])
-        if not ids:
-            break
-        done += len(ids)
-        last = ids[-1]
+    batches = lifetime_recalculation_batches(
+        organization_id=run.organization.pk, after=int(run.checkpoint.get("after", 0)), size=batch
+    )
+    for first, last, count in batches:
+        done += count
         run.step(
-            lambda ids=ids: _corrected(lifetime_recalculate_accounts(account_ids=ids, actor=run.job.requested_by)),
+            lambda first=first, last=last: _corrected(
+                lifetime_recalculate_accounts(
+                    organization_id=run.organization.pk, first_id=first, last_id=last, actor=run.job.requested_by
+                )
+            ),
             done=done,
             checkpoint={"after": last},
         )

@@ -4,6 +4,8 @@
   value counts in and the field holding their lifetime sales value (commerce registers its customer).
 - `account_registry.sections`: extra sections of the account page (commerce adds its Commerce channel).
 - `account_registry.activity`: records whose activities appear in an account's activity list.
+- `lifetime_sources`: what adds to lifetime sales values (won opportunities here; commerce adds its
+  orders), each a SQL aggregate that the recalculation joins.
 
 Each is keyed (a customer type and an activity source by their model's "app_label.model", a
 section by its key); registering a key twice raises ValueError instead of keeping one silently.
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
-from backoffice.registry import check_not_registered
+from backoffice.registry import KeyedRegistry, check_not_registered
 
 
 @dataclass(frozen=True)
@@ -83,5 +85,21 @@ class Registry:
         self.activity.append(source)
 
 
+@dataclass(frozen=True)
+class LifetimeSource:
+    """Rows that add to lifetime sales values, for the recalculation.
+
+    `sql(connection)` returns one SELECT of `account_id, channel_id, customer_type_id, customer_id,
+    amount` (amount in the organization's base currency; channel and customer null when none) over
+    the accounts of organization `%(org)s` with ids from `%(first)s` to `%(last)s`. It must give
+    exactly what the source's incremental upkeep adds, so a recalculation with nothing to correct
+    changes nothing. A plain SELECT (no ORDER BY or LIMIT): the sources are joined with UNION ALL.
+    """
+
+    key: str
+    sql: Callable
+
+
 customer_types = CustomerTypeRegistry()
+lifetime_sources: KeyedRegistry[LifetimeSource] = KeyedRegistry("lifetime source")
 account_registry = Registry()

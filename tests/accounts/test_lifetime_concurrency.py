@@ -1,5 +1,6 @@
 """Lifetime values under real parallel transactions on PostgreSQL: mixed customer moves, status changes,
-revenue edits, deletes and account edits answer no 5xx, and leave nothing for a recalculation to correct."""
+revenue edits, deletes and account edits answer no 5xx, and leave nothing for a recalculation to correct,
+nor for one running beside them."""
 
 import random
 import threading
@@ -79,12 +80,32 @@ def test_mixed_parallel_writes_keep_lifetime_values_exact():
         finally:
             connections.close_all()
 
+    writing = threading.Event()
+    recalculations: list[int] = []
+
+    def recalculator() -> None:
+        # A recalculation beside the writers: every committed state it reads is consistent, so it has
+        # nothing to correct, and it must neither deadlock with them nor undo their changes.
+        try:
+            while writing.is_set():
+                recalculations.append(lifetime_recalculate(organization=organization))
+        except BaseException as error:  # surfaced below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
     threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(THREADS)]
+    writing.set()
+    recalculating = threading.Thread(target=recalculator)
+    recalculating.start()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    writing.clear()
+    recalculating.join(timeout=60)
     assert not failures, failures
+    assert recalculations and set(recalculations) == {0}, recalculations
     assert len(answers) == THREADS * STEPS
     assert all(code < 500 for code in answers), sorted(set(answers))
     assert {200, 204} & set(answers)

@@ -3,8 +3,8 @@
 `large_crm_build(opportunities=100_000)` makes one organization with 10 reps and a manager, and,
 per 100,000 opportunities: 5,000 accounts, 20,000 contacts, 2,500 business customers, 300,000
 history rows (each deal created, moved on, and closed or still open), 50,000 tasks and 50,000 notes
-on accounts, contacts and deals, and the lifetime values and value history those deals give. One
-account in 33 deals is the organization's key account. PostgreSQL only (generate_series).
+on accounts, contacts and deals, and the lifetime values and value history those deals give. One in
+25 of the deals with no customer is on the organization's key account. PostgreSQL only (generate_series).
 
 Rows are written straight in SQL: they are the past a live system would hold, not changes made now,
 so they carry no change log entries.
@@ -24,7 +24,7 @@ from tests.conftest import basic_auth
 from tests.factories import OrganizationFactory, UserFactory
 
 REPS = 10
-KEY_ACCOUNT_SHARE = 33  # one deal in this many belongs to the key account
+KEY_ACCOUNT_SHARE = 25  # one deal in this many (with no customer) belongs to the key account
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,15 @@ accounts AS (
     FROM accounts_account a2
     LEFT JOIN (SELECT account_id, sum(amount) AS total FROM won GROUP BY account_id) t ON t.account_id = a2.id
     WHERE a.id = a2.id AND a2.organization_id = %(org)s AND a.lifetime_value IS DISTINCT FROM coalesce(t.total, 0)
+    RETURNING a.id, a.lifetime_value
+),
+history AS (
+    INSERT INTO accounts_accountvaluechange (account_id, lifetime_value, changed_at)
+    SELECT id, lifetime_value, now() FROM accounts
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM removed) + (SELECT count(*) FROM channels_with)
-       + (SELECT count(*) FROM channels_without), (SELECT count(*) FROM accounts)
+       + (SELECT count(*) FROM channels_without), (SELECT count(*) FROM history)
 """
 
 
@@ -185,17 +190,25 @@ def _build(opportunities: int, name: str) -> LargeCrm:
         """
         CREATE TEMP TABLE large_deals ON COMMIT DROP AS
         SELECT i,
-               CASE WHEN i %% %(key_share)s = 0 THEN %(first_account)s
+               -- A deal with a customer is on that customer's account (as the services keep it).
+               CASE WHEN customer_id IS NOT NULL
+                        THEN %(first_account)s + (customer_id - %(first_customer)s) %% %(accounts)s
+                    WHEN i %% %(key_share)s = 0 THEN %(first_account)s
                     ELSE %(first_account)s + 1 + abs(hashint4(i)) %% (%(accounts)s - 1) END AS account_id,
-               CASE WHEN i %% 4 = 0 THEN 'won' WHEN i %% 4 = 1 THEN 'lost'
-                    ELSE (ARRAY['in_progress', 'identification_alignment', 'needs_analysis',
-                                'solution_development', 'negotiation'])[1 + (i / 4) %% 5] END AS status,
-               now() - make_interval(days => 1095 - (i::bigint * 1095 / %(n)s)::int) AS created,
-               ((1 + abs(hashint4(i * 7)) %% 500) * 100)::numeric(18, 2) AS amount,
-               (%(reps)s::bigint[])[1 + abs(hashint4(i * 3)) %% cardinality(%(reps)s::bigint[])] AS owner_id,
-               CASE WHEN i %% 3 = 0 THEN %(first_customer)s + abs(hashint4(i * 5)) %% %(customers)s END AS customer_id,
-               %(first_contact)s + abs(hashint4(i * 11)) %% %(contacts)s AS contact_id
-        FROM generate_series(1, %(n)s) i;
+               status, created, amount, owner_id, customer_id, contact_id
+        FROM (
+            SELECT i,
+                   CASE WHEN i %% 4 = 0 THEN 'won' WHEN i %% 4 = 1 THEN 'lost'
+                        ELSE (ARRAY['in_progress', 'identification_alignment', 'needs_analysis',
+                                    'solution_development', 'negotiation'])[1 + (i / 4) %% 5] END AS status,
+                   now() - make_interval(days => 1095 - (i::bigint * 1095 / %(n)s)::int) AS created,
+                   ((1 + abs(hashint4(i * 7)) %% 500) * 100)::numeric(18, 2) AS amount,
+                   (%(reps)s::bigint[])[1 + abs(hashint4(i * 3)) %% cardinality(%(reps)s::bigint[])] AS owner_id,
+                   CASE WHEN i %% 3 = 0 THEN %(first_customer)s + abs(hashint4(i * 5)) %% %(customers)s
+                   END AS customer_id,
+                   %(first_contact)s + abs(hashint4(i * 11)) %% %(contacts)s AS contact_id
+            FROM generate_series(1, %(n)s) i
+        ) d;
 
         INSERT INTO accounts_opportunity (created_at, updated_at, version, name, customer_id, customer_type_id,
             status, probability, budget_amount, budget_currency, budget_amount_base, close_revenue,
