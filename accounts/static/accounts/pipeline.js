@@ -194,12 +194,12 @@
   moveForm.querySelector("[data-role=cancel]").addEventListener("click", closeMoveForm);
 
   // A card moved into a column while its next page was on the way may come in that page too: keep one.
-  board.addEventListener("htmx:afterSwap", () => {
-    const seen = new Set();
-    board.querySelectorAll(".pipeline-card").forEach((card) => {
-      if (seen.has(card.dataset.opportunityId)) card.remove();
-      else seen.add(card.dataset.opportunityId);
-    });
+  // htmx:load fires on each element a swap adds, once it is in the page.
+  board.addEventListener("htmx:load", (event) => {
+    const card = event.target;
+    if (!card.classList || !card.classList.contains("pipeline-card")) return;
+    const twins = board.querySelectorAll(`.pipeline-card[data-opportunity-id="${CSS.escape(card.dataset.opportunityId)}"]`);
+    if (twins.length > 1) card.remove();
   });
 
   board.addEventListener("htmx:responseError", (event) => {
