@@ -108,6 +108,8 @@ class PipelineFilterForm(OwnerFilterForm):
             return ""
         query = QueryDict(mutable=True)
         for name, value in self.cleaned_data.items():
+            if name not in PipelineFilterForm.base_fields:
+                continue  # a column page's own fields (status, cursor) are not filters
             if name == "owner":
                 query.setlist(name, [str(owner.pk) for owner in value])
             elif value not in (None, "", False):

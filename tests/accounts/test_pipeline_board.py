@@ -160,10 +160,12 @@ def test_load_more_pages_through_a_column_without_duplicates_or_gaps(session_cli
 
 def test_load_more_keeps_the_filters(session_client, rep, rep2):
     bulk_deals(rep, 2 * BOARD_PAGE)
-    bulk_deals(rep2, 2 * BOARD_PAGE)
+    bulk_deals(rep2, 4 * BOARD_PAGE)
     client = session_client(rep)
     html = client.get(board_url(), {"owner": [rep2.pk], "amount_min": "300"}).content.decode()
     ids = page_through(client, column_html(html, "in_progress"))
+    second = client.get(more_link(column_html(html, "in_progress")), **HTMX).content.decode()
+    assert more_link(second).count("status=") == 1 and more_link(second).count("after=") == 1
     rows = Opportunity.objects.filter(owner=rep2, status="in_progress", budget_amount_base__gte=300)
     assert ids == expected_order(rows) and ids
 
