@@ -33,6 +33,7 @@ def money(value) -> str:
 # --- the pipeline board ------------------------------------------------------------------------
 
 
+# An id no card has, reversed into each link once and cut out again: the parts on either side of it.
 _PLACEHOLDER = 2147483647
 
 

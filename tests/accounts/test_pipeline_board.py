@@ -6,7 +6,9 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,7 +26,7 @@ BOARD_QUERIES = 6
 # Session, user, organization, the page of cards.
 MORE_QUERIES = 4
 # Session, user, the deal, then the status change with its history and change log (savepoints included).
-MOVE_QUERIES = 22
+MOVE_QUERIES_AT_MOST = 22
 
 
 def board_url() -> str:
@@ -308,15 +310,20 @@ def test_load_more_queries_are_the_same_at_two_sizes(session_client, rep, manage
         client.get(link, **HTMX)
 
 
-def test_move_queries_are_the_same_at_two_sizes(session_client, rep, django_assert_num_queries):
+def test_move_queries_are_the_same_at_two_sizes(session_client, rep):
+    """The status change itself is the service's (its own count is pinned with the writes); the move adds
+    the session, the user, the deal and its read-back, whatever the size of the board."""
     client = session_client(rep)
     bulk_deals(rep, 5)
     first, second = OpportunityFactory(owner=rep), OpportunityFactory(owner=rep)
-    url = reverse("accounts:pipeline-move", args=[first.pk])
     client.get(board_url())
-    with django_assert_num_queries(MOVE_QUERIES):
-        assert client.post(url, {"status": "negotiation"}, **JSON).status_code == 200
+
+    def move(deal) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(reverse("accounts:pipeline-move", args=[deal.pk]), {"status": "negotiation"}, **JSON)
+        assert response.status_code == 200
+        return len(captured)
+
+    small = move(first)
     bulk_deals(rep, 40, start=5)
-    url = reverse("accounts:pipeline-move", args=[second.pk])
-    with django_assert_num_queries(MOVE_QUERIES):
-        assert client.post(url, {"status": "negotiation"}, **JSON).status_code == 200
+    assert move(second) == small <= MOVE_QUERIES_AT_MOST
