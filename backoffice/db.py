@@ -3,7 +3,7 @@
 import functools
 import time
 
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 
 # PostgreSQL's codes for "try the transaction again": a deadlock victim and a serialization failure.
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
@@ -36,5 +36,28 @@ def retry_on_conflict(func):
                     raise
                 time.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def service_atomic(func):
+    """`transaction.atomic` for services that call one another.
+
+    The outermost service call opens the transaction (or, inside a caller's own transaction, a
+    savepoint, so a refusal the caller catches undoes only the service's work). Services it calls
+    join that transaction without savepoints of their own: an error in them leaves through the
+    outermost service, whose savepoint or transaction undoes everything, so theirs would only cost
+    two round trips each.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        depth = getattr(connection, "_service_depth", 0)
+        connection._service_depth = depth + 1
+        try:
+            with transaction.atomic(savepoint=depth == 0 or not connection.in_atomic_block):
+                return func(*args, **kwargs)
+        finally:
+            connection._service_depth = depth
 
     return wrapper

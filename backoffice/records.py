@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from backoffice.access import check_owner_assignable, check_same_organization, check_write
 from backoffice.changes import change_context, jsonable
+from backoffice.db import service_atomic
 from backoffice.models import User
 from backoffice.models.tracking import _tracked_fields, m2m_lists, m2m_other_side, touch_rows
 
@@ -66,7 +67,7 @@ def _pks(values) -> list[int]:
     return sorted(value.pk if isinstance(value, models.Model) else int(value) for value in values)
 
 
-@transaction.atomic
+@service_atomic
 def record_save(
     *,
     actor: User,
@@ -74,8 +75,12 @@ def record_save(
     data: dict,
     m2m: Iterable[str] = (),
     children: dict[str, ChildList] | None = None,
+    locked: bool = False,
 ) -> models.Model:
     """Create or update a business row from field values, after the access and validity checks.
+
+    `locked` says the caller read `instance` with SELECT ... FOR UPDATE in this transaction, so its
+    loaded values are the stored row and it is not read and locked a second time.
 
     New rows belong to the actor's organization and, unless an owner is given, to the actor. A
     `version` in data is the version the caller read: a row changed since then is refused
@@ -99,8 +104,11 @@ def record_save(
             instance.owner = owner
     else:
         # Check the stored row, not the caller's copy, which may already carry the new owner.
-        stored = _lock_stored(instance)
-        instance.refresh_stored_state(stored)
+        if locked:
+            stored = {**instance._stored_state(), "organization_id": instance.organization_id}
+        else:
+            stored = _lock_stored(instance)
+            instance.refresh_stored_state(stored)
         for name in type(instance).derived_fields:
             # Derived values belong to their upkeep, not to the caller's (maybe older) copy.
             attname = type(instance)._meta.get_field(name).attname
@@ -176,7 +184,7 @@ def _record_other_side(model, name: str, pk: int, before: list[int], after: list
     touch_rows(other_model, changes)
 
 
-@transaction.atomic
+@service_atomic
 def record_list_add(*, actor: User, instance: models.Model, name: str, rows: Iterable[models.Model]) -> None:
     """Add rows to a many-to-many list of `instance` as a change of it (the caller has checked the right)."""
     model = type(instance)
@@ -202,7 +210,7 @@ def record_delete(*, actor: User, instance: models.Model) -> None:
         raise ValidationError(f"{instance} cannot be deleted while it has {', '.join(blocking)}.")
 
 
-@transaction.atomic
+@service_atomic
 def record_archive(*, actor: User, instance: models.Model) -> models.Model:
     """Archive a row the actor may write: it leaves lists, pickers, calendars and boards until restored."""
     if instance.archived_at is not None:
@@ -210,7 +218,7 @@ def record_archive(*, actor: User, instance: models.Model) -> models.Model:
     return record_save(actor=actor, instance=instance, data={"archived_at": timezone.now()})
 
 
-@transaction.atomic
+@service_atomic
 def record_restore(*, actor: User, instance: models.Model) -> models.Model:
     """Bring an archived row back where it was."""
     if instance.archived_at is None:

@@ -5,7 +5,6 @@ import zoneinfo
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import TaskStatus
@@ -13,6 +12,7 @@ from accounts.date_range import check_fields_in_range
 from accounts.models import CalendarEvent, Note, Task
 from accounts.recurrence import rule_first_occurrence, rule_parse
 from accounts.services.records import record_delete, record_save
+from backoffice.db import service_atomic
 from backoffice.models import User
 
 
@@ -40,7 +40,7 @@ def _save_activity(*, actor: User, instance, data: dict, m2m=()):
     return record_save(actor=actor, instance=instance, data=data, m2m=m2m)
 
 
-@transaction.atomic
+@service_atomic
 def task_save(*, actor: User, data: dict, task: Task | None = None) -> Task:
     """Create or update a task; completing it stamps completed_at, reopening clears it."""
     check_fields_in_range(data, ("start_at", "due_at", "reminder_at", "completed_at"))
@@ -72,7 +72,7 @@ def _normalize_all_day(data: dict, time_zone: str) -> dict:
     }
 
 
-@transaction.atomic
+@service_atomic
 def event_save(*, actor: User, data: dict, event: CalendarEvent | None = None) -> CalendarEvent:
     """Create or update a calendar event (a series when it has a recurrence rule)."""
     check_fields_in_range(data, ("start", "end", "original_start"))
@@ -109,7 +109,7 @@ def event_save(*, actor: User, data: dict, event: CalendarEvent | None = None) -
     return _save_activity(actor=actor, instance=event, data=data, m2m=["attendees"])
 
 
-@transaction.atomic
+@service_atomic
 def note_save(*, actor: User, data: dict, note: Note | None = None) -> Note:
     """Create or update a note attached to a record."""
     return _save_activity(actor=actor, instance=note or Note(), data=data)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.choices import OpportunityStatus
 from accounts.models import ZERO, Account, AccountChannelValue, AccountValueChange, Opportunity
 from accounts.registry import customer_types, lifetime_sources
+from backoffice.db import service_atomic
 from backoffice.models import Organization
 
 
@@ -61,24 +62,41 @@ def _channel_id(contribution: Contribution) -> int | None:
 
 
 def _add_channel_value(account_id: int, channel_id: int | None, delta: Decimal) -> None:
-    row, _ = AccountChannelValue.objects.get_or_create(account_id=account_id, channel_id=channel_id)
-    AccountChannelValue.objects.filter(pk=row.pk).update(amount=F("amount") + delta)
+    """Add to an account's value in a channel: one upsert (the row is made on first use)."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(AccountChannelValue._meta.db_table)
+    target = "(account_id, channel_id)" if channel_id is not None else "(account_id) WHERE channel_id IS NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (account_id, channel_id, amount) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT {target} DO UPDATE SET amount = {table}.amount + excluded.amount",
+            [account_id, channel_id, delta],
+        )
 
 
 def _record_totals(account_ids, actor) -> None:
-    now = timezone.now()
-    totals = dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "lifetime_value"))
-    AccountValueChange.objects.bulk_create(
-        AccountValueChange(account_id=pk, lifetime_value=value, changed_at=now, changed_by=actor)
-        for pk, value in totals.items()
-    )
+    """Each account's new total becomes a point of its value chart: one INSERT ... SELECT."""
+    from django.db import connection
+
+    if not account_ids:
+        return
+    quote = connection.ops.quote_name
+    history, accounts = quote(AccountValueChange._meta.db_table), quote(Account._meta.db_table)
+    ids = list(account_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {history} (account_id, lifetime_value, changed_at, changed_by_id) "  # noqa: S608
+            f"SELECT id, lifetime_value, %s, %s FROM {accounts} WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            [timezone.now(), getattr(actor, "pk", None), *ids],
+        )
 
 
 def _sorted_channel_key(key: tuple[int, int | None]) -> tuple[int, int]:
     return (key[0], -1 if key[1] is None else key[1])
 
 
-@transaction.atomic
+@service_atomic
 def lifetime_apply_deltas(
     *,
     accounts: dict[int, Decimal],
@@ -109,7 +127,7 @@ def lifetime_apply_deltas(
         _record_totals(touched, actor)
 
 
-@transaction.atomic
+@service_atomic
 def lifetime_apply_change(*, before: Contribution | None, after: Contribution | None, actor=None) -> None:
     """Move an opportunity's contribution from `before` to `after` (either may be None)."""
     if before == after:
@@ -128,7 +146,7 @@ def lifetime_apply_change(*, before: Contribution | None, after: Contribution | 
     lifetime_apply_deltas(accounts=accounts, channels=channels, customers=customers, actor=actor)
 
 
-@transaction.atomic
+@service_atomic
 def lifetime_move_customer(*, customer, to_account_id: int, actor=None) -> None:
     """A customer moved to another account: its won deals' value moves with it, account by account.
 

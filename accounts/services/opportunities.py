@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import CLOSED_STATUSES, DEFAULT_STATUS_PROBABILITY, CloseReason, OpportunityStatus
@@ -12,7 +11,7 @@ from accounts.models import Opportunity, OpportunityStatusProbability
 from accounts.registry import customer_types
 from accounts.services.lifetime import lifetime_apply_change, opportunity_contribution
 from accounts.services.records import record_delete, record_save
-from backoffice.db import retry_on_conflict
+from backoffice.db import retry_on_conflict, service_atomic
 from backoffice.models import Organization, User
 from backoffice.money import money_to_base
 
@@ -27,7 +26,7 @@ def status_probabilities(*, organization_id: int) -> dict[str, Decimal]:
     return defaults
 
 
-@transaction.atomic
+@service_atomic
 def status_probability_set(*, actor: User, status: str, probability: Decimal) -> None:
     """Change an organization's default probability of a status (managers and admins)."""
     if not actor.can_manage_organization:
@@ -124,7 +123,7 @@ def _apply_money(opportunity: Opportunity, data: dict, organization: Organizatio
 
 
 @retry_on_conflict
-@transaction.atomic
+@service_atomic
 def opportunity_save(*, actor: User, data: dict, opportunity: Opportunity | None = None) -> Opportunity:
     """Create or update an opportunity and keep the lifetime sales values right in the same transaction."""
     opportunity = opportunity or Opportunity()
@@ -143,13 +142,13 @@ def opportunity_save(*, actor: User, data: dict, opportunity: Opportunity | None
             raise ValidationError({"account": "The opportunity's customer belongs to another account."})
     data = _apply_status_rules(opportunity, data, organization.pk)
     data = _apply_money(opportunity, data, organization)
-    opportunity = record_save(actor=actor, instance=opportunity, data=data)
+    opportunity = record_save(actor=actor, instance=opportunity, data=data, locked=opportunity.pk is not None)
     lifetime_apply_change(before=before, after=opportunity_contribution(opportunity), actor=actor)
     return opportunity
 
 
 @retry_on_conflict
-@transaction.atomic
+@service_atomic
 def opportunity_change_status(*, actor: User, opportunity: Opportunity, status: str) -> Opportunity:
     """Move an opportunity to another status (the pipeline board's drag and drop)."""
     if status not in OpportunityStatus.values:
@@ -158,7 +157,7 @@ def opportunity_change_status(*, actor: User, opportunity: Opportunity, status: 
 
 
 @retry_on_conflict
-@transaction.atomic
+@service_atomic
 def opportunity_delete(*, actor: User, opportunity: Opportunity) -> None:
     """Delete an opportunity; a won one takes its value out of the lifetime values."""
     # The stored row, not the caller's copy, says what the opportunity contributed.

@@ -7,7 +7,6 @@ field names (what a form's or serializer's cleaned data holds).
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from phonenumber_field.phonenumber import to_python as phone_to_python
 
 from accounts.choices import ChannelType, LeadStatus
@@ -25,7 +24,7 @@ from accounts.models import (
     Opportunity,
 )
 from backoffice.access import check_write
-from backoffice.db import retry_on_conflict
+from backoffice.db import retry_on_conflict, service_atomic
 from backoffice.models import User
 from backoffice.records import (
     ChildList,
@@ -85,7 +84,7 @@ def channel_business_get(*, organization_id: int) -> Channel:
     return channel
 
 
-@transaction.atomic
+@service_atomic
 def account_save(*, actor: User, data: dict, account: Account | None = None) -> Account:
     """Create or update an account (contacts is a list; default contact must be among them)."""
     account = account or Account()
@@ -225,7 +224,7 @@ def _contact_point_lists(*, email_model, phone_model, fk: str, emails, phones) -
     return lists
 
 
-@transaction.atomic
+@service_atomic
 def contact_save(
     *,
     actor: User,
@@ -256,7 +255,7 @@ def contact_save(
 
 
 @retry_on_conflict
-@transaction.atomic
+@service_atomic
 def business_customer_save(
     *,
     actor: User,
@@ -313,13 +312,13 @@ def business_customer_save(
     return customer
 
 
-@transaction.atomic
+@service_atomic
 def lead_save(*, actor: User, data: dict, lead: Lead | None = None) -> Lead:
     """Create or update a lead."""
     return record_save(actor=actor, instance=lead or Lead(), data=data)
 
 
-@transaction.atomic
+@service_atomic
 def lead_convert(*, actor: User, lead: Lead, account: Account | None = None, opportunity_name: str = ""):
     """Turn a lead into an opportunity: reuse or create its account and contact, then open the deal."""
     from accounts.services.opportunities import opportunity_save

@@ -158,21 +158,36 @@ def change_log_write(model, rows: list[dict]) -> list["ChangeLogEntry"]:
 _ENTRY_FIELDS = [
     field for field in ChangeLogEntry._meta.concrete_fields if not field.primary_key and field.name != "sequence"
 ]
-_entry_insert_sql = None
+_entry_inserts: dict[str, str] = {}
 
 
-def _entry_insert(connection) -> str:
-    global _entry_insert_sql
-    if _entry_insert_sql is None:
+def _entry_insert(connection, source: str, object_id: str | None = None) -> str:
+    """INSERT of an entry for each row of the CTE `source`; `object_id` names the source's id column
+    when the row is new (its id is known only then), otherwise the entry's object id is a parameter."""
+    key = f"{source}:{object_id}"
+    if key not in _entry_inserts:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in _ENTRY_FIELDS)
-        placeholders = ", ".join("%s::jsonb" if field.name == "changes" else "%s" for field in _ENTRY_FIELDS)
+        values = []
+        for field in _ENTRY_FIELDS:
+            if field.name == "object_id" and object_id is not None:
+                values.append(f"{source}.{quote(object_id)}")
+            else:
+                values.append("%s::jsonb" if field.name == "changes" else "%s")
         # Only quoted identifiers are interpolated; every value is a parameter.
-        _entry_insert_sql = (
+        _entry_inserts[key] = (
             f"INSERT INTO {quote(ChangeLogEntry._meta.db_table)} ({columns}) "  # noqa: S608
-            f"SELECT {placeholders} FROM updated RETURNING id"
+            f"SELECT {', '.join(values)} FROM {source} RETURNING id"
         )
-    return _entry_insert_sql
+    return _entry_inserts[key]
+
+
+def _entry_values(entry: "ChangeLogEntry", *, with_object_id: bool = True) -> list:
+    return [
+        json.dumps(entry.changes) if field.name == "changes" else getattr(entry, field.attname)
+        for field in _ENTRY_FIELDS
+        if with_object_id or field.name != "object_id"
+    ]
 
 
 def update_with_entry_sql(update_sql: str, update_params, entry: "ChangeLogEntry", connection) -> tuple[str, list]:
@@ -180,8 +195,17 @@ def update_with_entry_sql(update_sql: str, update_params, entry: "ChangeLogEntry
 
     A save then costs one round trip, as it would without its entry; the entry's id comes back.
     """
-    values = [
-        json.dumps(entry.changes) if field.name == "changes" else getattr(entry, field.attname)
-        for field in _ENTRY_FIELDS
-    ]
-    return f"WITH updated AS ({update_sql} RETURNING 1) {_entry_insert(connection)}", [*update_params, *values]
+    statement = f"WITH updated AS ({update_sql} RETURNING 1) {_entry_insert(connection, 'updated')}"
+    return statement, [*update_params, *_entry_values(entry)]
+
+
+def insert_with_entry_sql(
+    insert_sql: str, insert_params, pk_column: str, entry: "ChangeLogEntry", connection
+) -> tuple[str, list]:
+    """One PostgreSQL statement that runs `insert_sql` (ending in RETURNING) and inserts `entry` for the new
+    row, its object id taken from the row; it answers what `insert_sql` returns."""
+    statement = (
+        f"WITH inserted AS ({insert_sql}), entry AS ({_entry_insert(connection, 'inserted', pk_column)}) "  # noqa: S608
+        "SELECT * FROM inserted"
+    )
+    return statement, [*insert_params, *_entry_values(entry, with_object_id=False)]

@@ -24,8 +24,10 @@ from backoffice.models.changelog import (
     change_log_announce,
     change_log_entries,
     change_log_write,
+    insert_with_entry_sql,
     update_with_entry_sql,
 )
+from backoffice.models.checks import check_constraints_in_python, known_foreign_keys
 from backoffice.models.core import Organization
 
 # Bookkeeping columns: never a change a person made.
@@ -215,9 +217,22 @@ class OrganizationModel(TimeStampedModel):
         move the version and go into the same change log entry.
         """
         if self._state.adding or self.pk is None:
-            with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-                super().save(*args, **kwargs)
-                change_log_write(type(self), [self._creation_log_row(extra_changes)])
+            using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+            with transaction.atomic(using=using, savepoint=False):
+                if connections[using].vendor == "postgresql" and self.pk is None:
+                    # The INSERT and its entry go in one statement (see _do_insert).
+                    [self._entry_with_insert] = change_log_entries(
+                        type(self), [{**self._creation_log_row(extra_changes), "pk": None}]
+                    )
+                    try:
+                        super().save(*args, **kwargs)
+                        self._entry_with_insert.object_id = self.pk
+                        change_log_announce([self._entry_with_insert])
+                    finally:
+                        del self._entry_with_insert
+                else:
+                    super().save(*args, **kwargs)
+                    change_log_write(type(self), [self._creation_log_row(extra_changes)])
             self._remember_stored()
             return
         update_fields = kwargs.pop("update_fields", None)
@@ -273,6 +288,25 @@ class OrganizationModel(TimeStampedModel):
                 change_log_write(type(self), [log_row])
         self._remember_stored()
 
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        entry = self.__dict__.get("_entry_with_insert")
+        if entry is None or not returning_fields:
+            return super()._do_insert(manager, using, fields, returning_fields, raw)
+        query = sql.InsertQuery(type(self))
+        query.insert_values(fields, [self], raw=raw)
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = returning_fields
+        [(insert_sql, insert_params)] = compiler.as_sql()
+        connection = connections[using]
+        statement, params = insert_with_entry_sql(insert_sql, insert_params, self._meta.pk.column, entry, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+        converters = compiler.get_converters(returning_fields)
+        if converters:
+            row = next(iter(compiler.apply_converters([row], converters)))
+        return [tuple(row)]
+
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         entry = self.__dict__.get("_entry_with_update")
         if entry is None or not values:
@@ -290,6 +324,30 @@ class OrganizationModel(TimeStampedModel):
             entry.pk = ids[0]
             entry._state.adding = False
         return bool(ids)
+
+    def clean_fields(self, exclude=None):
+        # A related row loaded or stored already is not looked up again (the database's foreign key holds).
+        stored = getattr(self, "_stored", None) or {}
+        super().clean_fields(exclude={*(exclude or ()), *known_foreign_keys(self, stored)})
+
+    def validate_constraints(self, exclude=None):
+        evaluated, errors = check_constraints_in_python(self, set(exclude or ()))
+        self._constraints_evaluated = evaluated
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        finally:
+            del self._constraints_evaluated
+        if errors:
+            raise ValidationError(errors)
+
+    def get_constraints(self):
+        skip = self.__dict__.get("_constraints_evaluated", ())
+        return [
+            (model, [constraint for constraint in constraints if constraint.name not in skip])
+            for model, constraints in super().get_constraints()
+        ]
 
     @classmethod
     def from_db(cls, db, field_names, values):
