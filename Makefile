@@ -11,7 +11,7 @@ RUN_ENV := DEBUG=1 HTTPS=0
 # database, cache and broker; tests/conftest.py says which tests must share a process.
 TEST_WORKERS ?= 2
 
-.PHONY: install run test bench lint format migrate clean
+.PHONY: install run serve test bench lint format migrate clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ var/.demo-seeded: | install
 
 run: install migrate var/.demo-seeded
 	$(RUN_ENV) $(VENV)/bin/honcho -f Procfile start
+
+# Production: static files collected once, migrations applied, gunicorn with gunicorn.conf.py (DEBUG off;
+# SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL come from the environment or .env).
+serve: install
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/gunicorn backoffice.wsgi:application -c gunicorn.conf.py
 
 test: install
 	$(PY) -m ruff check .

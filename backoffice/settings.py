@@ -101,7 +101,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "backoffice.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Shared by every process on the machine, unlike the in-process memory cache.
     CACHES = {

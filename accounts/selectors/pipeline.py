@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
@@ -173,7 +174,10 @@ def pipeline_board(*, actor: User, filters: BoardFilters, per_column: int = BOAR
         _cards(rows.filter(status=status)).order_by(*_ordering(filters.order))[:per_column]
         for status in OpportunityStatus.values
     ]
-    cards = per_status[0].union(*per_status[1:], all=True)
+    if connection.features.supports_slicing_ordering_in_compound:
+        cards = per_status[0].union(*per_status[1:], all=True)
+    else:  # SQLite cannot LIMIT the parts of a UNION: a query per status
+        cards = [opportunity for query in per_status for opportunity in query]
     columns = {
         status.value: {
             "status": status.value,
