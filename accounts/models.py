@@ -306,6 +306,8 @@ class Opportunity(ArchivableModel, OwnedModel):
         indexes = [
             models.Index(fields=["organization", "status", "expected_close_date"]),
             models.Index(fields=["customer_type", "customer_id"]),
+            # The pipeline board's won and lost columns: deals closed lately.
+            models.Index(fields=["organization", "status", "closed_at"], name="opportunity_closed"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -317,6 +319,32 @@ class Opportunity(ArchivableModel, OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PipelineTotal(models.Model):
+    """The open, unarchived deals of one owner in one status: how many, their amount and weighted amount.
+
+    Kept by the database (a trigger on opportunities, PostgreSQL; see migration 0007) on every write
+    path, so the pipeline board's totals cost the same at any number of deals. Weighted amounts are
+    rounded per deal to cents, as the board's cards show them.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    status = models.CharField(max_length=32, choices=OpportunityStatus.choices)
+    count = models.IntegerField(default=0)
+    total = money_field(default=ZERO)
+    weighted = money_field(default=ZERO)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "owner", "status"], name="one_pipeline_total_per_owner_status"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.count}"
 
 
 class OpportunityStatusProbability(models.Model):

@@ -6,7 +6,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 HTMX = {"HTTP_HX_REQUEST": "true"}
-# Session, user, organization (its currency), totals by status, first cards by status, owner picker.
-BOARD_QUERIES = 6
+# Session, user, organization (its currency), the open columns' totals, the closed columns' sums, first
+# cards by status, owner picker.
+BOARD_QUERIES = 7
 # Session, user, organization, the page of cards.
 MORE_QUERIES = 4
 # Session, user, the deal, then the status change with its history and change log (savepoints included).
@@ -296,7 +297,8 @@ def test_board_queries_are_the_same_at_two_sizes(session_client, rep, rep2, mana
     with django_assert_num_queries(BOARD_QUERIES):
         large = client.get(board_url())
     assert len(card_ids(large.content.decode())) > len(card_ids(small.content.decode()))
-    with django_assert_num_queries(BOARD_QUERIES + 1):  # the chosen owners are looked up
+    # Filtered by date and amount, the matching deals are summed in one query; the chosen owners are looked up.
+    with django_assert_num_queries(BOARD_QUERIES):
         client.get(board_url(), {"owner": [rep.pk, rep2.pk], "close_from": "2000-01-01", "amount_min": "1"})
 
 
@@ -330,3 +332,35 @@ def test_move_queries_are_the_same_at_two_sizes(session_client, rep):
     small = move(first)
     bulk_deals(rep, 40, start=5)
     assert move(second) == small <= MOVE_QUERIES_AT_MOST
+
+
+def test_pipeline_totals_follow_every_write_path(rep, rep2, manager):
+    """The database-kept totals of open deals equal the deals themselves after writes of every kind."""
+    need_service(connection.vendor == "postgresql", "PostgreSQL")
+    from accounts.models import PipelineTotal
+    from accounts.selectors.pipeline import WEIGHTED
+    from accounts.services import opportunity_change_status, opportunity_delete, opportunity_save, record_archive
+
+    deals = bulk_deals(rep, 4) + bulk_deals(rep2, 3)
+    opportunity_change_status(actor=rep, opportunity=deals[0], status=OpportunityStatus.NEGOTIATION)
+    opportunity_save(actor=manager, opportunity=deals[1], data={"owner": rep2, "budget_amount": Decimal("999.99")})
+    opportunity_save(actor=rep, opportunity=deals[2], data={"probability": Decimal(33)})
+    record_archive(actor=rep, instance=deals[3])
+    opportunity_delete(actor=rep, opportunity=deals[4])
+    Opportunity.objects.filter(pk__in=[deals[5].pk, deals[6].pk]).update(status=OpportunityStatus.WON)
+    Opportunity.objects.filter(owner=rep2, status=OpportunityStatus.IN_PROGRESS).update(owner=rep)
+    opportunity_save(actor=rep, data={"name": "Fresh", "account": deals[7].account, "budget_amount": Decimal(10)})
+
+    kept = {
+        (row.owner_id, row.status): (row.count, row.total, row.weighted)
+        for row in PipelineTotal.objects.filter(organization=rep.organization)
+        if row.count
+    }
+    live = {
+        (row["owner_id"], row["status"]): (row["count"], row["total"] or Decimal(0), row["weighted"] or Decimal(0))
+        for row in Opportunity.objects.filter(organization=rep.organization, archived_at__isnull=True)
+        .exclude(status__in=[OpportunityStatus.WON, OpportunityStatus.LOST])
+        .values("owner_id", "status")
+        .annotate(count=models.Count("id"), total=models.Sum("budget_amount_base"), weighted=models.Sum(WEIGHTED))
+    }
+    assert kept == live
