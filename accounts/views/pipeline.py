@@ -10,9 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
@@ -74,6 +75,59 @@ def card_view(card: dict) -> dict:
     }
 
 
+# A card as the board prints it. The board prints a few hundred at a time: joined in Python, a card costs
+# a tenth of what the template engine takes for the same markup. Every value goes through escape().
+_CARD = (
+    '<article class="card pipeline-card shadow-sm mb-2{readonly}" data-opportunity-id="{id}" '
+    'data-budget="{budget_base}" data-weighted="{weighted}" draggable="{draggable}" aria-label="{name}">\n'
+    '  <div class="card-body p-2">\n'
+    '    <div class="fw-semibold text-truncate"><a href="{detail}" draggable="false">{name}</a></div>\n'
+    '    <div class="small text-body-secondary text-truncate">{account}</div>\n'
+    '    <div class="d-flex justify-content-between gap-1 small mt-1">\n'
+    '      <span title="Budget">{budget}</span>\n'
+    '      <span title="Probability">{probability} %</span>\n'
+    "    </div>\n"
+    '    <div class="d-flex justify-content-between gap-1 small text-body-secondary">\n'
+    '      <span class="text-truncate" title="Owner">{owner}</span>\n'
+    '      <span class="text-nowrap" title="Expected close">{close}</span>\n'
+    "    </div>\n"
+    "  </div>\n"
+    '  <div class="card-footer p-1 small">{footer}</div>\n'
+    "</article>\n"
+)
+_MOVE_LINK = '<a class="pipeline-move-link" href="{move}">Move…</a>'
+_VIEW_ONLY = (
+    '<span class="text-body-secondary" title="Only its owner, a manager or an admin can move it">View only</span>'
+)
+
+
+def cards_html(cards: list[dict], links: dict) -> str:
+    """The cards (as card_view makes them) as the board's markup, each card's link built from `links`."""
+    parts = []
+    for card in cards:
+        text = {name: escape(card[name]) for name in _CARD_TEXT}
+        card_id = int(card["id"])
+        footer = (
+            _MOVE_LINK.format(move=escape(f"{links['move'][0]}{card_id}{links['move'][1]}?next={links['next']}"))
+            if card["can_write"]
+            else _VIEW_ONLY
+        )
+        parts.append(
+            _CARD.format(
+                **text,
+                id=card_id,
+                readonly="" if card["can_write"] else " pipeline-card-readonly",
+                draggable="true" if card["can_write"] else "false",
+                detail=escape(f"{links['detail'][0]}{card_id}{links['detail'][1]}"),
+                footer=footer,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+_CARD_TEXT = ("name", "account", "owner", "budget", "probability", "close", "budget_base", "weighted")
+
+
 def _more_url(status: str, query: str, cursor) -> str:
     """The address of a column's next page, keeping the board's filters."""
     more = urlencode({"status": status, "after": cursor_text(cursor)})
@@ -98,6 +152,9 @@ def pipeline(request):
         column["weighted_display"] = money(column["weighted"])
         column["more_url"] = _more_url(column["status"], query, column["cursor"]) if column["has_more"] else ""
         column["cards"] = [card_view(card) for card in column["cards"]]
+    links = _card_links(request.get_full_path())
+    for column in columns:
+        column["cards_html"] = cards_html(column["cards"], links)
     return render(
         request,
         "accounts/pipeline/board.html",
@@ -108,7 +165,6 @@ def pipeline(request):
             "closed_days": CLOSED_DAYS_ON_BOARD,
             "page_size": BOARD_PAGE,
             "next": request.get_full_path(),
-            "links": _card_links(request.get_full_path()),
             "currency": _currency(request),
         },
     )
@@ -132,6 +188,7 @@ def pipeline_column(request):
     page["more_url"] = _more_url(status, query, page["cursor"]) if page["has_more"] else ""
     page["cards"] = [card_view(card) for card in page["cards"]]
     board_url = reverse("accounts:pipeline") + (f"?{query}" if query else "")
+    page["cards_html"] = cards_html(page["cards"], _card_links(board_url))
     return render(
         request,
         "accounts/pipeline/_more.html" if fragment else "accounts/pipeline/column.html",
@@ -139,7 +196,6 @@ def pipeline_column(request):
             "form": form,
             "page": page,
             "status_label": OpportunityStatus(status).label,
-            "links": _card_links(board_url),
             "board_url": board_url,
             "currency": _currency(request),
         },
@@ -198,7 +254,7 @@ def pipeline_move(request, pk: int):
         "weighted": opportunity_weighted(opportunity),
         "can_write": can_write(request.user, opportunity),
     }
-    context = {"cards": [card_view(card)], "links": _card_links(safe_next_url(request, reverse("accounts:pipeline")))}
+    links = _card_links(safe_next_url(request, reverse("accounts:pipeline")))
     return JsonResponse(
         {
             "id": opportunity.pk,
@@ -207,7 +263,7 @@ def pipeline_move(request, pk: int):
             "probability": str(opportunity.probability),
             "budget_base": str(opportunity.budget_amount_base or "0.00"),
             "weighted": str(card["weighted"]),
-            "card_html": render_to_string("accounts/pipeline/_cards.html", context, request),
+            "card_html": cards_html([card_view(card)], links),
         }
     )
 

@@ -364,3 +364,18 @@ def test_pipeline_totals_follow_every_write_path(rep, rep2, manager):
         .annotate(count=models.Count("id"), total=models.Sum("budget_amount_base"), weighted=models.Sum(WEIGHTED))
     }
     assert kept == live
+
+
+def test_card_text_is_escaped_on_the_board_in_more_pages_and_after_a_move(session_client, rep):
+    account = AccountFactory(owner=rep, name='Acme "<b>bold</b>"')
+    deal = OpportunityFactory(owner=rep, account=account, name="<script>alert(1)</script>")
+    client = session_client(rep)
+    for page in (
+        client.get(board_url()).content.decode(),
+        client.get(reverse("accounts:pipeline-column"), {"status": deal.status}).content.decode(),
+        client.post(reverse("accounts:pipeline-move", args=[deal.pk]), {"status": "negotiation"}, **JSON).json()[
+            "card_html"
+        ],
+    ):
+        assert "<script>alert(1)</script>" not in page and "<b>bold</b>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
