@@ -308,6 +308,8 @@ class Opportunity(ArchivableModel, OwnedModel):
             models.Index(fields=["customer_type", "customer_id"]),
             # The pipeline board's won and lost columns: deals closed lately.
             models.Index(fields=["organization", "status", "closed_at"], name="opportunity_closed"),
+            # A rep's own board: their deals of a status in close-date order.
+            models.Index(fields=["owner", "status", "expected_close_date"], name="opportunity_owner_board"),
         ]
         constraints = [
             models.CheckConstraint(

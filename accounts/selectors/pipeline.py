@@ -74,15 +74,17 @@ def board_owner_ids(*, actor: User, filters: BoardFilters) -> tuple[int, ...] | 
     return (actor.pk,)
 
 
-def pipeline_board_rows(*, actor: User, filters: BoardFilters, now: dt.datetime | None = None) -> QuerySet[Opportunity]:
-    """The deals on the board: the actor's readable, unarchived ones matching the filters, won and lost
-    ones only when closed in the last CLOSED_DAYS_ON_BOARD days."""
-    closed_since = (now or timezone.now()) - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
-    rows = (
-        opportunity_list(actor=actor)
-        .filter(archived_at__isnull=True)
-        .exclude(status__in=CLOSED_STATUSES, closed_at__lt=closed_since)
-    )
+def pipeline_status_rows(*, actor: User, filters: BoardFilters, status: str) -> QuerySet[Opportunity]:
+    """The deals of one column, in terms each index can use: a won or lost column's recently closed deals
+    are a range of the (organization, status, closed_at) index rather than a filter over all its deals."""
+    closed_since = timezone.now() - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
+    rows = _filtered(opportunity_list(actor=actor).filter(archived_at__isnull=True, status=status), actor, filters)
+    if status in CLOSED_STATUSES:
+        rows = rows.filter(Q(closed_at__gte=closed_since) | Q(closed_at__isnull=True))
+    return rows
+
+
+def _filtered(rows: QuerySet, actor: User, filters: BoardFilters) -> QuerySet:
     owner_ids = board_owner_ids(actor=actor, filters=filters)
     if owner_ids is not None:
         rows = rows.filter(owner_id__in=owner_ids)
@@ -95,6 +97,18 @@ def pipeline_board_rows(*, actor: User, filters: BoardFilters, now: dt.datetime 
     if filters.amount_max is not None:
         rows = rows.filter(budget_amount_base__lte=filters.amount_max)
     return rows
+
+
+def pipeline_board_rows(*, actor: User, filters: BoardFilters, now: dt.datetime | None = None) -> QuerySet[Opportunity]:
+    """The deals on the board: the actor's readable, unarchived ones matching the filters, won and lost
+    ones only when closed in the last CLOSED_DAYS_ON_BOARD days."""
+    closed_since = (now or timezone.now()) - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
+    rows = (
+        opportunity_list(actor=actor)
+        .filter(archived_at__isnull=True)
+        .exclude(status__in=CLOSED_STATUSES, closed_at__lt=closed_since)
+    )
+    return _filtered(rows, actor, filters)
 
 
 def _ordering(order: str) -> list:
@@ -212,7 +226,9 @@ def pipeline_board(*, actor: User, filters: BoardFilters, per_column: int = BOAR
     # The first cards of each status, each read by its own LIMIT (an index scan for the close date order)
     # and all of them in one statement: a window over every row would sort the whole board first.
     per_status = [
-        _cards(rows.filter(status=status)).order_by(*_ordering(filters.order))[:per_column]
+        _cards(pipeline_status_rows(actor=actor, filters=filters, status=status)).order_by(*_ordering(filters.order))[
+            :per_column
+        ]
         for status in OpportunityStatus.values
     ]
     if connection.features.supports_slicing_ordering_in_compound:
@@ -245,7 +261,7 @@ def pipeline_column_page(
     *, actor: User, filters: BoardFilters, status: str, after: Cursor | None, limit: int = BOARD_PAGE
 ) -> dict:
     """The next cards of one column after the cursor (one query): {cards, has_more, cursor}."""
-    rows = pipeline_board_rows(actor=actor, filters=filters).filter(status=status)
+    rows = pipeline_status_rows(actor=actor, filters=filters, status=status)
     if after is not None:
         rows = _after(rows, filters.order, after)
     page = list(_cards(rows).order_by(*_ordering(filters.order))[: limit + 1])
