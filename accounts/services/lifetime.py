@@ -351,12 +351,12 @@ def lifetime_recalculate_accounts(*, organization_id: int, first_id: int, last_i
     """Recompute the lifetime values of an organization's accounts with ids from first_id to last_id, and of
     the customers they hold, from every lifetime source. Returns what it corrected.
 
-    One read finds the accounts with anything to correct, without locks; only those are then locked, in
-    id order (as every incremental write locks accounts before it touches channel values and customers,
-    so the two never deadlock), and recomputed in one short transaction. A write waiting on those locks
-    adds its change after the batch commits, onto the recomputed value. A write that is under way
-    during the read is invisible to it and keeps the values it has not yet committed consistent, so
-    the read never misses an account that is wrong.
+    One read finds the accounts with anything to correct, without locks. Only those are then locked and
+    recomputed, CORRECTION_CHUNK accounts per short transaction, locked in id order as every incremental
+    write locks accounts before it touches channel values and customers, so the two never deadlock. A
+    write waiting on those locks adds its change after the chunk commits, onto the recomputed value. A
+    write that is under way during the read is invisible to it and keeps the values it has not yet
+    committed consistent, so the read never misses an account that is wrong.
     """
     from django.db import connection
 
@@ -367,20 +367,26 @@ def lifetime_recalculate_accounts(*, organization_id: int, first_id: int, last_i
         "now": timezone.now(),
         "actor": getattr(actor, "pk", None),
     }
+    corrections = Corrections()
     wrong = _accounts_to_correct(connection, params)
-    if not wrong:
-        return Corrections()
-    with transaction.atomic():
-        locked = list(
-            Account.objects.filter(organization_id=organization_id, pk__in=wrong)
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
-        return _correct(connection, params, locked) if locked else Corrections()
+    for start in range(0, len(wrong), CORRECTION_CHUNK):
+        chunk = wrong[start : start + CORRECTION_CHUNK]
+        with transaction.atomic():
+            locked = list(
+                Account.objects.filter(organization_id=organization_id, pk__in=chunk)
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
+            if locked:
+                corrections += _correct(connection, {**params, "first": locked[0], "last": locked[-1]}, locked)
+    return corrections
 
 
-RECALCULATION_BATCH = 500
+# Accounts read per batch (one read, no locks), and accounts locked and rewritten per transaction: a
+# write waiting on them waits for one chunk at most.
+RECALCULATION_BATCH = 2000
+CORRECTION_CHUNK = 500
 
 
 def lifetime_recalculation_batches(*, organization_id: int, after: int = 0, size: int = RECALCULATION_BATCH):
