@@ -1,7 +1,10 @@
 """The forecast endpoint: GET /api/crm/forecast/ with the same filters and figures as the forecast page."""
 
+import zoneinfo
+
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,6 +12,20 @@ from rest_framework.views import APIView
 from accounts.api.views import ServiceErrorsMixin
 from accounts.forecast import forecast_compare
 from backoffice.filters import MAX_ID
+
+
+@extend_schema_field({"oneOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]})
+class OptionalDateField(serializers.DateField):
+    """A date in the query string; left empty (as the forecast form sends it) it is no date, like an empty filter."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        if data == "":
+            return True, None
+        return super().validate_empty_values(data)
 
 
 class ForecastQuerySerializer(serializers.Serializer):
@@ -22,10 +39,14 @@ class ForecastQuerySerializer(serializers.Serializer):
             "organization counts no opportunity."
         ),
     )
-    date_from = serializers.DateField(required=False, help_text="Expected close date from (inclusive).")
-    date_to = serializers.DateField(required=False, help_text="Expected close date to (inclusive).")
-    compare_to = serializers.DateField(
-        required=False, help_text="Also give the figures as they stood at the end of this day, and the difference."
+    date_from = OptionalDateField(help_text="Expected close date from (inclusive).")
+    date_to = OptionalDateField(help_text="Expected close date to (inclusive).")
+    compare_to = OptionalDateField(
+        help_text=(
+            "Also give the figures as they stood at the end of this day, and the difference. A day after today "
+            "(in the caller's time zone) compares with today: nothing has changed since now, so the earlier "
+            "figures are the current ones, the difference is zero and `compare_to` in the answer is today."
+        )
     )
 
 
@@ -79,12 +100,16 @@ class ForecastView(ServiceErrorsMixin, APIView):
         query = ForecastQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         filters = query.validated_data
+        compare_to = filters.get("compare_to")
+        if compare_to is not None:
+            # No one knows the figures of a day to come: as far as anyone can tell, they are today's.
+            compare_to = min(compare_to, timezone.localdate(timezone=zoneinfo.ZoneInfo(request.user.time_zone)))
         result = forecast_compare(
             actor=request.user,
             owners=filters.get("owner") or None,
             date_from=filters.get("date_from"),
             date_to=filters.get("date_to"),
-            compare_to=filters.get("compare_to"),
+            compare_to=compare_to,
         )
         return Response(ForecastSerializer(result).data)
 

@@ -75,3 +75,65 @@ def test_service_validation_errors_fit_the_documented_400(key_client, rep, schem
         "validation_error": "#/components/schemas/ValidationErrorResponse",
         "client_error": "#/components/schemas/ParseErrorResponse",
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "attr"),
+    [
+        ("/accounts/", {"name": 0}, "name"),
+        ("/accounts/", {"name": "Acme", "description": True}, "description"),
+        ("/opportunities/", {"name": "Deal", "budget_amount": 10}, "budget_amount"),
+        ("/opportunities/", {"name": "Deal", "probability": 12.5}, "probability"),
+    ],
+)
+def test_a_number_where_the_schema_says_string_is_refused(key_client, rep, schema, path, body, attr):
+    response = key_client(rep).post(f"{CRM_API}{path}", body)
+    assert response.status_code == 400 and attr in error_attrs(response)
+    request_body = schema["paths"][f"{CRM_API}{path}"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    component = schema["components"]["schemas"][request_body["$ref"].rsplit("/", 1)[1]]
+    assert component["properties"][attr]["type"] == "string"
+
+
+def test_convert_and_status_probabilities_take_strings_only(key_client, manager, rep, schema):
+    from tests.factories import LeadFactory
+
+    lead = LeadFactory(owner=rep)
+    response = key_client(rep).post(f"{CRM_API}/leads/{lead.pk}/convert/", {"opportunity_name": 0})
+    assert response.status_code == 400 and error_attrs(response) == {"opportunity_name"}
+    body = {"probabilities": [{"status": "in_progress", "probability": 0}]}
+    response = key_client(manager).put(f"{CRM_API}/status-probabilities/", body)
+    assert response.status_code == 400 and error_attrs(response) == {"probabilities.0.probability"}
+    body = {"probabilities": [{"status": "in_progress", "probability": "12.50"}]}
+    assert key_client(manager).put(f"{CRM_API}/status-probabilities/", body).status_code == 200
+
+
+def test_every_writable_text_and_decimal_field_of_the_crm_api_is_strict():
+    """The class of fault, not its two instances: no CRM serializer takes a number for text or a decimal."""
+    from phonenumber_field.serializerfields import PhoneNumberField
+    from rest_framework import serializers as drf
+
+    from accounts.api import serializers
+    from accounts.api.serializers.fields import StrictCharField, StrictDecimalField
+
+    def walk(serializer):
+        for name, field in serializer.fields.items():
+            if field.read_only:
+                continue
+            child = getattr(field, "child", None)
+            for one in (field, child):
+                if isinstance(one, drf.Serializer):
+                    yield from walk(one)
+                elif one is not None:
+                    yield name, one
+
+    STRICT = (StrictCharField, StrictDecimalField, drf.EmailField, drf.URLField, PhoneNumberField)
+    output_only = {"RecordReferenceSerializer"}  # the shape of a reference in answers, never read
+    loose = []
+    for name in sorted(set(serializers.__all__) - output_only):
+        cls = getattr(serializers, name)
+        concrete = not issubclass(cls, drf.ModelSerializer) or hasattr(cls, "Meta") if isinstance(cls, type) else False
+        if concrete and issubclass(cls, drf.Serializer) and cls.__module__.startswith("accounts.api"):
+            for field_name, field in walk(cls()):
+                if isinstance(field, drf.CharField | drf.DecimalField) and not isinstance(field, STRICT):
+                    loose.append(f"{name}.{field_name}")
+    assert loose == []

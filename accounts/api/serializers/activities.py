@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers.fields import (
+    ModelSerializer,
     RecordReferenceSerializer,
     ScopedPrimaryKeyRelatedField,
     owner_field,
@@ -35,7 +36,7 @@ def _related_record(*, user: User, type_label: str, object_id: int):
     return record
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(ModelSerializer):
     """Shared by tasks, events and notes: owner and the related record (given as type and id)."""
 
     owner = owner_field()

@@ -1,5 +1,11 @@
-"""Fields and helpers shared by the CRM serializers: ids scoped to the caller's organization, record references."""
+"""Fields and helpers shared by the CRM serializers: ids scoped to the caller's organization, record references.
 
+Input is taken as the schema types it: DRF would turn the number 0 into the text "0" and take a JSON
+number for a decimal the schema gives as a string, so `StrictCharField` and `StrictDecimalField`
+refuse any other JSON type with a 400 naming the field, and `ModelSerializer` maps model fields to them.
+"""
+
+from django.db import models
 from rest_framework import serializers
 
 from accounts.selectors import RecordSelector
@@ -11,6 +17,43 @@ def request_user(serializer: serializers.Field) -> User | None:
     """The user of the request in the serializer's context, if any."""
     request = serializer.context.get("request")
     return getattr(request, "user", None)
+
+
+class StrictCharField(serializers.CharField):
+    """Text, sent as a JSON string: a number or a boolean is refused rather than turned into text."""
+
+    default_error_messages = {"not_a_string": "Send text as a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal (an amount, a percent) sent as a JSON string such as "12.50", as answers give it.
+
+    A JSON number is refused: a binary float cannot carry every decimal exactly ("0.1" + "0.2"), and
+    the schema gives one type only.
+    """
+
+    default_error_messages = {"not_a_string": 'Send the number as a string, such as "12.50".'}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with text and decimal model fields taken strictly (see the module docstring)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.DecimalField: StrictDecimalField,
+    }
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):

@@ -4,8 +4,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers.fields import (
+    ModelSerializer,
     RecordReferenceSerializer,
     ScopedPrimaryKeyRelatedField,
+    StrictDecimalField,
     owner_field,
     record_reference,
     request_user,
@@ -43,7 +45,7 @@ class CustomerTypeField(serializers.ChoiceField):
         super().__init__(choices=sorted(customer_type_selectors()), **kwargs)
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(ModelSerializer):
     """A deal: status and probability, money (amount, currency, base-currency value), customer of any type."""
 
     owner = owner_field()
@@ -132,7 +134,7 @@ class StatusProbabilitySerializer(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=Opportunity._meta.get_field("status").choices)
     label = serializers.CharField(read_only=True)
-    probability = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
+    probability = StrictDecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
 
 
 class StatusProbabilitiesSerializer(serializers.Serializer):

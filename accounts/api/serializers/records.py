@@ -3,14 +3,14 @@
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from accounts.api.serializers.fields import ScopedPrimaryKeyRelatedField, owner_field
+from accounts.api.serializers.fields import ModelSerializer, ScopedPrimaryKeyRelatedField, StrictCharField, owner_field
 from accounts.choices import PhoneType
 from accounts.models import Account, BusinessCustomer, Channel, Contact, ContactAddress, Lead
 from accounts.selectors import account_list, contact_list
 from accounts.services.records import MAX_LIST_ROWS
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(ModelSerializer):
     """An account with its contacts (ids), default contact and referring account."""
 
     owner = owner_field()
@@ -62,7 +62,7 @@ class PhoneSerializer(serializers.Serializer):
 # The names these had while only contacts had several e-mails and phones.
 
 
-class ContactAddressSerializer(serializers.ModelSerializer):
+class ContactAddressSerializer(ModelSerializer):
     """One postal address of a contact; on input the list replaces the stored one and its first is primary."""
 
     class Meta:
@@ -98,7 +98,7 @@ CONTACT_ROW_FIELDS = [
 ]
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     """A person with several e-mails and phones (the first of each is the primary)."""
 
     owner = owner_field()
@@ -118,7 +118,7 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["version", "created_at", "updated_at"]
 
 
-class ContactListSerializer(serializers.ModelSerializer):
+class ContactListSerializer(ModelSerializer):
     """A contact as lists show it: the row with its primary e-mail and phone (GET contacts/{id}/ gives them all)."""
 
     full_name = serializers.CharField(read_only=True)
@@ -131,7 +131,7 @@ class ContactListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BusinessCustomerSerializer(serializers.ModelSerializer):
+class BusinessCustomerSerializer(ModelSerializer):
     """A B2B customer of an account with several e-mails and phones (the first of each is the primary).
 
     Its lifetime value is the close revenue of its won opportunities.
@@ -174,7 +174,7 @@ class BusinessCustomerSerializer(serializers.ModelSerializer):
         read_only_fields = ["channel", "lifetime_value", "version", "created_at", "updated_at"]
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(ModelSerializer):
     """A prospect; convert it with POST leads/{id}/convert/."""
 
     owner = owner_field()
@@ -217,10 +217,10 @@ class LeadConvertSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Defaults to the lead's account, else one named like its company (made when missing).",
     )
-    opportunity_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    opportunity_name = StrictCharField(required=False, allow_blank=True, max_length=255)
 
 
-class ChannelSerializer(serializers.ModelSerializer):
+class ChannelSerializer(ModelSerializer):
     """A source of customers (business, commerce, external web store)."""
 
     class Meta:
