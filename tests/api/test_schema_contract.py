@@ -137,3 +137,14 @@ def test_every_writable_text_and_decimal_field_of_the_crm_api_is_strict():
                 if isinstance(field, drf.CharField | drf.DecimalField) and not isinstance(field, STRICT):
                     loose.append(f"{name}.{field_name}")
     assert loose == []
+
+
+def test_lists_document_the_cursor_its_404_and_the_estimated_count(schema):
+    operation = schema["paths"]["/api/crm/opportunities/"]["get"]
+    parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert parameters["cursor"] == {"type": "string", "maxLength": 2000}
+    assert "404" in operation["responses"]
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    body = schema["components"]["schemas"][page["$ref"].rsplit("/", 1)[1]]
+    assert set(body["required"]) == {"count", "count_is_estimate", "next", "previous", "results"}
+    assert body["properties"]["next"]["nullable"] is True
