@@ -12,6 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
@@ -174,6 +175,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
         python = field.to_python(value)
         if isinstance(python, int) and not isinstance(python, bool) and not -BIGINT <= python < BIGINT:
             raise InvalidCursor()
+        if isinstance(python, Decimal) and not python.is_finite():
+            raise InvalidCursor()
+        if isinstance(python, float) and not math.isfinite(python):
+            raise InvalidCursor()
         if isinstance(field, models.DateTimeField) and python.tzinfo is None:
             raise InvalidCursor()
         return python
@@ -183,11 +188,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
         meta = queryset.model._meta
         ordering = list_ordering(queryset)
         cursor = self._validated.get("cursor")
-        backwards = False
+        values, backwards = self._decode(cursor, meta, ordering) if cursor else (None, False)
         self.count = self._count(queryset)
         rows = queryset.order_by(*ordering)
         if cursor:
-            values, backwards = self._decode(cursor, meta, ordering)
             scan = _reversed(ordering) if backwards else ordering
             rows = queryset.filter(_after(meta, scan, values)).order_by(*scan)
         page = list(rows[: size + 1])

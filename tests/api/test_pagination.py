@@ -1,6 +1,8 @@
 """Keyset (cursor) pagination of the API lists: every row once, in order, both ways, at a cost that does not grow."""
 
+import base64
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -168,3 +170,51 @@ def test_list_queries_are_pinned_at_two_sizes_on_first_and_cursor_pages(key_clie
         cursor, _ = _queries(api, body["next"], {})
         counts.append((first, cursor))
     assert counts == [(LIST_QUERIES[path], LIST_QUERIES[path])] * 2, counts
+
+
+BY_PROBABILITY = {"ordering": "-probability,name"}
+PROBABILITY_KEYS = ["-probability", "name", "id"]
+
+
+def _cursor(payload: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "payload"),
+    [
+        ("tasks", {}, {"o": ["due_at", "id"], "v": [None, 2**70], "b": 0}),
+        ("tasks", {}, {"o": ["due_at", "id"], "v": ["2025-01-01T00:00:00", 1], "b": 0}),
+        ("tasks", {}, {"o": ["due_at", "id"], "v": [None, None], "b": 0}),
+        ("tasks", {}, {"o": ["due_at", "id"], "v": ["2025-01-01T00:00:00Z"], "b": 0}),
+        ("tasks", {}, {"o": ["due_at", "id"], "v": ["2025-01-01T00:00:00Z", 1], "b": 2}),
+        (
+            "opportunities",
+            BY_PROBABILITY,
+            {"o": PROBABILITY_KEYS, "v": ["Infinity", "x", 1], "b": 0},
+        ),
+        (
+            "opportunities",
+            BY_PROBABILITY,
+            {"o": PROBABILITY_KEYS, "v": ["1", "x\u0000", 1], "b": 1},
+        ),
+        (
+            "opportunities",
+            BY_PROBABILITY,
+            {"o": PROBABILITY_KEYS, "v": ["1", ["x"], 1], "b": 0},
+        ),
+        ("opportunities", BY_PROBABILITY, {"o": PROBABILITY_KEYS, "v": [None, "x", 1], "b": 0}),
+    ],
+)
+def test_a_forged_cursor_is_a_404_not_a_database_error(key_client, rep, path, params, payload):
+    response = key_client(rep).get(f"{CRM_API}/{path}/", {**params, "cursor": _cursor(payload)})
+    assert response.status_code == 404
+
+
+def test_a_well_formed_cursor_of_a_row_that_is_gone_still_leads_on(key_client, rep):
+    first, *rest = OpportunityFactory.create_batch(3, owner=rep, probability=10)
+    cursor = _cursor({"o": PROBABILITY_KEYS, "v": ["10.00", first.name, first.pk], "b": 0})
+    first.delete()
+    response = key_client(rep).get(f"{CRM_API}/opportunities/", {**BY_PROBABILITY, "cursor": cursor})
+    assert response.status_code == 200
+    assert set(ids(response)) <= {row.pk for row in rest}
