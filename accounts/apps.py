@@ -23,7 +23,7 @@ class AccountsConfig(AppConfig):
         from accounts.activity_list import register_default_sources
         from accounts.jobs import register_jobs
         from accounts.registry import CustomerType, LifetimeSource, customer_types, lifetime_sources
-        from accounts.services.lifetime import opportunity_lifetime_sql
+        from accounts.services.lifetime_recalculation import opportunity_lifetime_sql
         from backoffice.changelog import change_types
         from backoffice.menu import MenuEntry, menu
 

@@ -1,7 +1,7 @@
 """Jobs of the CRM: the lifetime sales value recalculation, run by a worker in batches of accounts."""
 
 from accounts.models import Account
-from accounts.services.lifetime import (
+from accounts.services.lifetime_recalculation import (
     RECALCULATION_BATCH,
     lifetime_recalculate_accounts,
     lifetime_recalculation_batches,

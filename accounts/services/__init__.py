@@ -1,7 +1,8 @@
 """Writes of the CRM. Import from the submodules; the names here are the public ones."""
 
 from accounts.services.activities import activity_delete, event_save, note_save, task_save
-from accounts.services.lifetime import lifetime_apply_change, lifetime_recalculate
+from accounts.services.lifetime import lifetime_apply_change
+from accounts.services.lifetime_recalculation import lifetime_recalculate
 from accounts.services.opportunities import (
     opportunity_change_status,
     opportunity_delete,

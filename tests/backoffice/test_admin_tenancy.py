@@ -152,9 +152,7 @@ def test_no_record_of_another_organization_opens_by_its_address(client, org_admi
             _assert_hidden(client.get(url, follow=True), url)
         # Nor can a bulk action reach it.
         changelist = _url(model, "changelist")
-        response = client.post(
-            changelist, {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"}
-        )
+        client.post(changelist, {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"})
         assert model._base_manager.filter(pk=record.pk).exists(), f"{changelist} deleted another organization's row"
     assert reached >= 20
 

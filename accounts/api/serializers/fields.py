@@ -19,10 +19,8 @@ def request_user(serializer: serializers.Field) -> User | None:
     return getattr(request, "user", None)
 
 
-class StrictCharField(serializers.CharField):
-    """Text, sent as a JSON string: a number or a boolean is refused rather than turned into text."""
-
-    default_error_messages = {"not_a_string": "Send text as a string."}
+class _StringOnly:
+    """Refuses any JSON type but a string before the field reads it."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -30,7 +28,13 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class StrictDecimalField(serializers.DecimalField):
+class StrictCharField(_StringOnly, serializers.CharField):
+    """Text, sent as a JSON string: a number or a boolean is refused rather than turned into text."""
+
+    default_error_messages = {"not_a_string": "Send text as a string."}
+
+
+class StrictDecimalField(_StringOnly, serializers.DecimalField):
     """A decimal (an amount, a percent) sent as a JSON string such as "12.50", as answers give it.
 
     A JSON number is refused: a binary float cannot carry every decimal exactly ("0.1" + "0.2"), and
@@ -38,11 +42,6 @@ class StrictDecimalField(serializers.DecimalField):
     """
 
     default_error_messages = {"not_a_string": 'Send the number as a string, such as "12.50".'}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
 
 
 class ModelSerializer(serializers.ModelSerializer):

@@ -1,0 +1,256 @@
+"""Lifetime sales values recomputed from their sources (`recalculate_lifetime`, the admin's job), beside live
+traffic: batches of accounts read without locks, and only what is wrong locked and rewritten, in the
+order the incremental upkeep (accounts.services.lifetime) locks rows, so the two never deadlock.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.choices import OpportunityStatus
+from accounts.models import Account, AccountChannelValue, AccountValueChange, Opportunity
+from accounts.registry import customer_types, lifetime_sources
+from backoffice.models import Organization
+
+
+@dataclass
+class Corrections:
+    """What a recalculation had to correct: account totals, per-channel values and customers' values."""
+
+    accounts: int = 0
+    channel_values: int = 0
+    customers: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.accounts + self.channel_values + self.customers
+
+    def as_dict(self) -> dict[str, int]:
+        return {"accounts": self.accounts, "channel_values": self.channel_values, "customers": self.customers}
+
+    def __iadd__(self, other: "Corrections") -> "Corrections":
+        self.accounts += other.accounts
+        self.channel_values += other.channel_values
+        self.customers += other.customers
+        return self
+
+
+def opportunity_lifetime_sql(connection) -> str:
+    """Won opportunities with a close revenue, in their customer's channel (no customer: no channel)."""
+    quote = connection.ops.quote_name
+    joins, channels = [], []
+    for index, registered in enumerate(customer_types):
+        model = registered.model
+        type_id = ContentType.objects.get_for_model(model).pk
+        alias = f"c{index}"
+        joins.append(
+            f"LEFT JOIN {quote(model._meta.db_table)} {alias} ON o.customer_type_id = {int(type_id)} "
+            f"AND {alias}.{quote(model._meta.pk.column)} = o.customer_id"
+        )
+        channels.append(f"{alias}.{quote(model._meta.get_field(registered.channel_field).column)}")
+    channel = f"COALESCE({', '.join(channels)}, NULL)" if channels else "NULL"
+    opportunities = quote(Opportunity._meta.db_table)
+    return (
+        f"SELECT o.account_id, {channel} AS channel_id, o.customer_type_id, o.customer_id, "  # noqa: S608
+        f"o.close_revenue_base AS amount FROM {opportunities} o {' '.join(joins)} "
+        f"WHERE o.organization_id = %(org)s AND o.account_id BETWEEN %(first)s AND %(last)s "
+        f"AND o.status = '{OpportunityStatus.WON.value}' AND o.close_revenue_base IS NOT NULL"
+    )
+
+
+def _batch_scope(connection) -> str:
+    accounts = connection.ops.quote_name(Account._meta.db_table)
+    return f"SELECT id FROM {accounts} WHERE organization_id = %(org)s AND id BETWEEN %(first)s AND %(last)s"  # noqa: S608
+
+
+def _recalculation_parts(connection, scope: str) -> tuple[str, str, dict[str, str]]:
+    """The recompute of the accounts whose ids `scope` lists (SQL), from the batch's source rows (`s`)
+    and their sums per channel (`wanted`): a read that names the accounts with anything to correct, and
+    one write each for customers, channel values (set, then zeroed where nothing adds up) and accounts.
+
+    Each write compares before it writes (IS DISTINCT FROM), so nothing right is rewritten; sums are
+    rounded to the money fields' two places, as the incremental upkeep keeps them. Only quoted
+    identifiers, content type ids and the sources' SQL are interpolated; values are parameters.
+    """
+    quote = connection.ops.quote_name
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    sources = " UNION ALL ".join(source.sql(connection) for source in lifetime_sources)
+    accounts = quote(Account._meta.db_table)
+    values = quote(AccountChannelValue._meta.db_table)
+    history = quote(AccountValueChange._meta.db_table)
+    common = (
+        f"WITH s AS {materialized}({sources}), "  # noqa: S608
+        f"wanted AS {materialized}(SELECT account_id, channel_id, ROUND(SUM(amount), 2) AS amount FROM s "
+        f"WHERE account_id IN ({scope}) GROUP BY account_id, channel_id), "
+        f"totals AS (SELECT a.id, COALESCE(SUM(w.amount), 0) AS total FROM {accounts} a "
+        f"LEFT JOIN wanted w ON w.account_id = a.id WHERE a.id IN ({scope}) GROUP BY a.id)"
+    )
+    checks = [
+        f"SELECT t.id FROM totals t JOIN {accounts} a ON a.id = t.id WHERE a.lifetime_value IS DISTINCT FROM t.total",  # noqa: S608
+        f"SELECT w.account_id FROM wanted w LEFT JOIN {values} v ON v.account_id = w.account_id "  # noqa: S608
+        "AND v.channel_id IS NOT DISTINCT FROM w.channel_id WHERE w.amount <> 0 AND v.amount IS DISTINCT FROM w.amount",
+        f"SELECT v.account_id FROM {values} v WHERE v.account_id IN ({scope}) AND v.amount <> 0 "  # noqa: S608
+        "AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.account_id = v.account_id "
+        "AND w.channel_id IS NOT DISTINCT FROM v.channel_id AND w.amount <> 0)",
+    ]
+    writes = {}
+    for index, registered in enumerate(customer_types):
+        model = registered.model
+        table = quote(model._meta.db_table)
+        field = quote(model._meta.get_field(registered.lifetime_field).column)
+        account = quote(model._meta.get_field(registered.account_field).column)
+        type_id = int(ContentType.objects.get_for_model(model).pk)
+        per_customer = (
+            f"SELECT c.id, c.{account} AS account_id, COALESCE(ROUND(SUM(s.amount), 2), 0) AS total "  # noqa: S608
+            f"FROM {table} c LEFT JOIN s ON s.customer_type_id = {type_id} AND s.customer_id = c.id "
+            f"WHERE c.{account} IN ({scope}) GROUP BY c.id, c.{account}"
+        )
+        checks.append(
+            f"SELECT t.account_id FROM ({per_customer}) t JOIN {table} c ON c.id = t.id "  # noqa: S608
+            f"WHERE c.{field} IS DISTINCT FROM t.total"
+        )
+        writes[f"customers_{index}"] = (
+            f"UPDATE {table} SET {field} = t.total FROM ({per_customer}) t "  # noqa: S608
+            f"WHERE {table}.id = t.id AND {table}.{field} IS DISTINCT FROM t.total RETURNING 1"
+        )
+    writes["channels"] = (
+        f"INSERT INTO {values} (account_id, channel_id, amount) "  # noqa: S608
+        "SELECT account_id, channel_id, amount FROM wanted WHERE channel_id IS NOT NULL AND amount <> 0 "
+        "ON CONFLICT (account_id, channel_id) DO UPDATE SET amount = excluded.amount "
+        f"WHERE {values}.amount IS DISTINCT FROM excluded.amount RETURNING 1"
+    )
+    writes["no_channel"] = (
+        f"INSERT INTO {values} (account_id, channel_id, amount) "  # noqa: S608
+        "SELECT account_id, NULL, amount FROM wanted WHERE channel_id IS NULL AND amount <> 0 "
+        "ON CONFLICT (account_id) WHERE channel_id IS NULL DO UPDATE SET amount = excluded.amount "
+        f"WHERE {values}.amount IS DISTINCT FROM excluded.amount RETURNING 1"
+    )
+    writes["zeroed"] = (
+        f"UPDATE {values} SET amount = 0 WHERE account_id IN ({scope}) AND amount <> 0 "  # noqa: S608
+        f"AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.account_id = {values}.account_id "
+        f"AND w.channel_id IS NOT DISTINCT FROM {values}.channel_id AND w.amount <> 0) RETURNING 1"
+    )
+    writes["accounts"] = (
+        f"UPDATE {accounts} SET lifetime_value = t.total FROM totals t "  # noqa: S608
+        f"WHERE {accounts}.id = t.id AND {accounts}.lifetime_value IS DISTINCT FROM t.total "
+        f"RETURNING {accounts}.id, {accounts}.lifetime_value"
+    )
+    # Each corrected total is a point of the account's value chart.
+    writes["history"] = (
+        f"INSERT INTO {history} (account_id, lifetime_value, changed_at, changed_by_id) "  # noqa: S608
+        "SELECT id, lifetime_value, %(now)s, %(actor)s FROM accounts RETURNING 1"
+    )
+    return common, " UNION ".join(checks), writes
+
+
+def _accounts_to_correct(connection, params: dict) -> list[int]:
+    """The batch's accounts with anything to correct: one read, no lock, nothing written."""
+    common, checks, _ = _recalculation_parts(connection, _batch_scope(connection))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{common} {checks}", params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _correct(connection, params: dict, account_ids: list[int]) -> Corrections:
+    """Rewrite what differs for these (locked) accounts: one statement on PostgreSQL, one per write elsewhere."""
+    scope_params = {f"account_{index}": pk for index, pk in enumerate(account_ids)}
+    scope = ", ".join(f"%({name})s" for name in scope_params)
+    params = {**params, **scope_params}
+    common, _, writes = _recalculation_parts(connection, scope)
+    counts = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ctes = ", ".join(f"{name} AS ({sql})" for name, sql in writes.items())
+            totals = ", ".join(f"(SELECT count(*) FROM {name})" for name in writes)  # noqa: S608
+            cursor.execute(f"{common}, {ctes} SELECT {totals}", params)
+            counts = dict(zip(writes, cursor.fetchone(), strict=True))
+        else:
+            writes.pop("history")  # SQLite: RETURNING rows cannot feed another statement's INSERT
+            for name, sql in writes.items():
+                cursor.execute(f"{common} {sql}", params)
+                rows = cursor.fetchall()
+                counts[name] = len(rows)
+                if name == "accounts":
+                    AccountValueChange.objects.bulk_create(
+                        AccountValueChange(
+                            account_id=pk, lifetime_value=value, changed_at=params["now"], changed_by_id=params["actor"]
+                        )
+                        for pk, value in rows
+                    )
+    return Corrections(
+        accounts=counts["accounts"],
+        channel_values=counts["channels"] + counts["no_channel"] + counts["zeroed"],
+        customers=sum(count for name, count in counts.items() if name.startswith("customers_")),
+    )
+
+
+def lifetime_recalculate_accounts(*, organization_id: int, first_id: int, last_id: int, actor=None) -> Corrections:
+    """Recompute the lifetime values of an organization's accounts with ids from first_id to last_id, and of
+    the customers they hold, from every lifetime source. Returns what it corrected.
+
+    One read finds the accounts with anything to correct, without locks. Only those are then locked and
+    recomputed, CORRECTION_CHUNK accounts per short transaction, locked in id order as every incremental
+    write locks accounts before it touches channel values and customers, so the two never deadlock. A
+    write waiting on those locks adds its change after the chunk commits, onto the recomputed value. A
+    write that is under way during the read is invisible to it and keeps the values it has not yet
+    committed consistent, so the read never misses an account that is wrong.
+    """
+    from django.db import connection
+
+    params = {
+        "org": organization_id,
+        "first": first_id,
+        "last": last_id,
+        "now": timezone.now(),
+        "actor": getattr(actor, "pk", None),
+    }
+    corrections = Corrections()
+    wrong = _accounts_to_correct(connection, params)
+    for start in range(0, len(wrong), CORRECTION_CHUNK):
+        chunk = wrong[start : start + CORRECTION_CHUNK]
+        with transaction.atomic():
+            locked = list(
+                Account.objects.filter(organization_id=organization_id, pk__in=chunk)
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
+            if locked:
+                corrections += _correct(connection, {**params, "first": locked[0], "last": locked[-1]}, locked)
+    return corrections
+
+
+# Accounts read per batch (one read, no locks), and accounts locked and rewritten per transaction: a
+# write waiting on them waits for one chunk at most.
+RECALCULATION_BATCH = 2000
+CORRECTION_CHUNK = 500
+
+
+def lifetime_recalculation_batches(*, organization_id: int, after: int = 0, size: int = RECALCULATION_BATCH):
+    """The organization's accounts after id `after`, as (first id, last id, count) ranges of `size` accounts."""
+    accounts = Account.objects.filter(organization_id=organization_id).order_by("pk")
+    while True:
+        ids = list(accounts.filter(pk__gt=after).values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        yield ids[0], ids[-1], len(ids)
+        after = ids[-1]
+
+
+def lifetime_recalculate(*, organization=None, actor=None) -> int:
+    """Recompute every lifetime value from its sources (of one organization or all), batch by batch.
+
+    Each batch of accounts is its own short transaction, so the work runs beside live writes. Returns
+    how many values it corrected (account totals, channel values, customers' values). The admin runs
+    the same work as a job with progress.
+    """
+    organizations = [organization] if organization is not None else Organization.objects.order_by("pk")
+    changed = 0
+    for org in organizations:
+        for first, last, _ in lifetime_recalculation_batches(organization_id=org.pk):
+            changed += lifetime_recalculate_accounts(
+                organization_id=org.pk, first_id=first, last_id=last, actor=actor
+            ).total
+    return changed
