@@ -1,0 +1,411 @@
+"""The Graph client the Outlook sync uses: one mailbox, three entities, reads by delta and writes by $batch."""
+
+import datetime as dt
+import enum
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from outlooksync.graph import mapping
+from outlooksync.graph.auth import GraphTokenProvider, graph_scope
+from outlooksync.graph.batch import BatchRequest, BatchResult, run_batch
+from outlooksync.graph.delta import delta_round
+from outlooksync.graph.errors import GraphError, GraphNotFound, GraphProtocolError
+from outlooksync.graph.transport import GraphTransport, RetryPolicy
+
+TASK_LIST_NAME = "CRM tasks"
+MAX_LIST_PAGES = 500
+# transactionId of a created event: the same CRM record and values give the same id, so a create sent
+# again after an interruption does not make a second event.
+TRANSACTION_NAMESPACE = uuid.UUID("8f0c7e52-2a4b-4f57-9d0e-61b3c5a7d914")
+
+
+class Entity(enum.StrEnum):
+    """The synced kinds of Outlook items."""
+
+    CONTACTS = "contacts"
+    TASKS = "tasks"
+    EVENTS = "events"
+
+
+@dataclass
+class OutlookItem:
+    """An Outlook item as the sync sees it: ids, the CRM id stamped on it and its fields in CRM names."""
+
+    id: str
+    change_key: str | None
+    crm_id: str | None
+    fields: dict[str, Any]
+    last_modified: dt.datetime | None = None
+    # Events: moved or changed occurrences of a series, each with "original_start" and its fields.
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Changes:
+    """One delta round of an entity: changed items (last state), removed ids (with Graph's reason), next link."""
+
+    items: dict[str, OutlookItem]
+    removed: dict[str, str]
+    delta_link: str
+
+
+@dataclass
+class Create:
+    """Create an item from CRM fields, stamped with `crm_id`."""
+
+    key: str
+    fields: Mapping[str, Any]
+    crm_id: str
+    transaction_id: str | None = None
+
+
+@dataclass
+class Update:
+    """Update the given fields of an item; with `change_key`, only if it did not change since (else 412)."""
+
+    key: str
+    item_id: str
+    fields: Mapping[str, Any]
+    change_key: str | None = None
+    crm_id: str | None = None
+
+
+@dataclass
+class Delete:
+    """Delete an item; with `change_key`, only if it did not change since."""
+
+    key: str
+    item_id: str
+    change_key: str | None = None
+
+
+@dataclass
+class WriteResult:
+    """The outcome of one write: the item as Graph returned it, or the typed error (GraphConflict for a 412)."""
+
+    key: str
+    item: OutlookItem | None = None
+    error: GraphError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class GraphClient:
+    """Microsoft Graph for one rep's mailbox: contacts, To Do tasks in the "CRM tasks" list, calendar events.
+
+    `time_zone` is the rep's IANA zone, used for events that name none.
+    """
+
+    def __init__(
+        self,
+        *,
+        transport: GraphTransport,
+        time_zone: str = "UTC",
+        task_list_name: str = TASK_LIST_NAME,
+        tokens: GraphTokenProvider | None = None,
+    ) -> None:
+        self.transport = transport
+        self.time_zone = time_zone
+        self.task_list_name = task_list_name
+        self.tokens = tokens
+        self._task_list_id: str | None = None
+        self._user = "/users/" + quote(transport.mailbox, safe="@")
+
+    @classmethod
+    def connect(
+        cls,
+        *,
+        base_url: str,
+        authority: str,
+        client_id: str,
+        client_secret: str,
+        mailbox: str,
+        ca_bundle: str | None = None,
+        token_cache: str | None = None,
+        time_zone: str = "UTC",
+        retry: RetryPolicy | None = None,
+    ) -> "GraphClient":
+        """A client authenticating with the app registration's client credentials through msal."""
+        tokens = GraphTokenProvider(
+            authority=authority,
+            client_id=client_id,
+            client_secret=client_secret,
+            scope=graph_scope(base_url),
+            ca_bundle=ca_bundle,
+            cache_state=token_cache,
+        )
+        transport = GraphTransport(
+            base_url=base_url, mailbox=mailbox, token=tokens.access_token, ca_bundle=ca_bundle, retry=retry
+        )
+        return cls(transport=transport, time_zone=time_zone, tokens=tokens)
+
+    def token_cache_dump(self) -> str | None:
+        """The msal token cache to store (encrypted) when it changed, else None."""
+        return self.tokens.cache_dump() if self.tokens else None
+
+    def close(self) -> None:
+        self.transport.close()
+        if self.tokens:
+            self.tokens.close()
+
+    def __enter__(self) -> "GraphClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Task list
+
+    def task_list_id(self) -> str:
+        """The id of the rep's "CRM tasks" list, found by name or created (once, whatever the retries)."""
+        if self._task_list_id:
+            return self._task_list_id
+        name = self.task_list_name.replace("'", "''")
+        found = self.transport.call("GET", f"{self._user}/todo/lists", params={"$filter": f"displayName eq '{name}'"})
+        lists = [v for v in (found or {}).get("value", [])[:100] if isinstance(v, dict) and v.get("id")]
+        lists = [v for v in lists if v.get("displayName") == self.task_list_name]
+        if lists:
+            self._task_list_id = str(lists[0]["id"])
+        else:
+            created = self.transport.call(
+                "POST", f"{self._user}/todo/lists", json_body={"displayName": self.task_list_name}
+            )
+            if not isinstance(created, dict) or not created.get("id"):
+                raise GraphProtocolError("task list created without an id")
+            self._task_list_id = str(created["id"])
+        return self._task_list_id
+
+    # Paths
+
+    def _collection(self, entity: Entity) -> str:
+        if entity is Entity.CONTACTS:
+            return f"{self._user}/contacts"
+        if entity is Entity.TASKS:
+            return f"{self._user}/todo/lists/{self.task_list_id()}/tasks"
+        return f"{self._user}/events"
+
+    def _item_path(self, entity: Entity, item_id: str) -> str:
+        return f"{self._collection(entity)}/{quote(item_id, safe='')}"
+
+    def _read_query(self, entity: Entity) -> str:
+        if entity is Entity.CONTACTS:
+            expand = mapping.expand_properties(mapping.CRM_ID_PROPERTY, mapping.GENDER_PROPERTY)
+            return f"?$select={mapping.CONTACT_SELECT}&$expand={expand}"
+        if entity is Entity.TASKS:
+            return f"?$select={mapping.TASK_SELECT}&$expand=linkedResources"
+        expand = mapping.expand_properties(mapping.CRM_ID_PROPERTY) + ",exceptionOccurrences"
+        return f"?$select={mapping.EVENT_SELECT}&$expand={expand}"
+
+    # Reads
+
+    def changes(
+        self,
+        entity: Entity,
+        delta_link: str | None = None,
+        *,
+        window: tuple[dt.datetime, dt.datetime] | None = None,
+        series_ids: Iterable[str] = (),
+    ) -> Changes:
+        """One delta round: every item changed since `delta_link` (all items without one), read in full.
+
+        Delta pages carry ids only (they cannot expand extended properties or linked resources); the changed
+        items are then read in $batch requests of 20. Events come from the calendar view between `window`'s
+        instants: occurrences point at their series, which is read instead. A removed occurrence may be all
+        that tells a series was deleted, so the `series_ids` known to the caller are checked when any is.
+        Raises DeltaExpired when the delta link is no longer valid.
+        """
+        entity = Entity(entity)
+        if delta_link:
+            start, params = delta_link, None
+        elif entity is Entity.EVENTS:
+            if window is None:
+                raise ValueError("events need a calendar window")
+            low, high = (w.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for w in window)
+            start = f"{self._user}/calendarView/delta"
+            params = {"startDateTime": low, "endDateTime": high}
+        else:
+            start, params = f"{self._collection(entity)}/delta", {"$select": "id"}
+        found = delta_round(self.transport, start, params=params)
+        removed = dict(found.removed)
+        wanted: list[str] = []
+        for item_id, raw in found.items.items():
+            master = raw.get("seriesMasterId") if entity is Entity.EVENTS else None
+            wanted.append(str(master)[:512] if master else item_id)
+        if entity is Entity.EVENTS and removed:
+            wanted.extend(series_ids)
+        wanted = list(dict.fromkeys(wanted))
+        items = self.get_items(entity, wanted)
+        for item_id in wanted:
+            if item_id not in items:
+                removed[item_id] = "deleted"
+        for item_id in items:
+            removed.pop(item_id, None)
+        return Changes(items=items, removed=removed, delta_link=found.delta_link)
+
+    def get_items(self, entity: Entity, item_ids: Sequence[str]) -> dict[str, OutlookItem]:
+        """The items with these ids, read in full in $batch requests of 20; ids no longer there are left out."""
+        entity = Entity(entity)
+        query = self._read_query(entity)
+        requests = [
+            BatchRequest(id=str(index), method="GET", url=self._item_path(entity, item_id) + query)
+            for index, item_id in enumerate(item_ids)
+        ]
+        results = run_batch(self.transport, requests)
+        items: dict[str, OutlookItem] = {}
+        for index, _item_id in enumerate(item_ids):
+            result = results[str(index)]
+            if isinstance(result.error, GraphNotFound):
+                continue
+            if result.error:
+                raise result.error
+            item = self._item(entity, result.body)
+            items[item.id] = item
+        return items
+
+    def find_by_crm_id(self, entity: Entity, crm_ids: Sequence[str]) -> dict[str, list[OutlookItem]]:
+        """The items stamped with each CRM id (several when duplicates exist), for rebuilding links.
+
+        Contacts and events are found by a $filter on the stamp property, 20 ids per $batch; tasks by
+        reading the task list with its linked resources (Graph cannot filter on them).
+        """
+        entity = Entity(entity)
+        found: dict[str, list[OutlookItem]] = {crm_id: [] for crm_id in crm_ids}
+        if entity is Entity.TASKS:
+            for item in self.list_items(entity):
+                if item.crm_id in found:
+                    found[item.crm_id].append(item)
+            return found
+        query = self._read_query(entity)
+        requests = [
+            BatchRequest(
+                id=str(index),
+                method="GET",
+                url=f"{self._collection(entity)}{query}&$filter={quote(mapping.stamp_filter(crm_id), safe='')}",
+            )
+            for index, crm_id in enumerate(crm_ids)
+        ]
+        results = run_batch(self.transport, requests)
+        for index, crm_id in enumerate(crm_ids):
+            result = results[str(index)]
+            if result.error:
+                raise result.error
+            for raw in _values(result.body):
+                item = self._item(entity, raw)
+                if item.crm_id == str(crm_id):
+                    found[crm_id].append(item)
+        return found
+
+    def list_items(self, entity: Entity) -> list[OutlookItem]:
+        """Every item of the collection, page by page (contacts, tasks, or events with their series)."""
+        entity = Entity(entity)
+        items: list[OutlookItem] = []
+        url = self._collection(entity) + self._read_query(entity) + "&$top=100"
+        for _page in range(MAX_LIST_PAGES):
+            body = self.transport.call("GET", url)
+            items.extend(self._item(entity, raw) for raw in _values(body))
+            next_link = body.get("@odata.nextLink") if isinstance(body, dict) else None
+            if not next_link:
+                return items
+            url = str(next_link)
+        raise GraphProtocolError("list did not end within the page limit")
+
+    # Writes
+
+    def write(self, entity: Entity, operations: Sequence[Create | Update | Delete]) -> dict[str, WriteResult]:
+        """Apply creates, updates and deletes in $batch requests of 20; the outcome of each, by its key."""
+        entity = Entity(entity)
+        requests: list[BatchRequest] = []
+        keys: dict[str, Create | Update | Delete] = {}
+        for index, operation in enumerate(operations):
+            request_id = str(index)
+            keys[request_id] = operation
+            requests.append(self._write_request(entity, request_id, operation))
+        results = run_batch(self.transport, requests)
+        outcome: dict[str, WriteResult] = {}
+        for request_id, operation in keys.items():
+            result: BatchResult = results[request_id]
+            if result.error is not None:
+                if isinstance(operation, Delete) and isinstance(result.error, GraphNotFound):
+                    outcome[operation.key] = WriteResult(operation.key)
+                else:
+                    outcome[operation.key] = WriteResult(operation.key, error=result.error)
+            elif isinstance(operation, Delete) or not isinstance(result.body, dict):
+                outcome[operation.key] = WriteResult(operation.key)
+            else:
+                outcome[operation.key] = WriteResult(operation.key, item=self._item(entity, result.body))
+        return outcome
+
+    def _write_request(self, entity: Entity, request_id: str, operation: Create | Update | Delete) -> BatchRequest:
+        headers: dict[str, str] = {}
+        if isinstance(operation, Create):
+            body = self._to_graph(entity, operation.fields, crm_id=operation.crm_id)
+            if entity is Entity.EVENTS:
+                body["transactionId"] = operation.transaction_id or self.transaction_id(operation)
+            return BatchRequest(request_id, "POST", self._collection(entity), body=body)
+        if operation.change_key:
+            headers["If-Match"] = operation.change_key
+        path = self._item_path(entity, operation.item_id)
+        if isinstance(operation, Delete):
+            return BatchRequest(request_id, "DELETE", path, headers=headers)
+        body = self._to_graph(entity, operation.fields, crm_id=operation.crm_id)
+        if entity is Entity.TASKS and "linkedResources" in body:
+            # Linked resources are their own collection: the stamp is set when the task is created.
+            body.pop("linkedResources")
+        return BatchRequest(request_id, "PATCH", path, body=body, headers=headers)
+
+    def transaction_id(self, operation: Create) -> str:
+        """A transactionId that is the same for the same mailbox, CRM record and values."""
+        digest = hashlib.sha256(repr(sorted((k, str(v)) for k, v in operation.fields.items())).encode()).hexdigest()
+        return str(uuid.uuid5(TRANSACTION_NAMESPACE, f"{self.transport.mailbox}|{operation.crm_id}|{digest}"))
+
+    # Mapping
+
+    def _to_graph(self, entity: Entity, fields: Mapping[str, Any], *, crm_id: str | None) -> dict[str, Any]:
+        if entity is Entity.CONTACTS:
+            return mapping.contact_to_graph(fields, crm_id=crm_id)
+        if entity is Entity.TASKS:
+            return mapping.task_to_graph(fields, crm_id=crm_id)
+        return mapping.event_to_graph(fields, crm_id=crm_id, default_time_zone=self.time_zone)
+
+    def _item(self, entity: Entity, raw: Any) -> OutlookItem:
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            raise GraphProtocolError("item without an id")
+        if entity is Entity.CONTACTS:
+            fields = mapping.contact_from_graph(raw)
+        elif entity is Entity.TASKS:
+            fields = mapping.task_from_graph(raw)
+        else:
+            fields = mapping.event_from_graph(raw, default_time_zone=self.time_zone)
+        exceptions = []
+        if entity is Entity.EVENTS:
+            for occurrence in (raw.get("exceptionOccurrences") or [])[:500]:
+                if isinstance(occurrence, dict):
+                    exceptions.append(
+                        {
+                            "id": str(occurrence.get("id", ""))[:512],
+                            "original_start": mapping.event_original_start(occurrence),
+                            "fields": mapping.event_from_graph(occurrence, default_time_zone=fields["time_zone"]),
+                        }
+                    )
+        etag = raw.get("@odata.etag") or raw.get("changeKey")
+        return OutlookItem(
+            id=raw["id"][:512],
+            change_key=str(etag)[:200] if etag else None,
+            crm_id=mapping.crm_id_of(raw),
+            fields=fields,
+            last_modified=mapping.instant_from_text(raw.get("lastModifiedDateTime")),
+            exceptions=exceptions,
+        )
+
+
+def _values(body: Any) -> list[dict[str, Any]]:
+    values = body.get("value") if isinstance(body, dict) else None
+    if not isinstance(values, list):
+        raise GraphProtocolError("collection answer without a value list")
+    return [v for v in values[:1000] if isinstance(v, dict)]

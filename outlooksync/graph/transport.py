@@ -1,0 +1,223 @@
+"""HTTP to Microsoft Graph: immutable ids, bounded retries, throttling and at most four requests per mailbox.
+
+Every answer is treated as hostile until bounded: bodies are size-limited, Retry-After values capped,
+and links Graph hands back (next pages, delta links) must point at the same service as `base_url`,
+so that the access token is never sent anywhere else.
+"""
+
+import email.utils
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from outlooksync.graph.errors import GraphConflict, GraphError, GraphNotFound, GraphProtocolError, GraphUnavailable
+
+IMMUTABLE_IDS = 'IdType="ImmutableId"'
+MAX_IN_FLIGHT_PER_MAILBOX = 4
+MAX_BODY_BYTES = 16 * 1024 * 1024
+# Graph asks for waits of seconds to a few minutes; a longer one is not honoured as is (the run gives up
+# earlier and the next run tries again).
+MAX_RETRY_AFTER_SECONDS = 120.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+_slots_lock = threading.Lock()
+_slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+
+
+def mailbox_slots(base_url: str, mailbox: str) -> threading.BoundedSemaphore:
+    """The semaphore shared by every client of one mailbox in this process."""
+    key = (urlsplit(base_url).netloc.lower(), mailbox.lower())
+    with _slots_lock:
+        if key not in _slots:
+            _slots[key] = threading.BoundedSemaphore(MAX_IN_FLIGHT_PER_MAILBOX)
+        return _slots[key]
+
+
+def retry_after_seconds(value: str | None, *, cap: float = MAX_RETRY_AFTER_SECONDS) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), capped; None when absent."""
+    if not value:
+        return None
+    value = value.strip()[:64]
+    try:
+        seconds = float(int(value))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, min(seconds, cap))
+
+
+@dataclass
+class GraphResponse:
+    """A parsed Graph answer."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass
+class RetryPolicy:
+    """How often and how long to retry transient failures."""
+
+    max_attempts: int = 6
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    max_retry_after: float = MAX_RETRY_AFTER_SECONDS
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential back-off with jitter for the given (1-based) failed attempt."""
+        delay = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        return delay * (0.5 + random.random() / 2)
+
+
+def error_from(status: int, body: Any) -> GraphError:
+    """The typed error for a Graph error answer."""
+    code, message = "", ""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        code = str(body["error"].get("code", ""))[:100]
+        message = str(body["error"].get("message", ""))[:300]
+    text = f"Graph answered {status} {code}".strip()
+    if message:
+        text = f"{text}: {message}"
+    if status == 412:
+        return GraphConflict(text, status=status, code=code)
+    if status == 404:
+        return GraphNotFound(text, status=status, code=code)
+    if status in RETRY_STATUSES:
+        return GraphUnavailable(text, status=status, code=code)
+    return GraphError(text, status=status, code=code)
+
+
+class GraphTransport:
+    """Sends requests for one mailbox to Graph with a bearer token from `token`.
+
+    `request` retries 429 and 503 after Retry-After, other 5xx, dropped connections and timeouts with
+    exponential back-off, up to `retry.max_attempts` attempts; whatever else Graph answers is returned.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        mailbox: str,
+        token: Callable[[], str],
+        ca_bundle: str | None = None,
+        timeout: httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.mailbox = mailbox
+        self._origin = _origin(self.base_url)
+        self._token = token
+        self.retry = retry or RetryPolicy()
+        self.max_body_bytes = max_body_bytes
+        self._slots = mailbox_slots(self.base_url, mailbox)
+        self._http = httpx.Client(
+            verify=ca_bundle or True,
+            trust_env=False,
+            timeout=timeout or httpx.Timeout(30.0, connect=10.0),
+            limits=httpx.Limits(max_connections=MAX_IN_FLIGHT_PER_MAILBOX * 2),
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "GraphTransport":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def url(self, path_or_url: str) -> str:
+        """The absolute URL of a path under base_url, or a link Graph gave (checked to be the same service)."""
+        if path_or_url.startswith(("https://", "http://")):
+            if _origin(path_or_url) != self._origin:
+                raise GraphProtocolError("Graph handed back a link to another service")
+            return path_or_url
+        return self.base_url + "/" + path_or_url.lstrip("/")
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        prefer: tuple[str, ...] = (),
+    ) -> GraphResponse:
+        """Send one request with retries; the last answer is returned (raise_for_error to turn it into an error)."""
+        url = self.url(path_or_url)
+        all_headers = {"Accept": "application/json", "Prefer": ", ".join((IMMUTABLE_IDS, *prefer))}
+        all_headers.update(headers or {})
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._send(method, url, params, json_body, all_headers)
+            except httpx.TransportError as error:
+                if attempt >= self.retry.max_attempts:
+                    raise GraphUnavailable(f"Graph unreachable: {type(error).__name__}") from None
+                self.retry.sleep(self.retry.backoff(attempt))
+                continue
+            if response.status not in RETRY_STATUSES or attempt >= self.retry.max_attempts:
+                return response
+            wait = None
+            if response.status in (429, 503):
+                wait = retry_after_seconds(response.headers.get("retry-after"), cap=self.retry.max_retry_after)
+            self.retry.sleep(self.retry.backoff(attempt) if wait is None else wait)
+
+    def call(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
+        """`request`, then the body of a success or the typed error."""
+        response = self.request(method, path_or_url, **kwargs)
+        if not response.ok:
+            raise error_from(response.status, response.body)
+        return response.body
+
+    def _send(self, method, url, params, json_body, headers) -> GraphResponse:
+        with self._slots:
+            request_headers = {**headers, "Authorization": f"Bearer {self._token()}"}
+            with self._http.stream(method, url, params=params, json=json_body, headers=request_headers) as response:
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+                    raise GraphProtocolError("Graph answered a body over the size limit", status=response.status_code)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_body_bytes:
+                        raise GraphProtocolError(
+                            "Graph answered a body over the size limit", status=response.status_code
+                        )
+                    chunks.append(chunk)
+                raw = b"".join(chunks)
+                status, response_headers = response.status_code, response.headers
+        body = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                if 200 <= status < 300:
+                    raise GraphProtocolError("Graph answered a body that is not JSON", status=status) from None
+        return GraphResponse(status=status, headers=response_headers, body=body)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
