@@ -6,3 +6,56 @@ class CommerceConfig(AppConfig):
 
     name = "commerce"
     verbose_name = "Commerce"
+    # ready() runs again when a test rebuilds the app registry; the registries refuse a key twice.
+    _extensions_registered = False
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from backoffice.models import OrganizationSetting
+
+        post_save.connect(_strategy_saved, sender=OrganizationSetting, dispatch_uid="commerce_strategy_saved")
+        post_delete.connect(_strategy_saved, sender=OrganizationSetting, dispatch_uid="commerce_strategy_deleted")
+        if not CommerceConfig._extensions_registered:
+            self.register_extensions()
+            CommerceConfig._extensions_registered = True
+
+    def register_extensions(self) -> None:
+        """Register the commerce customer type, the orders' lifetime source, the strategy section and the job."""
+        from accounts.registry import CustomerType, LifetimeSource, customer_types, lifetime_sources
+        from backoffice.changelog import change_types
+        from commerce import models as commerce
+        from commerce.jobs import register_jobs
+        from commerce.services.lifetime import order_lifetime_sql
+        from commerce.services.strategy import register_strategy_section
+
+        customer_types.register(CustomerType(model=commerce.CommerceCustomer, label="Commerce customer"))
+        lifetime_sources.register("commerce.order", LifetimeSource(key="commerce.order", sql=order_lifetime_sql))
+        register_strategy_section()
+        register_jobs()
+        for name, model in [
+            ("commerce_customer", commerce.CommerceCustomer),
+            ("customer_group", commerce.CustomerGroup),
+            ("customer_user", commerce.CustomerUser),
+            ("product", commerce.Product),
+            ("order", commerce.Order),
+            ("order_line", commerce.OrderLine),
+            ("payment", commerce.Payment),
+            ("refund", commerce.Refund),
+        ]:
+            change_types.register(name, model)
+
+
+def _strategy_saved(sender, instance, **kwargs) -> None:
+    """A saved account-creation strategy queues the re-relation of every customer, in the same transaction.
+
+    A signal because the settings belong to the core app, which must not know commerce.
+    """
+    from backoffice.changes import current_change_context
+    from commerce.jobs import account_relation_request
+    from commerce.services.strategy import SECTION, STRATEGY_KEY
+
+    if instance.section != SECTION or instance.key != STRATEGY_KEY or kwargs.get("raw"):
+        return
+    actor = current_change_context().actor
+    account_relation_request(organization=instance.organization, actor=actor if getattr(actor, "pk", None) else None)
