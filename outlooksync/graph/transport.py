@@ -8,6 +8,7 @@ so that the access token is never sent anywhere else.
 import email.utils
 import json
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -129,7 +130,7 @@ class GraphTransport:
         self.max_body_bytes = max_body_bytes
         self._slots = mailbox_slots(self.base_url, mailbox)
         self._http = httpx.Client(
-            verify=ca_bundle or True,
+            verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
             trust_env=False,
             timeout=timeout or httpx.Timeout(30.0, connect=10.0),
             limits=httpx.Limits(max_connections=MAX_IN_FLIGHT_PER_MAILBOX * 2),
