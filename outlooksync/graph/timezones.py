@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tzlocal.windows_tz import tz_win, win_tz
 
-# Names Graph may answer that are not Windows zone ids in CLDR's table.
+# Names Graph may answer that are not Windows zone ids in CLDR's table; UTC stays "UTC", the CRM's default.
 _GRAPH_ALIASES = {
     "UTC": "UTC",
     "Coordinated Universal Time": "UTC",
@@ -21,10 +21,10 @@ _GRAPH_ALIASES = {
 def windows_to_iana(name: str) -> str:
     """The IANA name of a Windows (or IANA) zone name Graph answered; unknown names raise ValueError."""
     name = (name or "").strip()
-    if name in win_tz:
-        return win_tz[name]
     if name in _GRAPH_ALIASES:
         return _GRAPH_ALIASES[name]
+    if name in win_tz:
+        return win_tz[name]
     # Graph answers the zone it was given, and we may have sent an IANA name to a mailbox that accepts them.
     try:
         ZoneInfo(name)

@@ -1,0 +1,190 @@
+"""Contacts, To Do tasks and calendar events through the Graph client and back, against the local server."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from outlooksync.graph import Create, Delete, Entity, Update
+from outlooksync.graph.mapping import CRM_ID_PROPERTY, GENDER_PROPERTY
+from tests.outlooksync.conftest import MAILBOX
+
+UTC = dt.UTC
+BERLIN = ZoneInfo("Europe/Berlin")
+WINDOW = (dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2027, 1, 1, tzinfo=UTC))
+
+FULL_CONTACT = {
+    "name_prefix": "Dr.",
+    "first_name": "Grace",
+    "middle_name": "Brewster",
+    "last_name": "Hopper",
+    "gender": "female",
+    "birthday": dt.date(1906, 12, 9),
+    "job_title": "Rear admiral",
+    "company_name": "US Navy",
+    "description": "Wrote the first compiler.",
+    "emails": [
+        {"email": "grace@navy.example", "is_primary": True},
+        {"email": "hopper@home.example", "is_primary": False},
+    ],
+    "phones": [
+        {"number": "+12025550100", "phone_type": "business", "is_primary": True},
+        {"number": "+12025550101", "phone_type": "mobile", "is_primary": False},
+        {"number": "+12025550102", "phone_type": "home", "is_primary": False},
+    ],
+    "addresses": [
+        {
+            "label": "Business",
+            "street": "1 Navy Way",
+            "city": "Arlington",
+            "region": "VA",
+            "postal_code": "22202",
+            "country": "US",
+        },
+        {
+            "label": "Home",
+            "street": "2 Elm St",
+            "city": "New York",
+            "region": "NY",
+            "postal_code": "10001",
+            "country": "US",
+        },
+    ],
+}
+
+
+def test_a_contact_round_trips_with_every_synced_field(graph_server, client):
+    result = client.write(Entity.CONTACTS, [Create(key="c", fields=FULL_CONTACT, crm_id="42")])["c"]
+    assert result.ok
+    (item,) = client.changes(Entity.CONTACTS).items.values()
+    assert item.crm_id == "42"
+    assert item.fields == FULL_CONTACT
+
+    # Gender travels as the MAPI property, the CRM id as the product's named property.
+    stored = graph_server.state.mailbox(MAILBOX).contacts.items[item.id]
+    properties = {p["id"]: p["value"] for p in stored["singleValueExtendedProperties"]}
+    assert properties == {GENDER_PROPERTY: "1", CRM_ID_PROPERTY: "42"}
+    assert stored["mobilePhone"] == "+12025550101"
+
+
+def test_an_update_sends_only_the_fields_given(graph_server, client):
+    item = client.write(Entity.CONTACTS, [Create(key="c", fields=FULL_CONTACT, crm_id="42")])["c"].item
+    updated = client.write(Entity.CONTACTS, [Update(key="u", item_id=item.id, fields={"gender": "male"})])["u"].item
+    assert updated.fields == {**FULL_CONTACT, "gender": "male"}
+    assert updated.crm_id == "42"
+
+
+def test_the_task_list_is_created_once(graph_server, make_client):
+    first, second = make_client(), make_client()
+    assert first.task_list_id() == second.task_list_id()
+    lists = graph_server.state.mailbox(MAILBOX).lists
+    assert [v["displayName"] for v in lists.values()] == ["CRM tasks"]
+
+
+def test_a_task_round_trips_with_its_crm_id_as_a_linked_resource(graph_server, client):
+    fields = {
+        "subject": "Call Grace",
+        "description": "About the compiler",
+        "start_at": dt.datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
+        "due_at": dt.datetime(2026, 3, 2, 17, 0, tzinfo=UTC),
+        "status": "waiting",
+        "priority": "high",
+        "reminder_at": dt.datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        "completed_at": None,
+    }
+    created = client.write(Entity.TASKS, [Create(key="t", fields=fields, crm_id="task-7")])["t"]
+    assert created.ok and created.item.crm_id == "task-7"
+    changes = client.changes(Entity.TASKS)
+    (item,) = changes.items.values()
+    assert item.fields == fields
+    assert item.crm_id == "task-7"
+    assert client.find_by_crm_id(Entity.TASKS, ["task-7"])["task-7"][0].id == item.id
+
+    done = {"status": "completed", "completed_at": dt.datetime(2026, 3, 2, 12, 0, tzinfo=UTC)}
+    client.write(Entity.TASKS, [Update(key="u", item_id=item.id, fields=done, change_key=item.change_key)])
+    again = client.changes(Entity.TASKS, changes.delta_link)
+    assert again.items[item.id].fields == {**fields, **done}
+    assert again.items[item.id].crm_id == "task-7"
+
+    client.write(Entity.TASKS, [Delete(key="d", item_id=item.id)])
+    assert client.changes(Entity.TASKS, again.delta_link).removed == {item.id: "deleted"}
+
+
+def test_an_event_keeps_its_zone_and_an_all_day_event_runs_midnight_to_midnight_in_it(graph_server, client):
+    timed = {
+        "title": "Review",
+        "description": "Quarterly",
+        "location": "Room 1",
+        "start": dt.datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
+        "end": dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        "all_day": False,
+        "time_zone": "Europe/Berlin",
+        "recurrence_rule": "",
+        "cancelled_starts": [],
+    }
+    all_day = {
+        **timed,
+        "title": "Trade fair",
+        "start": dt.datetime(2026, 3, 4, tzinfo=BERLIN).astimezone(UTC),
+        "end": dt.datetime(2026, 3, 6, tzinfo=BERLIN).astimezone(UTC),
+        "all_day": True,
+    }
+    results = client.write(
+        Entity.EVENTS, [Create(key="timed", fields=timed, crm_id="e1"), Create(key="day", fields=all_day, crm_id="e2")]
+    )
+    stored = graph_server.state.mailbox(MAILBOX).events.items[results["day"].item.id]
+    assert stored["start"] == {"dateTime": "2026-03-04T00:00:00.0000000", "timeZone": "W. Europe Standard Time"}
+    assert stored["end"] == {"dateTime": "2026-03-06T00:00:00.0000000", "timeZone": "W. Europe Standard Time"}
+    stored = graph_server.state.mailbox(MAILBOX).events.items[results["timed"].item.id]
+    assert stored["start"] == {"dateTime": "2026-03-02T09:00:00.0000000", "timeZone": "W. Europe Standard Time"}
+
+    items = client.changes(Entity.EVENTS, window=WINDOW).items
+    by_crm_id = {item.crm_id: item.fields for item in items.values()}
+    assert by_crm_id == {"e1": timed, "e2": all_day}
+
+
+def test_a_series_comes_back_with_its_rule_and_cancelled_occurrences(graph_server, client):
+    series = {
+        "title": "Stand-up",
+        "description": "",
+        "location": "",
+        "start": dt.datetime(2026, 3, 2, 9, 0, tzinfo=BERLIN).astimezone(UTC),
+        "end": dt.datetime(2026, 3, 2, 9, 15, tzinfo=BERLIN).astimezone(UTC),
+        "all_day": False,
+        "time_zone": "Europe/Berlin",
+        "recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20260331T215959Z",
+        "cancelled_starts": [],
+    }
+    created = client.write(Entity.EVENTS, [Create(key="s", fields=series, crm_id="series-1")])["s"].item
+    graph_server.state.max_page_size = 3
+    graph_server.state.reset_counts()
+    first = client.changes(Entity.EVENTS, window=WINDOW)
+    # The calendar view lists each occurrence; the client reads their series once.
+    assert list(first.items) == [created.id]
+    assert first.items[created.id].fields == series
+    assert graph_server.state.counts["GET delta"] == 3  # 9 occurrences, 3 a page
+    assert graph_server.state.counts["GET events"] == 1
+
+    # Cancelling the occurrence of Wednesday 4 March (deleting it in Outlook) shows on the series.
+    status, _, _ = graph_server.state.handle("DELETE", f"/users/{MAILBOX}/events/{created.id}.OCC.2026-03-04", {}, None)
+    assert status == 204
+    second = client.changes(Entity.EVENTS, first.delta_link)
+    cancelled = dt.datetime(2026, 3, 4, 9, 0, tzinfo=BERLIN).astimezone(UTC).isoformat()
+    assert second.items[created.id].fields["cancelled_starts"] == [cancelled]
+
+    # Deleting the series removes its occurrences from the view; the series is reported removed.
+    client.write(Entity.EVENTS, [Delete(key="d", item_id=created.id)])
+    third = client.changes(Entity.EVENTS, second.delta_link, series_ids=[created.id])
+    assert third.items == {}
+    assert third.removed[created.id] == "deleted"
+
+
+def test_creating_an_event_twice_with_its_transaction_id_makes_one_event(graph_server, client):
+    fields = {
+        "title": "Once",
+        "start": dt.datetime(2026, 5, 1, 10, tzinfo=UTC),
+        "end": dt.datetime(2026, 5, 1, 11, tzinfo=UTC),
+        "time_zone": "UTC",
+    }
+    first = client.write(Entity.EVENTS, [Create(key="a", fields=fields, crm_id="e9")])["a"].item
+    again = client.write(Entity.EVENTS, [Create(key="a", fields=fields, crm_id="e9")])["a"].item
+    assert first.id == again.id
+    assert len(graph_server.state.mailbox(MAILBOX).events.items) == 1
