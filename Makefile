@@ -6,6 +6,8 @@ INSTALLED := $(VENV)/.installed
 
 # Tests run on plain HTTP with a throw-away key; DATABASE_URL / REDIS_URL pass through when set.
 TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz HTTPS=0 DEBUG=0
+# Tests link plain static names (served from the finders), never a manifest that `make run` collected.
+TEST_ENV += STATIC_ROOT=$(CURDIR)/var/test-staticfiles
 RUN_ENV := DEBUG=1 HTTPS=0
 # pytest-xdist processes for `make test` (0 runs the suite in this process). Each has its own test
 # database, cache and broker; tests/conftest.py says which tests must share a process.
@@ -28,7 +30,9 @@ var/.demo-seeded: | install
 	$(RUN_ENV) $(PY) manage.py seed_demo
 	touch var/.demo-seeded
 
+# Static files are collected at each start (hashed, compressed names): restart after changing one.
 run: install migrate var/.demo-seeded
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(RUN_ENV) $(VENV)/bin/honcho -f Procfile start
 
 # Production: static files collected once, migrations applied, gunicorn with gunicorn.conf.py (DEBUG off;

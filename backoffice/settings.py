@@ -129,21 +129,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+# collectstatic writes the hashed, compressed copies here (make run and make serve run it as they start).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or VAR_DIR / "staticfiles")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor/bootstrap", str(Path(__import__("bootstrap_wrapper").get_bootstrap_dir()))),
     ("vendor/plotly", str(Path(__import__("plotly").__file__).parent / "package_data")),
 ]
+# Hashed names, so browsers keep a file for a year and fetch it again only when it changes; gzip copies
+# made once by collectstatic, served by WhiteNoise to browsers that accept them.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    # WhiteNoise's CompressedManifestStaticFilesStorage; before collectstatic (tests) pages link plain names.
+    "staticfiles": {"BACKEND": "backoffice.staticfiles.CollectedStaticFilesStorage"},
 }
-# Without a collectstatic step (make run, tests) WhiteNoise serves straight from the finders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

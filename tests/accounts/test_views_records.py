@@ -695,7 +695,7 @@ def test_account_page_shows_contacts_customers_opportunities_and_lifetime_value(
     ]
     assert "Business customers" in by_channel and "1,200.00 USD" in by_channel
     assert "No channel" in by_channel and "300.00 USD" in by_channel
-    assert 'id="lifetime-history"' in html and "vendor/plotly/plotly.min.js" in html
+    assert 'id="lifetime-history"' in html and "vendor/uplot/uPlot.iife.min.js" in html
     assert 'id="lifetime-chart"' in html
 
 

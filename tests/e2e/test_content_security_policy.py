@@ -53,7 +53,7 @@ def test_rep_pages_run_under_the_policy(page, login, rep, manager, console):
 
     # The account page: the lifetime value chart is drawn by the static script, and htmx loads the history.
     visit(page, f"/crm/accounts/{account.pk}/")
-    page.wait_for_selector("#lifetime-chart svg.main-svg")
+    page.wait_for_selector("#lifetime-chart canvas")
     page.wait_for_selector("#record-history:not(:has-text('Loading history'))")
 
     # The forecast chart.
