@@ -310,6 +310,8 @@ class Opportunity(ArchivableModel, OwnedModel):
             models.Index(fields=["organization", "status", "closed_at"], name="opportunity_closed"),
             # A rep's own board: their deals of a status in close-date order.
             models.Index(fields=["owner", "status", "expected_close_date"], name="opportunity_owner_board"),
+            # A rep's own won and lost columns: their deals closed lately.
+            models.Index(fields=["owner", "status", "closed_at"], name="opportunity_owner_closed"),
         ]
         constraints = [
             models.CheckConstraint(

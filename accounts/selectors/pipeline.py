@@ -111,8 +111,20 @@ def pipeline_board_rows(*, actor: User, filters: BoardFilters, now: dt.datetime 
     return _filtered(rows, actor, filters)
 
 
-def _ordering(order: str) -> list:
+# What a missing close date or amount sorts as (last, either way), where the order must not follow an index.
+_ORDER_LAST = {ORDER_CLOSE_DATE: Value(dt.date.max), ORDER_AMOUNT: Value(Decimal(-1))}
+
+
+def _ordering(order: str, status: str | None = None) -> list:
+    """Close date first (or amount, largest first), missing values last, ties by id.
+
+    A won or lost column sorts an expression rather than the column: its few recently closed deals are
+    a range of a closed_at index, whereas walking the close-date index for them reads every deal of the
+    status closed long ago first (deals closed lately are the ones with late close dates).
+    """
     field = F(_ORDER_FIELD[order])
+    if status in CLOSED_STATUSES:
+        field = Coalesce(field, _ORDER_LAST[order])
     first = field.desc(nulls_last=True) if order == ORDER_AMOUNT else field.asc(nulls_last=True)
     return [first, F("id").asc()]
 
@@ -226,9 +238,9 @@ def pipeline_board(*, actor: User, filters: BoardFilters, per_column: int = BOAR
     # The first cards of each status, each read by its own LIMIT (an index scan for the close date order)
     # and all of them in one statement: a window over every row would sort the whole board first.
     per_status = [
-        _cards(pipeline_status_rows(actor=actor, filters=filters, status=status)).order_by(*_ordering(filters.order))[
-            :per_column
-        ]
+        _cards(pipeline_status_rows(actor=actor, filters=filters, status=status)).order_by(
+            *_ordering(filters.order, status)
+        )[:per_column]
         for status in OpportunityStatus.values
     ]
     if connection.features.supports_slicing_ordering_in_compound:
@@ -264,7 +276,7 @@ def pipeline_column_page(
     rows = pipeline_status_rows(actor=actor, filters=filters, status=status)
     if after is not None:
         rows = _after(rows, filters.order, after)
-    page = list(_cards(rows).order_by(*_ordering(filters.order))[: limit + 1])
+    page = list(_cards(rows).order_by(*_ordering(filters.order, status))[: limit + 1])
     cards = [_card(actor, opportunity) for opportunity in page[:limit]]
     return {
         "cards": cards,
