@@ -1,0 +1,251 @@
+"""Applying a plan through the two stores, in an order that survives an interruption anywhere.
+
+Within a step: Outlook writes first, then the CRM writes and the links in one unit of work, then
+the stamps of records that step created. A link is always computed from the records as written,
+so it never claims a state a side does not have: if a run stops between the Outlook write and the
+CRM commit, the next run sees the Outlook write as an Outlook change, merges it again, and ends in
+the same state. Outlook creates look up the stamp first, so an item created by an interrupted run
+is reused, never duplicated. A record that changed meanwhile (412, stale version) is re-read, the
+rules applied again, and the step retried once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from outlooksync.engine.hashing import field_hashes
+from outlooksync.engine.plan import (
+    ACTION_VERBS,
+    Action,
+    ArchiveCrmRecord,
+    ClearOutlookStamp,
+    CreateCrmRecord,
+    CreateOutlookItem,
+    DeleteOutlookItem,
+    LinkRecords,
+    Plan,
+    RaiseAlert,
+    RestoreCrmRecord,
+    StampOutlookItem,
+    Step,
+    UnlinkRecords,
+    UpdateCrmRecord,
+    UpdateOutlookItem,
+)
+from outlooksync.engine.records import CrmRecord, Entity, Link, OutlookItem, Side
+from outlooksync.engine.settings import SyncSettings
+from outlooksync.engine.stores import ChangedMeanwhile, CrmStore, CrmUnitOfWork, OutlookStore
+
+Replanner = Callable[[Step], Sequence[Step]]
+
+COUNTED_VERBS = {
+    "create": "created",
+    "update": "updated",
+    "delete": "deleted",
+    "archive": "archived",
+    "restore": "restored",
+    "link": "linked",
+    "unlink": "unlinked",
+    "stamp": "stamped",
+    "unstamp": "unstamped",
+}
+CRM_SIDE_ACTIONS = (CreateCrmRecord, UpdateCrmRecord, RestoreCrmRecord, ArchiveCrmRecord, LinkRecords, UnlinkRecords)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One thing a run did to one record, for the record's sync history."""
+
+    entity: Entity
+    side: Side
+    action: str
+    crm_id: str | None
+    outlook_id: str | None
+    changed_fields: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass
+class RunReport:
+    """What a run did: counts per side, entity and action, conflicts, history, alerts and errors."""
+
+    counts: Counter[tuple[Side, Entity, str]] = field(default_factory=Counter)
+    conflicts: Counter[Entity] = field(default_factory=Counter)
+    history: list[HistoryEntry] = field(default_factory=list)
+    alerts: list[RaiseAlert] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    held_deletions: int = 0
+
+    def count(self, side: Side, entity: Entity, what: str) -> int:
+        """`what` is one of created, updated, deleted, archived, restored, linked, unlinked, stamped."""
+        return self.counts[(side, entity, what)]
+
+
+def make_link(settings: SyncSettings, record: CrmRecord, item: OutlookItem) -> Link:
+    """The link of a pair as both sides are now: the snapshot the next run compares with."""
+    names = settings.synced_fields(record.entity)
+    return Link(
+        entity=record.entity,
+        crm_id=record.id,
+        outlook_id=item.id,
+        change_key=item.change_key,
+        crm_version=record.version,
+        crm_field_hashes=field_hashes(record.fields, names),
+        outlook_field_hashes=field_hashes(item.fields, names),
+    )
+
+
+@dataclass
+class _StepState:
+    records: dict[str, CrmRecord]
+    items: dict[str, OutlookItem]
+    created_record: CrmRecord | None = None
+    created_item: OutlookItem | None = None
+
+
+class PlanExecutor:
+    """Applies plans for one rep through a CRM store and an Outlook store."""
+
+    def __init__(
+        self, *, settings: SyncSettings, crm: CrmStore, outlook: OutlookStore, replan: Replanner | None = None
+    ) -> None:
+        self.settings = settings
+        self.crm = crm
+        self.outlook = outlook
+        self.replan = replan
+
+    def execute(self, plan: Plan) -> RunReport:
+        report = RunReport(held_deletions=sum(len(step.deletions) for step in plan.held_steps))
+        for step in plan.steps:
+            self.run_step(step, report, retry=True)
+        return report
+
+    def run_step(self, step: Step, report: RunReport, *, retry: bool) -> None:
+        """Apply one step; on a change meanwhile, decide again from fresh reads and retry once."""
+        try:
+            self._apply(step, report)
+        except ChangedMeanwhile as error:
+            if not retry or self.replan is None:
+                report.errors.append(str(error))
+                return
+            for fresh in self.replan(step):
+                self.run_step(fresh, report, retry=False)
+            return
+        report.conflicts[step.entity] += len(step.conflicts)
+
+    def _apply(self, step: Step, report: RunReport) -> None:
+        state = _StepState(
+            records={record.id: record for record in step.crm_records},
+            items={item.id: item for item in step.outlook_items},
+        )
+        after_crm = [
+            action for action in step.actions if isinstance(action, StampOutlookItem) and action.crm_id is None
+        ]
+        crm_actions = [action for action in step.actions if isinstance(action, CRM_SIDE_ACTIONS)]
+        for action in step.actions:
+            if not isinstance(action, CRM_SIDE_ACTIONS + (RaiseAlert,)) and action not in after_crm:
+                self._apply_outlook(action, state, report)
+        if crm_actions:
+            with self.crm.unit_of_work() as unit:
+                for action in crm_actions:
+                    self._apply_crm(unit, action, state, report)
+        for action in after_crm:
+            self._apply_outlook(action, state, report)
+        report.alerts.extend(action for action in step.actions if isinstance(action, RaiseAlert))
+
+    def _record(self, report: RunReport, action: Action, **entry: object) -> None:
+        side, verb = ACTION_VERBS[type(action)]
+        report.counts[(side, action.entity, COUNTED_VERBS[verb])] += 1
+        report.history.append(HistoryEntry(entity=action.entity, side=side, action=verb, **entry))  # type: ignore[arg-type]
+
+    def _apply_outlook(self, action: Action, state: _StepState, report: RunReport) -> None:
+        entity = action.entity
+        if isinstance(action, CreateOutlookItem):
+            reusable = [
+                item
+                for item in self.outlook.find_by_stamps(entity, [action.crm_id])
+                if item.id not in action.linked_item_ids
+            ]
+            if reusable:  # created by an interrupted run: write it instead of creating a duplicate
+                item = self.outlook.update_item(
+                    entity, reusable[0].id, action.fields, stamp=action.crm_id, expected_change_key=None
+                )
+            else:
+                item = self.outlook.create_item(entity, action.fields, stamp=action.crm_id)
+            state.created_item = state.items[item.id] = item
+            self._record(
+                report, action, crm_id=action.crm_id, outlook_id=item.id, changed_fields=tuple(sorted(action.fields))
+            )
+        elif isinstance(action, UpdateOutlookItem):
+            item = self.outlook.update_item(
+                entity,
+                action.outlook_id,
+                action.fields,
+                stamp=action.stamp,
+                expected_change_key=action.expected_change_key,
+            )
+            state.items[item.id] = item
+            self._record(
+                report, action, crm_id=item.crm_id, outlook_id=item.id, changed_fields=tuple(sorted(action.fields))
+            )
+        elif isinstance(action, StampOutlookItem):
+            crm_id = action.crm_id
+            if crm_id is None:
+                assert state.created_record is not None, "a stamp of a created record follows its creation"
+                crm_id = state.created_record.id
+            item = self.outlook.update_item(entity, action.outlook_id, {}, stamp=crm_id, expected_change_key=None)
+            state.items[item.id] = item
+            self._record(report, action, crm_id=crm_id, outlook_id=item.id)
+        elif isinstance(action, ClearOutlookStamp):
+            item = self.outlook.update_item(
+                entity, action.outlook_id, {}, stamp=None, clear_stamp=True, expected_change_key=None
+            )
+            state.items[item.id] = item
+            self._record(report, action, crm_id=None, outlook_id=item.id)
+        elif isinstance(action, DeleteOutlookItem):
+            self.outlook.delete_item(entity, action.outlook_id)
+            state.items.pop(action.outlook_id, None)
+            self._record(report, action, crm_id=action.crm_id, outlook_id=action.outlook_id)
+        else:
+            raise TypeError(f"not an Outlook action: {action!r}")
+
+    def _apply_crm(self, unit: CrmUnitOfWork, action: Action, state: _StepState, report: RunReport) -> None:
+        entity = action.entity
+        if isinstance(action, CreateCrmRecord):
+            record = unit.create_record(entity, action.fields)
+            state.created_record = state.records[record.id] = record
+            self._record(
+                report,
+                action,
+                crm_id=record.id,
+                outlook_id=action.outlook_id,
+                changed_fields=tuple(sorted(action.fields)),
+            )
+        elif isinstance(action, UpdateCrmRecord):
+            record = unit.update_record(entity, action.crm_id, action.fields, expected_version=action.expected_version)
+            state.records[record.id] = record
+            self._record(report, action, crm_id=record.id, outlook_id=None, changed_fields=tuple(sorted(action.fields)))
+        elif isinstance(action, RestoreCrmRecord):
+            record = unit.restore_record(entity, action.crm_id, action.fields, expected_version=action.expected_version)
+            state.records[record.id] = record
+            self._record(report, action, crm_id=record.id, outlook_id=None, changed_fields=tuple(sorted(action.fields)))
+        elif isinstance(action, ArchiveCrmRecord):
+            record = unit.archive_record(entity, action.crm_id, expected_version=action.expected_version)
+            state.records[record.id] = record
+            self._record(report, action, crm_id=record.id, outlook_id=None)
+        elif isinstance(action, LinkRecords):
+            record = state.created_record if action.crm_id is None else state.records.get(action.crm_id)
+            item = state.created_item if action.outlook_id is None else state.items.get(action.outlook_id)
+            if record is None:
+                record = self.crm.get_records(entity, [str(action.crm_id)])[str(action.crm_id)]
+            if item is None:
+                item = self.outlook.get_items(entity, [str(action.outlook_id)])[str(action.outlook_id)]
+            unit.save_link(make_link(self.settings, record, item))
+            self._record(report, action, crm_id=record.id, outlook_id=item.id)
+        elif isinstance(action, UnlinkRecords):
+            unit.delete_link(entity, action.outlook_id)
+            self._record(report, action, crm_id=None, outlook_id=action.outlook_id)
+        else:
+            raise TypeError(f"not a CRM action: {action!r}")
