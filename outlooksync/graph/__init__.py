@@ -14,6 +14,7 @@ from outlooksync.graph.errors import (
     GraphConflict,
     GraphError,
     GraphNotFound,
+    GraphOutcomeUnknown,
     GraphProtocolError,
     GraphUnavailable,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "GraphConflict",
     "GraphError",
     "GraphNotFound",
+    "GraphOutcomeUnknown",
     "GraphProtocolError",
     "GraphTokenProvider",
     "GraphTransport",

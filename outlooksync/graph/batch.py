@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from outlooksync.graph.errors import GraphError, GraphProtocolError, GraphUnavailable
+from outlooksync.graph.errors import GraphError, GraphOutcomeUnknown, GraphProtocolError, GraphUnavailable
 from outlooksync.graph.transport import (
     IMMUTABLE_IDS,
     MAX_IN_FLIGHT_PER_MAILBOX,
@@ -34,6 +34,8 @@ class BatchRequest:
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     depends_on: Sequence[str] = ()
+    # False for a create Graph cannot recognize when sent twice (contacts, tasks): see GraphOutcomeUnknown.
+    idempotent: bool = True
 
 
 @dataclass
@@ -74,7 +76,12 @@ def run_batch(transport: GraphTransport, requests: Iterable[BatchRequest]) -> di
                     inner = answer.get(request.id)
                     if inner is None:
                         inner = BatchResult(request.id, 0, error=GraphProtocolError("no answer in the batch"))
-                    retryable = inner.status in RETRY_STATUSES or inner.status == 424
+                    if not request.idempotent and inner.status >= 500 and inner.status != 503:
+                        unknown = GraphOutcomeUnknown(str(inner.error), status=inner.status)
+                        inner = BatchResult(request.id, inner.status, inner.body, inner.headers, unknown)
+                    retryable = isinstance(inner.error, GraphOutcomeUnknown) is False and (
+                        inner.status in RETRY_STATUSES or inner.status == 424
+                    )
                     if retryable and attempt < policy.max_attempts:
                         retry[request.id] = request
                         if inner.status in (429, 503):
@@ -128,12 +135,20 @@ def _send(transport: GraphTransport, chunk: list[BatchRequest]) -> dict[str, Bat
     """One $batch request; its inner answers by id (a failed outer request fails every inner one)."""
     ids = {request.id for request in chunk}
     payload = {"requests": [_inner(request, ids) for request in chunk]}
+    idempotent = all(request.idempotent for request in chunk)
     try:
-        response = transport.request("POST", "$batch", json_body=payload, headers={"Content-Type": "application/json"})
+        response = transport.request(
+            "POST", "$batch", json_body=payload, headers={"Content-Type": "application/json"}, idempotent=idempotent
+        )
+    except GraphOutcomeUnknown as error:
+        return {request.id: _unknown_or_retry(request, error) for request in chunk}
     except GraphUnavailable as error:
         return {request.id: BatchResult(request.id, 503, error=error) for request in chunk}
     if not response.ok:
         error = error_from(response.status, response.body)
+        if not idempotent and response.status >= 500 and response.status not in (429, 503):
+            unknown = GraphOutcomeUnknown(str(error), status=response.status, code=error.code)
+            return {request.id: _unknown_or_retry(request, unknown) for request in chunk}
         return {request.id: BatchResult(request.id, response.status, error=error) for request in chunk}
     answers = response.body.get("responses") if isinstance(response.body, dict) else None
     if not isinstance(answers, list) or len(answers) > MAX_BATCH:
@@ -153,6 +168,13 @@ def _send(transport: GraphTransport, chunk: list[BatchRequest]) -> dict[str, Bat
             result.error = error_from(status, body)
         results[result.id] = result
     return results
+
+
+def _unknown_or_retry(request: BatchRequest, error: GraphOutcomeUnknown) -> BatchResult:
+    """An idempotent request of a failed batch is simply sent again; the others are reported as unknown."""
+    if request.idempotent:
+        return BatchResult(request.id, 503, error=error)
+    return BatchResult(request.id, 0, error=error)
 
 
 def _inner(request: BatchRequest, ids: set[str]) -> dict[str, Any]:

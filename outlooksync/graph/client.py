@@ -13,7 +13,7 @@ from outlooksync.graph import mapping
 from outlooksync.graph.auth import GraphTokenProvider, graph_scope
 from outlooksync.graph.batch import BatchRequest, BatchResult, run_batch
 from outlooksync.graph.delta import delta_round
-from outlooksync.graph.errors import GraphError, GraphNotFound, GraphProtocolError
+from outlooksync.graph.errors import GraphError, GraphNotFound, GraphOutcomeUnknown, GraphProtocolError
 from outlooksync.graph.transport import GraphTransport, RetryPolicy
 
 TASK_LIST_NAME = "CRM tasks"
@@ -327,10 +327,13 @@ class GraphClient:
             keys[request_id] = operation
             requests.append(self._write_request(entity, request_id, operation))
         results = run_batch(self.transport, requests)
+        found = self._resolve_unknown_creates(entity, requests, keys, results)
         outcome: dict[str, WriteResult] = {}
         for request_id, operation in keys.items():
             result: BatchResult = results[request_id]
-            if result.error is not None:
+            if request_id in found:
+                outcome[operation.key] = WriteResult(operation.key, item=found[request_id])
+            elif result.error is not None:
                 if isinstance(operation, Delete) and isinstance(result.error, GraphNotFound):
                     outcome[operation.key] = WriteResult(operation.key)
                 else:
@@ -341,13 +344,44 @@ class GraphClient:
                 outcome[operation.key] = WriteResult(operation.key, item=self._item(entity, result.body))
         return outcome
 
+    def _resolve_unknown_creates(
+        self,
+        entity: Entity,
+        requests: list[BatchRequest],
+        operations: dict[str, Create | Update | Delete],
+        results: dict[str, BatchResult],
+    ) -> dict[str, OutlookItem]:
+        """Look up by their stamp the creates whose fate is unknown (the connection dropped after sending them),
+        and send again only those Graph does not have, so that no item is created twice. Returns the found ones."""
+        by_id = {request.id: request for request in requests}
+        found_items: dict[str, OutlookItem] = {}
+        for _round in range(self.transport.retry.max_attempts):
+            unknown = [rid for rid, result in results.items() if isinstance(result.error, GraphOutcomeUnknown)]
+            if not unknown:
+                break
+            stamps = {rid: str(getattr(operations[rid], "crm_id", "")) for rid in unknown}
+            found = self.find_by_crm_id(entity, sorted(set(stamps.values())))
+            again = []
+            for rid in unknown:
+                if found.get(stamps[rid]):
+                    found_items[rid] = found[stamps[rid]][0]
+                    results[rid] = BatchResult(rid, 201)
+                else:
+                    again.append(by_id[rid])
+            if again:
+                results.update(run_batch(self.transport, again))
+        return found_items
+
     def _write_request(self, entity: Entity, request_id: str, operation: Create | Update | Delete) -> BatchRequest:
         headers: dict[str, str] = {}
         if isinstance(operation, Create):
             body = self._to_graph(entity, operation.fields, crm_id=operation.crm_id)
             if entity is Entity.EVENTS:
                 body["transactionId"] = operation.transaction_id or self.transaction_id(operation)
-            return BatchRequest(request_id, "POST", self._collection(entity), body=body)
+            # Events carry a transactionId: Graph answers a repeated create with the first event.
+            return BatchRequest(
+                request_id, "POST", self._collection(entity), body=body, idempotent=entity is Entity.EVENTS
+            )
         if operation.change_key:
             headers["If-Match"] = operation.change_key
         path = self._item_path(entity, operation.item_id)

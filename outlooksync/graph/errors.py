@@ -14,6 +14,10 @@ class GraphUnavailable(GraphError):
     """Graph kept failing (throttling, 5xx, dropped connections) after every allowed attempt."""
 
 
+class GraphOutcomeUnknown(GraphUnavailable):
+    """A request that must not be sent twice failed after it was sent: it may or may not have been applied."""
+
+
 class GraphProtocolError(GraphError):
     """Graph answered something outside the protocol or outside the bounds the client accepts."""
 

@@ -18,7 +18,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from outlooksync.graph.errors import GraphConflict, GraphError, GraphNotFound, GraphProtocolError, GraphUnavailable
+from outlooksync.graph.errors import (
+    GraphConflict,
+    GraphError,
+    GraphNotFound,
+    GraphOutcomeUnknown,
+    GraphProtocolError,
+    GraphUnavailable,
+)
 
 IMMUTABLE_IDS = 'IdType="ImmutableId"'
 MAX_IN_FLIGHT_PER_MAILBOX = 4
@@ -27,6 +34,8 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 # earlier and the next run tries again).
 MAX_RETRY_AFTER_SECONDS = 120.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Failures that happen before a request reaches Graph: sending it again cannot apply it twice.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 _slots_lock = threading.Lock()
 _slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
@@ -163,8 +172,14 @@ class GraphTransport:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         prefer: tuple[str, ...] = (),
+        idempotent: bool = True,
     ) -> GraphResponse:
-        """Send one request with retries; the last answer is returned (raise_for_error to turn it into an error)."""
+        """Send one request with retries; the last answer is returned (`call` turns errors into exceptions).
+
+        A request that is not `idempotent` (a create without a transactionId) is sent again only when
+        Graph certainly did not apply it (the connection could not be made, 429, 503): after a dropped
+        connection, a timeout or another 5xx it raises GraphOutcomeUnknown, and the caller looks first.
+        """
         url = self.url(path_or_url)
         all_headers = {"Accept": "application/json", "Prefer": ", ".join((IMMUTABLE_IDS, *prefer))}
         all_headers.update(headers or {})
@@ -174,11 +189,17 @@ class GraphTransport:
             try:
                 response = self._send(method, url, params, json_body, all_headers)
             except httpx.TransportError as error:
+                if not idempotent and not isinstance(error, NOT_SENT_ERRORS):
+                    raise GraphOutcomeUnknown(
+                        f"Graph connection failed during the request: {type(error).__name__}"
+                    ) from None
                 if attempt >= self.retry.max_attempts:
                     raise GraphUnavailable(f"Graph unreachable: {type(error).__name__}") from None
                 self.retry.sleep(self.retry.backoff(attempt))
                 continue
             if response.status not in RETRY_STATUSES or attempt >= self.retry.max_attempts:
+                return response
+            if not idempotent and response.status not in (429, 503):
                 return response
             wait = None
             if response.status in (429, 503):

@@ -234,3 +234,25 @@ def test_at_most_four_requests_are_in_flight_per_mailbox(graph_server, make_clie
 def test_a_link_to_another_service_is_refused(client):
     with pytest.raises(GraphProtocolError):
         client.changes(Entity.CONTACTS, "https://elsewhere.example.com/v1.0/users/x/contacts/delta?$deltatoken=1")
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["dropped before applying", "dropped after applying"])
+@pytest.mark.parametrize("entity", [Entity.CONTACTS, Entity.TASKS])
+def test_creates_cut_off_by_a_dropped_connection_are_made_exactly_once(graph_server, client, entity, after):
+    fields = (lambda n: contact(n)) if entity is Entity.CONTACTS else (lambda n: {"subject": f"Call {n}"})
+    client.task_list_id()
+    graph_server.state.drop(path_contains="$batch", method="POST", after=after)
+    results = client.write(entity, [Create(key=str(n), fields=fields(n), crm_id=f"crm-{n}") for n in range(30)])
+    assert all(result.ok and result.item.crm_id == f"crm-{key}" for key, result in results.items())
+    assert graph_server.state.counts["dropped"] == 1
+    items = client.changes(entity).items.values()
+    assert sorted(item.crm_id for item in items) == sorted(f"crm-{n}" for n in range(30))
+
+
+def test_a_create_answered_500_inside_a_batch_is_looked_up_before_being_sent_again(graph_server, client, sleeps):
+    graph_server.state.fail(500, inner=True, method="POST", times=2)
+    results = create_contacts(client, 5)
+    assert len(results) == 5
+    assert graph_server.state.counts["GET contacts"] == 2  # the two answered 500 were looked up by their stamp,
+    assert graph_server.state.counts["POST contacts"] == 5  # not found (they were not applied), and sent again
+    assert len(client.changes(Entity.CONTACTS).items) == 5
