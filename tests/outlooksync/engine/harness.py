@@ -80,7 +80,9 @@ class World:
         return cls(settings=settings_for(direction, winner, **options), entities=(entity,))
 
     def sync(self, **options: Any) -> RunReport:
-        return synchronize(settings=self.settings, crm=self.crm, outlook=self.outlook, entities=self.entities, **options)
+        return synchronize(
+            settings=self.settings, crm=self.crm, outlook=self.outlook, entities=self.entities, **options
+        )
 
     def plan(self, **options: Any):
         return plan_run(settings=self.settings, crm=self.crm, outlook=self.outlook, entities=self.entities, **options)
