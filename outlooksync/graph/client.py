@@ -328,6 +328,18 @@ class GraphClient:
             requests.append(self._write_request(entity, request_id, operation))
         results = run_batch(self.transport, requests)
         found = self._resolve_unknown_creates(entity, requests, keys, results)
+        outcome = self._outcomes(entity, keys, results, found)
+        if entity is Entity.EVENTS:
+            self._apply_cancellations(keys, outcome)
+        return outcome
+
+    def _outcomes(
+        self,
+        entity: Entity,
+        keys: dict[str, Create | Update | Delete],
+        results: dict[str, BatchResult],
+        found: dict[str, OutlookItem],
+    ) -> dict[str, WriteResult]:
         outcome: dict[str, WriteResult] = {}
         for request_id, operation in keys.items():
             result: BatchResult = results[request_id]
@@ -343,6 +355,73 @@ class GraphClient:
             else:
                 outcome[operation.key] = WriteResult(operation.key, item=self._item(entity, result.body))
         return outcome
+
+    def cancel_occurrences(self, cancellations: Mapping[str, Iterable[str | dt.datetime]]) -> dict[str, list[str]]:
+        """Cancel occurrences of series (series id -> start instants) by deleting them, as Outlook does.
+
+        Returns, per series, the starts (UTC ISO) of the occurrences deleted; a start with no occurrence
+        (already cancelled, or not an occurrence of the series) is left out. Outlook cannot restore a
+        cancelled occurrence, so nothing here un-cancels one.
+        """
+        lookups: list[BatchRequest] = []
+        wanted: dict[str, tuple[str, dt.datetime]] = {}
+        for series_id, starts in cancellations.items():
+            for start in starts:
+                instant = _instant(start)
+                if instant is None:
+                    continue
+                request_id = str(len(lookups))
+                low = (instant - dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                high = (instant + dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                url = (
+                    f"{self._item_path(Entity.EVENTS, series_id)}/instances?startDateTime={low}&endDateTime={high}"
+                    "&$select=id,type,originalStart,start"
+                )
+                lookups.append(BatchRequest(request_id, "GET", url))
+                wanted[request_id] = (series_id, instant)
+        deletes: list[BatchRequest] = []
+        deleted: dict[str, tuple[str, dt.datetime]] = {}
+        for request_id, result in run_batch(self.transport, lookups).items():
+            if result.error is not None:
+                if isinstance(result.error, GraphNotFound):
+                    continue
+                raise result.error
+            series_id, instant = wanted[request_id]
+            for occurrence in _values(result.body):
+                original = mapping.instant_from_text(occurrence.get("originalStart"))
+                if occurrence.get("type") == "occurrence" and original == instant:
+                    deletes.append(
+                        BatchRequest(
+                            str(len(deletes)), "DELETE", f"{self._user}/events/{quote(str(occurrence['id']), safe='')}"
+                        )
+                    )
+                    deleted[deletes[-1].id] = (series_id, instant)
+        done: dict[str, list[str]] = {series_id: [] for series_id in cancellations}
+        for request_id, result in run_batch(self.transport, deletes).items():
+            if result.error is not None and not isinstance(result.error, GraphNotFound):
+                raise result.error
+            series_id, instant = deleted[request_id]
+            done[series_id].append(instant.isoformat())
+        return done
+
+    def _apply_cancellations(self, keys: dict[str, Create | Update | Delete], outcome: dict[str, WriteResult]) -> None:
+        """Cancel the occurrences a written series lists in cancelled_starts and Outlook still has."""
+        todo: dict[str, list[str]] = {}
+        key_of: dict[str, str] = {}
+        for operation in keys.values():
+            result = outcome[operation.key]
+            if isinstance(operation, Delete) or result.item is None or "cancelled_starts" not in operation.fields:
+                continue
+            have = {_instant(v) for v in result.item.fields.get("cancelled_starts") or []}
+            missing = [v for v in operation.fields["cancelled_starts"] or [] if _instant(v) not in have]
+            if missing and result.item.fields.get("recurrence_rule"):
+                todo[result.item.id] = missing
+                key_of[result.item.id] = operation.key
+        if not todo:
+            return
+        self.cancel_occurrences(todo)
+        for item_id, item in self.get_items(Entity.EVENTS, list(todo)).items():
+            outcome[key_of[item_id]] = WriteResult(key_of[item_id], item=item)
 
     def _resolve_unknown_creates(
         self,
@@ -436,6 +515,12 @@ class GraphClient:
             last_modified=mapping.instant_from_text(raw.get("lastModifiedDateTime")),
             exceptions=exceptions,
         )
+
+
+def _instant(value: str | dt.datetime | None) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC) if value.tzinfo else None
+    return mapping.instant_from_text(value)
 
 
 def _values(body: Any) -> list[dict[str, Any]]:

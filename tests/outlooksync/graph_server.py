@@ -366,6 +366,8 @@ class GraphState:
                 return 201, {}, self._create(collection, kind, body)
             raise GraphFailure(405, "MethodNotAllowed")
         item_id = rest[0]
+        if kind == "event" and rest[1:] == ["instances"] and method == "GET":
+            return 200, {}, self._event_instances(collection, item_id, query)
         if len(rest) > 1:
             raise GraphFailure(400, "BadRequest")
         if kind == "event" and ".OCC." in item_id and method == "DELETE":
@@ -599,6 +601,17 @@ class GraphState:
                     entries.append(instance)
         return self._delta_page(state, entries, path, prefer)
 
+    def _event_instances(self, collection: Collection, item_id: str, query: dict[str, str]) -> dict[str, Any]:
+        item = collection.items.get(item_id)
+        if item is None:
+            raise GraphFailure(404, "ErrorItemNotFound")
+        try:
+            low = dt.datetime.fromisoformat(query["startDateTime"].replace("Z", "+00:00"))
+            high = dt.datetime.fromisoformat(query["endDateTime"].replace("Z", "+00:00"))
+        except (KeyError, ValueError):
+            raise GraphFailure(400, "ErrorInvalidParameter", "startDateTime and endDateTime are required.") from None
+        return {"value": _instances(item, low, high)}
+
     def _delete_occurrence(self, collection: Collection, occurrence_id: str):
         master_id, _, day = occurrence_id.partition(".OCC.")
         master = collection.items.get(master_id)
@@ -823,13 +836,20 @@ class GraphServer:
     """The server on a thread: `base_url`, `authority` and `ca_bundle` are what the client needs."""
 
     def __init__(
-        self, *, host: str = "127.0.0.1", port: int = 0, state: GraphState | None = None, verbose: bool = False
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        state: GraphState | None = None,
+        verbose: bool = False,
+        ca_bundle: str | None = None,
     ) -> None:
         self.state = state or GraphState()
         self._dir = tempfile.TemporaryDirectory(prefix="graph-server-")
         ca = trustme.CA()
         cert = ca.issue_cert(host, "localhost")
-        self.ca_bundle = str(Path(self._dir.name) / "graph-ca.pem")
+        self.ca_bundle = str(Path(ca_bundle).resolve()) if ca_bundle else str(Path(self._dir.name) / "graph-ca.pem")
+        Path(self.ca_bundle).parent.mkdir(parents=True, exist_ok=True)
         ca.cert_pem.write_to_path(self.ca_bundle)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(context)
@@ -865,8 +885,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8443)
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--ca-bundle", help="where to write the CA certificate (default: a temporary file)")
     args = parser.parse_args()
-    server = GraphServer(host=args.host, port=args.port, verbose=args.verbose)
+    server = GraphServer(host=args.host, port=args.port, verbose=args.verbose, ca_bundle=args.ca_bundle)
     state = server.state
     print(f"GRAPH_BASE_URL={server.base_url}")
     print(f"GRAPH_AUTHORITY={server.authority}")

@@ -188,3 +188,30 @@ def test_creating_an_event_twice_with_its_transaction_id_makes_one_event(graph_s
     again = client.write(Entity.EVENTS, [Create(key="a", fields=fields, crm_id="e9")])["a"].item
     assert first.id == again.id
     assert len(graph_server.state.mailbox(MAILBOX).events.items) == 1
+
+
+def test_cancelled_occurrences_written_from_the_crm_are_deleted_in_outlook(graph_server, client):
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=BERLIN)
+    cancelled = [(monday + dt.timedelta(days=2)).astimezone(UTC).isoformat()]
+    series = {
+        "title": "Stand-up",
+        "start": monday.astimezone(UTC),
+        "end": (monday + dt.timedelta(minutes=15)).astimezone(UTC),
+        "time_zone": "Europe/Berlin",
+        "recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6",
+        "cancelled_starts": cancelled,
+    }
+    created = client.write(Entity.EVENTS, [Create(key="s", fields=series, crm_id="series-2")])["s"]
+    assert created.ok and created.item.fields["cancelled_starts"] == cancelled
+    stored = graph_server.state.mailbox(MAILBOX).events.items[created.item.id]
+    assert stored["cancelledOccurrences"] == [f"OID.{created.item.id}.2026-03-04"]
+
+    # One more, on an update; the one already cancelled is not looked for again.
+    more = [*cancelled, (monday + dt.timedelta(days=7)).astimezone(UTC).isoformat()]
+    updated = client.write(
+        Entity.EVENTS, [Update(key="u", item_id=created.item.id, fields={"title": "Daily", "cancelled_starts": more})]
+    )["u"]
+    assert updated.item.fields["cancelled_starts"] == sorted(more)
+    assert updated.item.fields["title"] == "Daily"
+    (item,) = client.changes(Entity.EVENTS, window=WINDOW).items.values()
+    assert item.fields["cancelled_starts"] == sorted(more)
