@@ -98,6 +98,10 @@ class EntityPlanner:
         self.crm = crm
         self.outlook = outlook
         self.rules = FieldRules.from_settings(settings, entity)
+        # A side's edit counts as a change only in fields it is a source of: a CRM edit of a field
+        # that never goes to Outlook (or an Outlook edit of one that never goes to the CRM) changes nothing.
+        self.crm_source_fields = tuple(name for name, way in self.rules.directions.items() if way.writes_outlook)
+        self.outlook_source_fields = tuple(name for name, way in self.rules.directions.items() if way.writes_crm)
         self.key_fields = settings.entity_settings(entity).key_fields
         self.direction = settings.direction
         self.winner = settings.conflict
@@ -167,7 +171,7 @@ class EntityPlanner:
     def _item_changes(self, link: Link, item: OutlookItem) -> set[str]:
         if item.change_key == link.change_key:
             return set()
-        return changed_fields(item.fields, link.outlook_field_hashes, self.rules.names)
+        return changed_fields(item.fields, link.outlook_field_hashes, self.outlook_source_fields)
 
     def _stamp_or_update(self, item: OutlookItem, crm_id: str | None, writes: FieldValues) -> list[Action]:
         """The Outlook write that gives `item` the `writes` and the stamp `crm_id` (None: the record created here)."""
@@ -324,7 +328,7 @@ class EntityPlanner:
         for pair in pairs:
             link = pair.link
             if restored or crm_writes or record.version != link.crm_version:
-                crm_changed = changed_fields(values, link.crm_field_hashes, self.rules.names)
+                crm_changed = changed_fields(values, link.crm_field_hashes, self.crm_source_fields)
             else:
                 crm_changed = set()
             if pair.state is ItemState.DELETED:
