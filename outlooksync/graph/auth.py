@@ -42,7 +42,7 @@ class GraphTokenProvider:
         session.verify = ca_bundle or True
         self._session = session
         self._scope = scope
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._app = msal.ConfidentialClientApplication(
             client_id,
             client_credential=client_secret,
@@ -65,6 +65,13 @@ class GraphTokenProvider:
             code = str(result.get("error", "")) if isinstance(result, dict) else ""
             raise GraphAuthenticationError("no access token for the app registration", code=code[:100])
         return token
+
+    def refresh(self) -> str:
+        """A new access token, the cached ones dropped (Graph refused the cached one)."""
+        with self._lock:
+            for entry in list(self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+                self._cache.remove_at(entry)
+        return self.access_token()
 
     def cache_dump(self) -> str | None:
         """The token cache as text when it changed since it was loaded, else None (nothing to store)."""

@@ -123,6 +123,7 @@ class GraphClient:
         *,
         base_url: str,
         authority: str,
+        tenant_id: str = "",
         client_id: str,
         client_secret: str,
         mailbox: str,
@@ -131,9 +132,13 @@ class GraphClient:
         time_zone: str = "UTC",
         retry: RetryPolicy | None = None,
     ) -> "GraphClient":
-        """A client authenticating with the app registration's client credentials through msal."""
+        """A client authenticating with the app registration's client credentials through msal.
+
+        `authority` is the identity platform's root (such as https://login.microsoftonline.com), with the
+        tenant in it or given as `tenant_id`.
+        """
         tokens = GraphTokenProvider(
-            authority=authority,
+            authority=f"{authority.rstrip('/')}/{tenant_id}" if tenant_id else authority,
             client_id=client_id,
             client_secret=client_secret,
             scope=graph_scope(base_url),
@@ -141,7 +146,12 @@ class GraphClient:
             cache_state=token_cache,
         )
         transport = GraphTransport(
-            base_url=base_url, mailbox=mailbox, token=tokens.access_token, ca_bundle=ca_bundle, retry=retry
+            base_url=base_url,
+            mailbox=mailbox,
+            token=tokens.access_token,
+            refresh_token=tokens.refresh,
+            ca_bundle=ca_bundle,
+            retry=retry,
         )
         return cls(transport=transport, time_zone=time_zone, tokens=tokens)
 

@@ -126,6 +126,7 @@ class GraphTransport:
         base_url: str,
         mailbox: str,
         token: Callable[[], str],
+        refresh_token: Callable[[], str] | None = None,
         ca_bundle: str | None = None,
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
@@ -135,6 +136,7 @@ class GraphTransport:
         self.mailbox = mailbox
         self._origin = _origin(self.base_url)
         self._token = token
+        self._refresh_token = refresh_token
         self.retry = retry or RetryPolicy()
         self.max_body_bytes = max_body_bytes
         self._slots = mailbox_slots(self.base_url, mailbox)
@@ -183,7 +185,7 @@ class GraphTransport:
         url = self.url(path_or_url)
         all_headers = {"Accept": "application/json", "Prefer": ", ".join((IMMUTABLE_IDS, *prefer))}
         all_headers.update(headers or {})
-        attempt = 0
+        attempt, refreshed = 0, False
         while True:
             attempt += 1
             try:
@@ -196,6 +198,11 @@ class GraphTransport:
                 if attempt >= self.retry.max_attempts:
                     raise GraphUnavailable(f"Graph unreachable: {type(error).__name__}") from None
                 self.retry.sleep(self.retry.backoff(attempt))
+                continue
+            if response.status == 401 and self._refresh_token is not None and not refreshed:
+                # The token was revoked or expired early: drop it from the cache and try once with a new one.
+                refreshed = True
+                self._refresh_token()
                 continue
             if response.status not in RETRY_STATUSES or attempt >= self.retry.max_attempts:
                 return response

@@ -32,9 +32,9 @@ def make_client(graph_server, sleeps):
 
     def make(mailbox: str = MAILBOX, **options) -> GraphClient:
         options.setdefault("retry", RetryPolicy(sleep=sleeps))
+        options.setdefault("authority", graph_server.authority)
         client = GraphClient.connect(
             base_url=graph_server.base_url,
-            authority=graph_server.authority,
             client_id=graph_server.state.client_id,
             client_secret=graph_server.state.client_secret,
             mailbox=mailbox,

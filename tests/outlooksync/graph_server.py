@@ -48,6 +48,7 @@ _EXT_FILTER = re.compile(
     re.IGNORECASE,
 )
 _NAME_FILTER = re.compile(r"^displayName eq '((?:[^']|'')*)'$")
+_TENANT_PATH = re.compile(r"^/([\w.-]+)/(?:v2\.0/\.well-known/openid-configuration|oauth2/v2\.0/token)$")
 _EXPAND_IDS = re.compile(r"id eq '((?:[^']|'')*)'", re.IGNORECASE)
 
 
@@ -749,9 +750,11 @@ class _Handler(BaseHTTPRequestHandler):
                 state.counts[f"injected {fault.status}"] += 1
             self._send(fault.status, retry, _error(_code(fault.status), "Injected failure."))
             return
-        tenant = f"/{state.tenant}"
+        # Any tenant id is accepted, so that whatever an admin types in the settings page works.
+        tenant_match = _TENANT_PATH.match(path)
+        tenant = f"/{tenant_match.group(1)}" if tenant_match else f"/{state.tenant}"
         if path == f"{tenant}/v2.0/.well-known/openid-configuration" and method == "GET":
-            base = f"{state.base_url.rsplit('/v1.0', 1)[0]}/{state.tenant}"
+            base = f"{state.base_url.rsplit('/v1.0', 1)[0]}{tenant}"
             self._send(
                 200,
                 {},
@@ -890,9 +893,9 @@ def main() -> None:
     server = GraphServer(host=args.host, port=args.port, verbose=args.verbose, ca_bundle=args.ca_bundle)
     state = server.state
     print(f"GRAPH_BASE_URL={server.base_url}")
-    print(f"GRAPH_AUTHORITY={server.authority}")
+    print(f"GRAPH_AUTHORITY={server.url}")
     print(f"GRAPH_CA_BUNDLE={server.ca_bundle}")
-    print(f"tenant id: {state.tenant}  client id: {state.client_id}  client secret: {state.client_secret}")
+    print(f"App registration: any tenant id, client id {state.client_id}, client secret {state.client_secret}")
     print("Any mailbox address is accepted; stop with Ctrl+C.", flush=True)
     server.start()
     try:

@@ -256,3 +256,23 @@ def test_a_create_answered_500_inside_a_batch_is_looked_up_before_being_sent_aga
     assert graph_server.state.counts["GET contacts"] == 2  # the two answered 500 were looked up by their stamp,
     assert graph_server.state.counts["POST contacts"] == 5  # not found (they were not applied), and sent again
     assert len(client.changes(Entity.CONTACTS).items) == 5
+
+
+def test_a_revoked_token_is_replaced_once(graph_server, client):
+    create_contacts(client, 1)
+    graph_server.state.tokens.clear()
+    assert len(client.changes(Entity.CONTACTS).items) == 1
+    assert graph_server.state.counts["token"] == 2
+
+
+def test_the_tenant_can_be_given_apart_from_the_authority_root(graph_server, make_client):
+    client = make_client(authority=graph_server.url, tenant_id="contoso.onmicrosoft.com")
+    assert client.changes(Entity.CONTACTS).items == {}
+    assert graph_server.state.counts["token"] == 1
+
+
+def test_bodies_over_the_size_limit_are_refused(graph_server, client):
+    create_contacts(client, 30)
+    client.transport.max_body_bytes = 2_000
+    with pytest.raises(GraphProtocolError):
+        client.changes(Entity.CONTACTS)
