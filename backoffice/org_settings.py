@@ -18,6 +18,7 @@ from django.db import transaction
 from backoffice.changes import change_context, jsonable
 from backoffice.models import OrganizationSetting, User
 from backoffice.registry import KeyedRegistry
+from backoffice.secrets import SecretUnreadable, secret_decrypt, secret_encrypt
 
 USE_DEFAULT = object()
 
@@ -55,8 +56,25 @@ class SettingsRegistry(KeyedRegistry[SettingsSection]):
 settings_sections = SettingsRegistry("settings section")
 
 
+ENCRYPTED = "encrypted"
+
+
+def _encoded(section: SettingsSection, key: str, value):
+    """A value as stored: JSON, and a write-only value encrypted (never in clear in the database or the log)."""
+    encoded = jsonable(value)
+    if key in section.secret_keys and encoded not in (None, ""):
+        return {ENCRYPTED: secret_encrypt(str(encoded))}
+    return encoded
+
+
 def _decoded(section: SettingsSection, key: str, stored):
-    """A stored JSON value as the field's Python value; a value that no longer validates is dropped."""
+    """A stored JSON value as the field's Python value; a value that no longer validates (or no longer
+    decrypts) is dropped."""
+    if key in section.secret_keys and isinstance(stored, dict) and ENCRYPTED in stored:
+        try:
+            stored = secret_decrypt(stored[ENCRYPTED])
+        except SecretUnreadable:
+            return USE_DEFAULT
     try:
         return section.fields[key].clean(stored)
     except ValidationError:
@@ -138,7 +156,7 @@ def settings_update(*, actor: User, section: str, values: dict[str, Any]) -> dic
                 if row is not None:
                     row.delete()
                 continue
-            encoded = jsonable(value)
+            encoded = _encoded(definition, key, value)
             if row is None:
                 OrganizationSetting.objects.create(
                     organization_id=actor.organization_id, section=section, key=key, value=encoded

@@ -6,3 +6,8 @@ class OutlookSyncConfig(AppConfig):
 
     name = "outlooksync"
     verbose_name = "Outlook synchronization"
+
+    def ready(self) -> None:
+        from outlooksync.settings_section import register_outlook_section
+
+        register_outlook_section()
