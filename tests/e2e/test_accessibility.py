@@ -1,0 +1,91 @@
+"""Accessibility of the main pages, checked by axe-core in Chromium: no serious or critical violation, a skip
+link that moves to the content, the page's landmarks, and a focus outline a keyboard user can see."""
+
+from decimal import Decimal
+
+import pytest
+
+from accounts.services import opportunity_save
+from tests.factories import AccountFactory, ContactFactory, OpportunityFactory
+from tests.factories.core import DEFAULT_PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+BLOCKING = {"serious", "critical"}
+
+
+def blocking_violations(page) -> list[str]:
+    """axe-core's serious and critical violations of the page as it stands, one line per rule."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING
+    ]
+
+
+@pytest.fixture
+def crm(rep):
+    """Records on every page: lists with rows, an account with a won deal (its chart), open deals."""
+    account = AccountFactory(owner=rep, name="Accessible Industries")
+    contact = ContactFactory(owner=rep, first_name="Ada", last_name="Lovelace")
+    contact.accounts.add(account)
+    won = opportunity_save(actor=rep, data={"name": "Won deal", "account": account, "budget_amount": Decimal("800")})
+    opportunity_save(actor=rep, opportunity=won, data={"status": "won"})
+    OpportunityFactory(owner=rep, account=account, name="Open deal")
+    return {"account": account}
+
+
+PAGES = [
+    ("home", "/", "main"),
+    ("contact list", "/crm/contacts/", "table"),
+    ("account list", "/crm/accounts/", "table"),
+    ("opportunity list", "/crm/opportunities/", "table"),
+    ("account page", "/crm/accounts/{account}/", "#lifetime-chart canvas"),
+    ("contact form", "/crm/contacts/new/", "main form"),
+    ("task form", "/crm/tasks/new/", "main form"),
+    ("event form", "/crm/events/new/", "main form"),
+    ("forecast", "/crm/forecast/", "#forecast-chart svg.main-svg"),
+    ("calendar", "/crm/calendar/", "main"),
+    ("calendar week", "/crm/calendar/?view=week", "main"),
+    ("pipeline", "/crm/pipeline/", "main"),
+    ("my tasks", "/crm/tasks/mine/", "main"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "ready"), PAGES, ids=[name for name, _, _ in PAGES])
+def test_main_pages_have_no_serious_accessibility_violation(page, login, crm, name, path, ready):
+    login("rep1", DEFAULT_PASSWORD)
+    response = page.goto(path.format(account=crm["account"].pk))
+    assert response is not None and response.ok, path
+    page.wait_for_selector(ready)
+    page.wait_for_load_state("networkidle")
+    assert blocking_violations(page) == [], name
+
+
+def test_keyboard_user_skips_to_the_content_and_sees_where_focus_is(page, login, crm):
+    login("rep1", DEFAULT_PASSWORD)
+    page.goto("/crm/contacts/")
+    for landmark in ("header", "nav", "main", "footer"):
+        assert page.locator(landmark).count() >= 1, landmark
+
+    # The first Tab reaches the skip link, which shows itself and, followed, puts focus on the content.
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    assert skip.evaluate("element => element === document.activeElement")
+    assert skip.is_visible() and skip.bounding_box()["height"] > 10
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+
+    # Tabbing on from there lands on a link of the page, with an outline to see it by.
+    page.keyboard.press("Tab")
+    outline = page.evaluate(
+        """() => {
+            const style = getComputedStyle(document.activeElement);
+            return {width: parseFloat(style.outlineWidth), style: style.outlineStyle, shadow: style.boxShadow};
+        }"""
+    )
+    assert (outline["width"] >= 2 and outline["style"] != "none") or outline["shadow"] != "none", outline
