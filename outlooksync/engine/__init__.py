@@ -10,7 +10,6 @@ from outlooksync.engine.keys import normalize_key_value, record_key
 from outlooksync.engine.plan import (
     Action,
     ArchiveCrmRecord,
-    ClearOutlookStamp,
     CreateCrmRecord,
     CreateOutlookItem,
     DeleteOutlookItem,
@@ -64,7 +63,6 @@ __all__ = [
     "ArchiveCrmRecord",
     "Availability",
     "ChangedMeanwhile",
-    "ClearOutlookStamp",
     "ConflictWinner",
     "CreateCrmRecord",
     "CreateOutlookItem",

@@ -20,7 +20,6 @@ from outlooksync.engine.plan import (
     ACTION_VERBS,
     Action,
     ArchiveCrmRecord,
-    ClearOutlookStamp,
     CreateCrmRecord,
     CreateOutlookItem,
     DeleteOutlookItem,
@@ -49,7 +48,6 @@ COUNTED_VERBS = {
     "link": "linked",
     "unlink": "unlinked",
     "stamp": "stamped",
-    "unstamp": "unstamped",
 }
 CRM_SIDE_ACTIONS = (CreateCrmRecord, UpdateCrmRecord, RestoreCrmRecord, ArchiveCrmRecord, LinkRecords, UnlinkRecords)
 
@@ -198,12 +196,6 @@ class PlanExecutor:
             item = self.outlook.update_item(entity, action.outlook_id, {}, stamp=crm_id, expected_change_key=None)
             state.items[item.id] = item
             self._record(report, action, crm_id=crm_id, outlook_id=item.id)
-        elif isinstance(action, ClearOutlookStamp):
-            item = self.outlook.update_item(
-                entity, action.outlook_id, {}, stamp=None, clear_stamp=True, expected_change_key=None
-            )
-            state.items[item.id] = item
-            self._record(report, action, crm_id=None, outlook_id=item.id)
         elif isinstance(action, DeleteOutlookItem):
             self.outlook.delete_item(entity, action.outlook_id)
             state.items.pop(action.outlook_id, None)

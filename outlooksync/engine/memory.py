@@ -248,15 +248,13 @@ class MemoryOutlookStore:
         fields: FieldValues,
         *,
         stamp: str | None,
-        clear_stamp: bool = False,
         expected_change_key: str | None,
     ) -> OutlookItem:
         self.before_write("outlook.update")
         item = self.items.get((entity, outlook_id))
         if item is None or (expected_change_key is not None and item.change_key != expected_change_key):
             raise ChangedMeanwhile(Side.OUTLOOK, entity, outlook_id)
-        crm_id = None if clear_stamp else (stamp or item.crm_id)
-        return self._save(replace(item, fields=dict(item.fields) | dict(fields), crm_id=crm_id))
+        return self._save(replace(item, fields=dict(item.fields) | dict(fields), crm_id=stamp or item.crm_id))
 
     def delete_item(self, entity: Entity, outlook_id: str) -> None:
         self.before_write("outlook.delete")

@@ -63,14 +63,6 @@ class StampOutlookItem:
 
 
 @dataclass(frozen=True)
-class ClearOutlookStamp:
-    """Remove the CRM id from an item that stays in Outlook unlinked (a cancelled deletion)."""
-
-    entity: Entity
-    outlook_id: str
-
-
-@dataclass(frozen=True)
 class DeleteOutlookItem:
     """Delete an Outlook item. `resync` deletions were confirmed by the rep and are never held."""
 
@@ -155,7 +147,7 @@ class RaiseAlert:
     outlook_id: str | None = None
 
 
-OutlookWrite = CreateOutlookItem | UpdateOutlookItem | StampOutlookItem | ClearOutlookStamp | DeleteOutlookItem
+OutlookWrite = CreateOutlookItem | UpdateOutlookItem | StampOutlookItem | DeleteOutlookItem
 CrmWrite = CreateCrmRecord | UpdateCrmRecord | RestoreCrmRecord | ArchiveCrmRecord
 LinkWrite = LinkRecords | UnlinkRecords
 Action = OutlookWrite | CrmWrite | LinkWrite | RaiseAlert
@@ -276,7 +268,6 @@ ACTION_VERBS: Mapping[type, tuple[Side, str]] = {
     CreateOutlookItem: (Side.OUTLOOK, "create"),
     UpdateOutlookItem: (Side.OUTLOOK, "update"),
     StampOutlookItem: (Side.OUTLOOK, "stamp"),
-    ClearOutlookStamp: (Side.OUTLOOK, "unstamp"),
     DeleteOutlookItem: (Side.OUTLOOK, "delete"),
     CreateCrmRecord: (Side.CRM, "create"),
     UpdateCrmRecord: (Side.CRM, "update"),

@@ -12,9 +12,7 @@ from collections.abc import Iterable, Sequence
 from outlooksync.engine.decide import EntityPlanner
 from outlooksync.engine.execute import PlanExecutor, RunReport
 from outlooksync.engine.plan import (
-    Action,
     ArchiveCrmRecord,
-    ClearOutlookStamp,
     DeleteOutlookItem,
     HeldDeletions,
     Plan,
@@ -91,20 +89,19 @@ def plan_entity(
 
 
 def _cancelled(step: Step) -> Step:
-    """A held deletion the rep cancelled: both records stay, unlinked, the Outlook item unstamped."""
-    actions: list[Action] = []
-    for action in step.actions:
-        if isinstance(action, DeleteOutlookItem):
-            actions += [
-                UnlinkRecords(action.entity, action.outlook_id),
-                ClearOutlookStamp(action.entity, action.outlook_id),
-            ]
-        elif not isinstance(action, ArchiveCrmRecord | RaiseAlert):
-            actions.append(action)
-    unique = tuple(dict.fromkeys(actions))
-    return Step(
-        entity=step.entity, rule=f"{step.rule} (deletion cancelled)", actions=unique, outlook_items=step.outlook_items
+    """A held deletion the rep cancelled: nothing is deleted or archived.
+
+    An Outlook item kept this way keeps its link, so later edits on either side are judged by the
+    tables again; a CRM record kept this way only loses the link to its item that is gone.
+    """
+    kept_items = {action.outlook_id for action in step.actions if isinstance(action, DeleteOutlookItem)}
+    actions = tuple(
+        action
+        for action in step.actions
+        if not isinstance(action, DeleteOutlookItem | ArchiveCrmRecord | RaiseAlert)
+        and not (isinstance(action, UnlinkRecords) and action.outlook_id in kept_items)
     )
+    return Step(entity=step.entity, rule=f"{step.rule} (deletion cancelled)", actions=actions)
 
 
 def guard_mass_deletion(

@@ -141,7 +141,6 @@ class OutlookStore(Protocol):
         fields: FieldValues,
         *,
         stamp: str | None,
-        clear_stamp: bool = False,
         expected_change_key: str | None,
     ) -> OutlookItem:
         """Write `fields` (and the stamp when given); raise ChangedMeanwhile on a change key mismatch (412)."""
