@@ -13,7 +13,7 @@ from outlooksync.graph import mapping
 from outlooksync.graph.auth import GraphTokenProvider, graph_scope
 from outlooksync.graph.batch import BatchRequest, BatchResult, run_batch
 from outlooksync.graph.delta import delta_round
-from outlooksync.graph.errors import GraphError, GraphNotFound, GraphOutcomeUnknown, GraphProtocolError
+from outlooksync.graph.errors import DeltaExpired, GraphError, GraphNotFound, GraphOutcomeUnknown, GraphProtocolError
 from outlooksync.graph.transport import GraphTransport, RetryPolicy
 
 TASK_LIST_NAME = "CRM tasks"
@@ -109,12 +109,14 @@ class GraphClient:
         time_zone: str = "UTC",
         task_list_name: str = TASK_LIST_NAME,
         tokens: GraphTokenProvider | None = None,
+        task_list_id: str | None = None,
     ) -> None:
         self.transport = transport
         self.time_zone = time_zone
         self.task_list_name = task_list_name
         self.tokens = tokens
-        self._task_list_id: str | None = None
+        # Kept by the caller between runs, it saves looking the list up by name.
+        self._task_list_id: str | None = task_list_id
         self._user = "/users/" + quote(transport.mailbox, safe="@")
 
     @classmethod
@@ -131,6 +133,7 @@ class GraphClient:
         token_cache: str | None = None,
         time_zone: str = "UTC",
         retry: RetryPolicy | None = None,
+        task_list_id: str | None = None,
     ) -> "GraphClient":
         """A client authenticating with the app registration's client credentials through msal.
 
@@ -153,7 +156,7 @@ class GraphClient:
             ca_bundle=ca_bundle,
             retry=retry,
         )
-        return cls(transport=transport, time_zone=time_zone, tokens=tokens)
+        return cls(transport=transport, time_zone=time_zone, tokens=tokens, task_list_id=task_list_id)
 
     def token_cache_dump(self) -> str | None:
         """The msal token cache to store (encrypted) when it changed, else None."""
@@ -241,7 +244,14 @@ class GraphClient:
             params = {"startDateTime": low, "endDateTime": high}
         else:
             start, params = f"{self._collection(entity)}/delta", {"$select": "id"}
-        found = delta_round(self.transport, start, params=params)
+        try:
+            found = delta_round(self.transport, start, params=params)
+        except GraphNotFound as error:
+            if entity is not Entity.TASKS:
+                raise
+            # The rep deleted the "CRM tasks" list: a full sync creates it again and reconciles by stamp.
+            self._task_list_id = None
+            raise DeltaExpired(f"task list gone: {error}", status=error.status, code=error.code) from None
         removed = dict(found.removed)
         wanted: list[str] = []
         for item_id, raw in found.items.items():

@@ -3,7 +3,9 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from outlooksync.graph import Create, Delete, Entity, Update
+import pytest
+
+from outlooksync.graph import Create, Delete, DeltaExpired, Entity, Update
 from outlooksync.graph.mapping import CRM_ID_PROPERTY, GENDER_PROPERTY
 from tests.outlooksync.conftest import MAILBOX
 
@@ -215,3 +217,25 @@ def test_cancelled_occurrences_written_from_the_crm_are_deleted_in_outlook(graph
     assert updated.item.fields["title"] == "Daily"
     (item,) = client.changes(Entity.EVENTS, window=WINDOW).items.values()
     assert item.fields["cancelled_starts"] == sorted(more)
+
+
+def test_a_deleted_task_list_expires_the_delta_and_is_created_again(graph_server, client):
+    client.write(Entity.TASKS, [Create(key="t", fields={"subject": "Call"}, crm_id="t1")])
+    first = client.changes(Entity.TASKS)
+    box = graph_server.state.mailbox(MAILBOX)
+    (list_id,) = box.lists
+    graph_server.state.handle("DELETE", f"/users/{MAILBOX}/todo/lists/{list_id}", {}, None)
+    with pytest.raises(DeltaExpired):
+        client.changes(Entity.TASKS, first.delta_link)
+    assert client.changes(Entity.TASKS).items == {}
+    assert [v["displayName"] for v in box.lists.values()] == ["CRM tasks"]
+
+
+def test_a_stored_task_list_id_saves_the_lookup_on_an_idle_run(graph_server, client, make_client):
+    client.write(Entity.TASKS, [Create(key="t", fields={"subject": "Call"}, crm_id="t1")])
+    first = client.changes(Entity.TASKS)
+    later = make_client(task_list_id=client.task_list_id())
+    graph_server.state.reset_counts()
+    idle = later.changes(Entity.TASKS, first.delta_link)
+    assert (idle.items, idle.removed) == ({}, {})
+    assert graph_server.state.counts["requests"] == 1  # the delta request, no list lookup
