@@ -1,0 +1,498 @@
+"""The engine's CRM side over Django: one rep's contacts, tasks and calendar events, and the stored links.
+
+Changes are read from the change log (the same feed plug-ins follow): the cursor is its sequence, so a
+change committed while a run reads is read by the next run, and nothing is missed or read twice.
+Writes go through the CRM's services (validation, child lists, versions, the change log with origin
+`outlook`) inside one transaction per unit of work, with the links they concern.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Max, Prefetch, Q
+from django.utils import timezone
+
+from accounts.models import CalendarEvent, Contact, ContactAddress, ContactEmail, ContactPhone, Task
+from accounts.services.activities import activity_delete, event_save, task_save
+from accounts.services.records import ADDRESS_FIELDS, contact_save
+from backoffice.changes import change_context
+from backoffice.models import ChangeLogEntry, User
+from backoffice.records import record_archive, record_restore
+from outlooksync.engine.records import Availability, CrmRecord, Entity, FieldValues, Link, Side
+from outlooksync.engine.settings import SyncSettings
+from outlooksync.engine.stores import ChangedMeanwhile, CrmChanges
+from outlooksync.models import SyncLink
+
+ORIGIN = "outlook"
+# Ids per query when reading records by id or key: bounded statements, a constant number per 500 items.
+CHUNK = 500
+# Change log entries read per run and entity; the rest is read by the next run (the cursor moves on).
+CHANGES_PER_RUN = 20_000
+
+MODELS = {Entity.CONTACT: Contact, Entity.TASK: Task, Entity.EVENT: CalendarEvent}
+KEY_COLUMN = {Entity.CONTACT: "last_name", Entity.TASK: "subject", Entity.EVENT: "title"}
+
+
+def _chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and value:
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return None
+
+
+# -- rows as the engine's values ------------------------------------------------------------------
+
+
+def contact_values(contact: Contact) -> dict[str, Any]:
+    phones = list(contact.phones.all())
+    accounts = list(contact.accounts.all())
+    return {
+        "name_prefix": contact.name_prefix,
+        "first_name": contact.first_name,
+        "middle_name": contact.middle_name,
+        "last_name": contact.last_name,
+        "gender": contact.gender,
+        "birthday": contact.birthday,
+        "job_title": contact.job_title,
+        "company_name": accounts[0].name if accounts else "",
+        "emails": tuple(row.email for row in contact.emails.all()),
+        "business_phones": tuple(str(row.number) for row in phones if row.phone_type == "business"),
+        "home_phones": tuple(str(row.number) for row in phones if row.phone_type == "home"),
+        "mobile_phone": next((str(row.number) for row in phones if row.phone_type == "mobile"), ""),
+        "addresses": tuple(
+            {name: getattr(row, name) or "" for name in ADDRESS_FIELDS} for row in contact.addresses.all()
+        ),
+        "notes": contact.description,
+    }
+
+
+def task_values(task: Task) -> dict[str, Any]:
+    return {
+        "subject": task.subject,
+        "body": task.description,
+        "start_at": task.start_at,
+        "due_at": task.due_at,
+        "status": task.status,
+        "importance": task.priority,
+        "reminder_at": task.reminder_at,
+        "completed_at": task.completed_at,
+    }
+
+
+def event_values(event: CalendarEvent) -> dict[str, Any]:
+    exceptions = sorted(
+        (
+            {
+                "original_start": row.original_start,
+                "title": row.title,
+                "body": row.description,
+                "location": row.location,
+                "start": row.start,
+                "end": row.end,
+            }
+            for row in event.exceptions.all()
+            if row.original_start is not None
+        ),
+        key=lambda item: item["original_start"],
+    )
+    return {
+        "title": event.title,
+        "body": event.description,
+        "location": event.location,
+        "start": event.start,
+        "end": event.end,
+        "all_day": event.all_day,
+        "time_zone": event.time_zone,
+        "recurrence_rule": event.recurrence_rule,
+        "cancelled_starts": tuple(sorted(filter(None, (_instant(value) for value in event.cancelled_starts or [])))),
+        "exceptions": tuple(exceptions),
+    }
+
+
+VALUES = {Entity.CONTACT: contact_values, Entity.TASK: task_values, Entity.EVENT: event_values}
+
+
+def _prefetched(entity: Entity, rows):
+    if entity is Entity.CONTACT:
+        return rows.prefetch_related(
+            Prefetch("emails", ContactEmail.objects.order_by("-is_primary", "id")),
+            Prefetch("phones", ContactPhone.objects.order_by("-is_primary", "id")),
+            Prefetch("addresses", ContactAddress.objects.order_by("-is_primary", "id")),
+            "accounts",
+        )
+    if entity is Entity.EVENT:
+        return rows.filter(series__isnull=True).prefetch_related(
+            Prefetch("exceptions", CalendarEvent.objects.order_by("original_start", "id"))
+        )
+    return rows
+
+
+class DjangoCrmStore:
+    """One rep's side of the CRM for the engine (`outlooksync.engine.stores.CrmStore`).
+
+    `state` is the connection's per-entity state (a dict the caller persists after the run); the CRM
+    cursor of an entity is kept there under "crm_cursor".
+    """
+
+    def __init__(self, *, user: User, settings: SyncSettings, state: dict, now: dt.datetime | None = None):
+        self.user = user
+        self.settings = settings
+        self.state = state
+        self.now = now or timezone.now()
+        self.queries_reads = 0
+
+    # -- availability ----------------------------------------------------------------------------
+
+    def _window(self) -> tuple[dt.datetime, dt.datetime]:
+        return (
+            self.now - dt.timedelta(days=self.settings.calendar_days_back),
+            self.now + dt.timedelta(days=self.settings.calendar_days_ahead),
+        )
+
+    def _availability(self, entity: Entity, row) -> Availability:
+        if row.owner_id != self.user.pk:
+            return Availability.REASSIGNED
+        if row.archived_at is not None:
+            return Availability.ARCHIVED
+        start_date = self.settings.start_date
+        if start_date is not None and row.updated_at.date() < start_date:
+            return Availability.OUT_OF_RANGE
+        if entity is Entity.EVENT:
+            first, last = self._window()
+            if row.start > last or (not row.recurrence_rule and row.end < first):
+                return Availability.OUT_OF_RANGE
+        return Availability.AVAILABLE
+
+    def _record(self, entity: Entity, row) -> CrmRecord:
+        return CrmRecord(
+            entity=entity,
+            id=str(row.pk),
+            fields=VALUES[entity](row),
+            version=row.version,
+            created_at=row.created_at,
+            availability=self._availability(entity, row),
+            updated_at=row.updated_at,
+        )
+
+    def _rows(self, entity: Entity):
+        return _prefetched(entity, MODELS[entity].objects.filter(organization_id=self.user.organization_id))
+
+    def _available_rows(self, entity: Entity):
+        rows = self._rows(entity).filter(owner=self.user, archived_at__isnull=True)
+        if self.settings.start_date is not None:
+            rows = rows.filter(updated_at__date__gte=self.settings.start_date)
+        if entity is Entity.EVENT:
+            first, last = self._window()
+            rows = rows.filter(start__lte=last).filter(Q(end__gte=first) | ~Q(recurrence_rule=""))
+        return rows
+
+    # -- CrmStore --------------------------------------------------------------------------------
+
+    def _entity_state(self, entity: Entity) -> dict:
+        return self.state.setdefault(str(entity), {})
+
+    def _head(self) -> int:
+        return (
+            ChangeLogEntry.objects.filter(organization_id=self.user.organization_id).aggregate(top=Max("sequence"))[
+                "top"
+            ]
+            or 0
+        )
+
+    def read_changes(self, entity: Entity, *, full: bool) -> CrmChanges:
+        cursor = self._entity_state(entity).get("crm_cursor")
+        if full or cursor is None:
+            # The head is read first: a change committed during the listing is read again next time.
+            head = self._head()
+            records = [self._record(entity, row) for row in self._available_rows(entity).order_by("id")]
+            return CrmChanges(records=records, cursor=head, full=True)
+        content_type = ContentType.objects.get_for_model(MODELS[entity])
+        entries = list(
+            ChangeLogEntry.objects.filter(
+                organization_id=self.user.organization_id, content_type=content_type, sequence__gt=cursor
+            )
+            .order_by("sequence")
+            .values_list("sequence", "object_id")[:CHANGES_PER_RUN]
+        )
+        if not entries:
+            return CrmChanges(records=(), cursor=cursor)
+        ids = list(dict.fromkeys(object_id for _, object_id in entries))
+        if entity is Entity.EVENT:
+            # A changed occurrence is part of its series: the series is what changed.
+            series = dict(CalendarEvent.objects.filter(pk__in=ids, series__isnull=False).values_list("pk", "series_id"))
+            ids = list(dict.fromkeys(series.get(pk, pk) for pk in ids))
+        linked = set(
+            SyncLink.objects.filter(user=self.user, entity=entity, crm_id__in=ids).values_list("crm_id", flat=True)
+        )
+        records, found = [], set()
+        for chunk in _chunks(ids):
+            for row in self._rows(entity).filter(pk__in=chunk):
+                found.add(row.pk)
+                if row.owner_id == self.user.pk or row.pk in linked:
+                    records.append(self._record(entity, row))
+        deleted = [str(pk) for pk in ids if pk not in found and pk in linked]
+        return CrmChanges(records=records, deleted_ids=deleted, cursor=entries[-1][0])
+
+    def get_records(self, entity: Entity, crm_ids: Collection[str]) -> Mapping[str, CrmRecord]:
+        ids = sorted({int(value) for value in crm_ids if str(value).isdigit()})
+        found: dict[str, CrmRecord] = {}
+        for chunk in _chunks(ids):
+            for row in self._rows(entity).filter(pk__in=chunk):
+                found[str(row.pk)] = self._record(entity, row)
+        return found
+
+    def find_key_candidates(self, entity: Entity, probes: Sequence[FieldValues]) -> Iterable[CrmRecord]:
+        column = KEY_COLUMN[entity]
+        engine_name = {"last_name": "last_name", "subject": "subject", "title": "title"}[column]
+        names = sorted({str(probe.get(engine_name) or "").strip().lower() for probe in probes})
+        candidates = []
+        for chunk in _chunks(names):
+            condition = Q()
+            for name in chunk:
+                condition |= Q(**{f"{column}__iexact": name})
+            rows = self._available_rows(entity).filter(condition)
+            candidates.extend(self._record(entity, row) for row in rows)
+        return candidates
+
+    def links(self, entity: Entity) -> Sequence[Link]:
+        return [
+            Link(
+                entity=entity,
+                crm_id=str(row.crm_id),
+                outlook_id=row.outlook_id,
+                change_key=row.change_key,
+                crm_version=row.crm_version,
+                crm_field_hashes=row.crm_field_hashes,
+                outlook_field_hashes=row.outlook_field_hashes,
+            )
+            for row in SyncLink.objects.filter(user=self.user, entity=entity).order_by("id")
+        ]
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[DjangoUnitOfWork]:
+        with transaction.atomic(), change_context(actor=self.user, origin=ORIGIN):
+            yield DjangoUnitOfWork(self)
+
+    def commit_cursor(self, entity: Entity, cursor: Any) -> None:
+        if cursor is not None:
+            self._entity_state(entity)["crm_cursor"] = cursor
+
+
+class DjangoUnitOfWork:
+    """CRM writes and link writes of one step, in the transaction `DjangoCrmStore.unit_of_work` opened."""
+
+    def __init__(self, store: DjangoCrmStore):
+        self.store = store
+        self.user = store.user
+
+    def _locked(self, entity: Entity, crm_id: str, expected_version: int):
+        row = (
+            MODELS[entity]
+            .objects.select_for_update()
+            .filter(organization_id=self.user.organization_id, pk=int(crm_id))
+            .first()
+        )
+        if row is None or row.version != expected_version:
+            raise ChangedMeanwhile(side=Side.CRM, entity=entity, record_id=crm_id)
+        return row
+
+    def _reread(self, entity: Entity, pk: int) -> CrmRecord:
+        row = self.store._rows(entity).get(pk=pk)
+        return self.store._record(entity, row)
+
+    def _write(self, entity: Entity, row, fields: FieldValues):
+        if entity is Entity.CONTACT:
+            return _contact_write(self.user, row, fields)
+        if entity is Entity.TASK:
+            return _task_write(self.user, row, fields)
+        return _event_write(self.user, row, fields)
+
+    def create_record(self, entity: Entity, fields: FieldValues) -> CrmRecord:
+        row = self._write(entity, None, fields)
+        return self._reread(entity, row.pk)
+
+    def update_record(self, entity: Entity, crm_id: str, fields: FieldValues, *, expected_version: int) -> CrmRecord:
+        row = self._locked(entity, crm_id, expected_version)
+        self._write(entity, row, fields)
+        return self._reread(entity, row.pk)
+
+    def restore_record(self, entity: Entity, crm_id: str, fields: FieldValues, *, expected_version: int) -> CrmRecord:
+        row = self._locked(entity, crm_id, expected_version)
+        if row.archived_at is not None:
+            row = record_restore(actor=self.user, instance=row)
+        self._write(entity, row, fields)
+        return self._reread(entity, row.pk)
+
+    def archive_record(self, entity: Entity, crm_id: str, *, expected_version: int) -> CrmRecord:
+        row = self._locked(entity, crm_id, expected_version)
+        if row.archived_at is None:
+            record_archive(actor=self.user, instance=row)
+        return self._reread(entity, row.pk)
+
+    def save_link(self, link: Link) -> None:
+        SyncLink.objects.update_or_create(
+            user=self.user,
+            entity=str(link.entity),
+            outlook_id=link.outlook_id,
+            defaults={
+                "organization_id": self.user.organization_id,
+                "crm_id": int(link.crm_id),
+                "change_key": link.change_key,
+                "crm_version": link.crm_version,
+                "crm_field_hashes": dict(link.crm_field_hashes),
+                "outlook_field_hashes": dict(link.outlook_field_hashes),
+                "synced_at": timezone.now(),
+            },
+        )
+
+    def delete_link(self, entity: Entity, outlook_id: str) -> None:
+        SyncLink.objects.filter(user=self.user, entity=str(entity), outlook_id=outlook_id).delete()
+
+
+# -- the engine's values written through the CRM's services ----------------------------------------
+
+CONTACT_COLUMNS = ("name_prefix", "first_name", "middle_name", "last_name", "gender", "birthday", "job_title")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _contact_write(user: User, contact: Contact | None, fields: FieldValues) -> Contact:
+    data: dict[str, Any] = {}
+    for name in CONTACT_COLUMNS:
+        if name in fields:
+            data[name] = fields[name] if name == "birthday" else _text(fields[name])
+    if "gender" in data and not data["gender"]:
+        data["gender"] = "unspecified"
+    if "notes" in fields:
+        data["description"] = _text(fields["notes"])
+    if contact is None:
+        data.setdefault("last_name", "")
+        data["owner"] = user
+    emails = list(fields["emails"] or ()) if "emails" in fields else None
+    phones = None
+    if {"business_phones", "home_phones", "mobile_phone"} & set(fields):
+        current = (
+            [(str(row.number), row.phone_type) for row in contact.phones.order_by("-is_primary", "id")]
+            if contact is not None
+            else []
+        )
+        kept = {
+            "business": [number for number, kind in current if kind == "business"],
+            "home": [number for number, kind in current if kind == "home"],
+            "mobile": [number for number, kind in current if kind == "mobile"][:1],
+        }
+        if "business_phones" in fields:
+            kept["business"] = [str(number) for number in fields["business_phones"] or ()]
+        if "home_phones" in fields:
+            kept["home"] = [str(number) for number in fields["home_phones"] or ()]
+        if "mobile_phone" in fields:
+            kept["mobile"] = [str(fields["mobile_phone"])] if fields["mobile_phone"] else []
+        phones = [(number, kind) for kind in ("business", "mobile", "home") for number in kept[kind]]
+    addresses = None
+    if "addresses" in fields:
+        addresses = [{name: _text(item.get(name)) for name in ADDRESS_FIELDS} for item in fields["addresses"] or ()]
+    # The company is the contact's account in the CRM: it is shown in Outlook, not written from there.
+    return contact_save(actor=user, data=data, contact=contact, emails=emails, phones=phones, addresses=addresses)
+
+
+TASK_COLUMNS = {
+    "subject": "subject",
+    "body": "description",
+    "start_at": "start_at",
+    "due_at": "due_at",
+    "status": "status",
+    "importance": "priority",
+    "reminder_at": "reminder_at",
+    "completed_at": "completed_at",
+}
+
+
+def _task_write(user: User, task: Task | None, fields: FieldValues) -> Task:
+    data: dict[str, Any] = {}
+    for name, column in TASK_COLUMNS.items():
+        if name in fields:
+            value = fields[name]
+            data[column] = _text(value) if column in ("subject", "description", "status", "priority") else value
+    if data.get("status") == "":
+        data.pop("status")
+    if data.get("priority") == "":
+        data.pop("priority")
+    if task is None:
+        data["owner"] = user
+    return task_save(actor=user, data=data, task=task)
+
+
+EVENT_COLUMNS = {
+    "title": "title",
+    "body": "description",
+    "location": "location",
+    "start": "start",
+    "end": "end",
+    "all_day": "all_day",
+    "time_zone": "time_zone",
+    "recurrence_rule": "recurrence_rule",
+}
+
+
+def _event_write(user: User, event: CalendarEvent | None, fields: FieldValues) -> CalendarEvent:
+    data: dict[str, Any] = {}
+    for name, column in EVENT_COLUMNS.items():
+        if name in fields:
+            value = fields[name]
+            data[column] = _text(value) if column in ("title", "description", "location", "recurrence_rule") else value
+    if "time_zone" in data and not data["time_zone"]:
+        data.pop("time_zone")
+    if "cancelled_starts" in fields:
+        data["cancelled_starts"] = sorted(
+            instant.astimezone(dt.UTC).isoformat()
+            for instant in filter(None, (_instant(value) for value in fields["cancelled_starts"] or ()))
+        )
+    if event is None:
+        data["owner"] = user
+    event = event_save(actor=user, data=data, event=event)
+    if "exceptions" in fields:
+        _exceptions_write(user, event, list(fields["exceptions"] or ()))
+    return event
+
+
+def _exceptions_write(user: User, series: CalendarEvent, wanted: list[Mapping[str, Any]]) -> None:
+    """The series' changed occurrences made equal to `wanted`, matched by their original start."""
+    current = {row.original_start: row for row in series.exceptions.all() if row.original_start is not None}
+    wanted_by_start = {}
+    for item in wanted:
+        original = _instant(item.get("original_start"))
+        if original is not None:
+            wanted_by_start[original] = item
+    for original, row in current.items():
+        if original not in wanted_by_start:
+            activity_delete(actor=user, activity=row)
+    for original, item in wanted_by_start.items():
+        data = {
+            "title": _text(item.get("title")) or series.title,
+            "description": _text(item.get("body")),
+            "location": _text(item.get("location")),
+            "start": _instant(item.get("start")) or original,
+            "end": _instant(item.get("end")) or original,
+            "time_zone": series.time_zone,
+            "series": series,
+            "original_start": original,
+        }
+        row = current.get(original)
+        if row is None:
+            data["owner"] = series.owner
+        event_save(actor=user, data=data, event=row)
