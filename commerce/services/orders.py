@@ -98,7 +98,7 @@ def _priced_lines(lines: list[LineInput], currency: str, organization_id: int) -
                 raise ValidationError(
                     {"lines": f"{product} is priced in {product.currency}, the order in {currency}: give its price."}
                 )
-            unit_price = product.unit_price
+            unit_price = _amount(product.unit_price, "lines")
         else:
             unit_price = _amount(line.unit_price, "lines")
         priced.append((product, line.quantity, unit_price))
