@@ -40,8 +40,8 @@ class OutlookItem:
     crm_id: str | None
     fields: dict[str, Any]
     last_modified: dt.datetime | None = None
-    # Events: moved or changed occurrences of a series, each with "original_start" and its fields.
-    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    # Events: the ids of the series' exceptions (moved or changed occurrences), by original start.
+    occurrence_ids: dict[dt.datetime, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -350,7 +350,7 @@ class GraphClient:
         found = self._resolve_unknown_creates(entity, requests, keys, results)
         outcome = self._outcomes(entity, keys, results, found)
         if entity is Entity.EVENTS:
-            self._apply_cancellations(keys, outcome)
+            self._apply_occurrence_changes(keys, outcome)
         return outcome
 
     def _outcomes(
@@ -377,70 +377,138 @@ class GraphClient:
         return outcome
 
     def cancel_occurrences(self, cancellations: Mapping[str, Iterable[str | dt.datetime]]) -> dict[str, list[str]]:
-        """Cancel occurrences of series (series id -> start instants) by deleting them, as Outlook does.
+        """Cancel occurrences of series (series id -> original start instants) by deleting them, as Outlook does.
 
         Returns, per series, the starts (UTC ISO) of the occurrences deleted; a start with no occurrence
         (already cancelled, or not an occurrence of the series) is left out. Outlook cannot restore a
         cancelled occurrence, so nothing here un-cancels one.
         """
-        lookups: list[BatchRequest] = []
-        wanted: dict[str, tuple[str, dt.datetime]] = {}
-        for series_id, starts in cancellations.items():
-            for start in starts:
-                instant = _instant(start)
-                if instant is None:
-                    continue
-                request_id = str(len(lookups))
-                low = (instant - dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-                high = (instant + dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-                url = (
-                    f"{self._item_path(Entity.EVENTS, series_id)}/instances?startDateTime={low}&endDateTime={high}"
-                    "&$select=id,type,originalStart,start"
-                )
-                lookups.append(BatchRequest(request_id, "GET", url))
-                wanted[request_id] = (series_id, instant)
-        deletes: list[BatchRequest] = []
-        deleted: dict[str, tuple[str, dt.datetime]] = {}
-        for request_id, result in run_batch(self.transport, lookups).items():
-            if result.error is not None:
-                if isinstance(result.error, GraphNotFound):
-                    continue
-                raise result.error
-            series_id, instant = wanted[request_id]
-            for occurrence in _values(result.body):
-                original = mapping.instant_from_text(occurrence.get("originalStart"))
-                if occurrence.get("type") == "occurrence" and original == instant:
-                    deletes.append(
-                        BatchRequest(
-                            str(len(deletes)), "DELETE", f"{self._user}/events/{quote(str(occurrence['id']), safe='')}"
-                        )
-                    )
-                    deleted[deletes[-1].id] = (series_id, instant)
+        wanted = [(series_id, _instant(start)) for series_id, starts in cancellations.items() for start in starts]
+        found = self._occurrence_ids([(series_id, start) for series_id, start in wanted if start is not None], {})
+        requests = [
+            BatchRequest(str(index), "DELETE", self._item_path(Entity.EVENTS, occurrence_id))
+            for index, occurrence_id in enumerate(found.values())
+        ]
         done: dict[str, list[str]] = {series_id: [] for series_id in cancellations}
-        for request_id, result in run_batch(self.transport, deletes).items():
-            if result.error is not None and not isinstance(result.error, GraphNotFound):
-                raise result.error
-            series_id, instant = deleted[request_id]
-            done[series_id].append(instant.isoformat())
+        for (series_id, start), result in zip(
+            found, self._checked(run_batch(self.transport, requests), requests), strict=True
+        ):
+            if result.ok or isinstance(result.error, GraphNotFound):
+                done[series_id].append(start.isoformat())
         return done
 
-    def _apply_cancellations(self, keys: dict[str, Create | Update | Delete], outcome: dict[str, WriteResult]) -> None:
-        """Cancel the occurrences a written series lists in cancelled_starts and Outlook still has."""
-        todo: dict[str, list[str]] = {}
+    def update_occurrences(self, changes: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        """Move or change occurrences of series (series id -> exceptions, each with its `original_start` and
+        any of `EXCEPTION_FIELDS`); each becomes an exception of its series in Outlook."""
+        self._write_occurrences({}, changes, {})
+
+    def _occurrence_ids(
+        self, wanted: Sequence[tuple[str, dt.datetime]], known: Mapping[tuple[str, dt.datetime], str]
+    ) -> dict[tuple[str, dt.datetime], str]:
+        """Ids of occurrences, by (series id, original start): known exception ids, else the series' instance
+        starting then (an occurrence not moved yet starts at its original start)."""
+        found = {key: known[key] for key in wanted if key in known}
+        lookups: list[BatchRequest] = []
+        for series_id, start in wanted:
+            if (series_id, start) in found:
+                continue
+            low = (start - dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            high = (start + dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            url = (
+                f"{self._item_path(Entity.EVENTS, series_id)}/instances?startDateTime={low}&endDateTime={high}"
+                "&$select=id,type,originalStart,start"
+            )
+            lookups.append(BatchRequest(str(len(lookups)), "GET", url))
+        pending = [key for key in wanted if key not in found]
+        results = run_batch(self.transport, lookups)
+        for request, key in zip(lookups, pending, strict=True):
+            result = results[request.id]
+            if isinstance(result.error, GraphNotFound):
+                continue
+            if result.error is not None:
+                raise result.error
+            for occurrence in _values(result.body):
+                original = mapping.instant_from_text(occurrence.get("originalStart"))
+                if occurrence.get("type") in ("occurrence", "exception") and original == key[1]:
+                    found[key] = str(occurrence["id"])[:512]
+        return found
+
+    def _write_occurrences(
+        self,
+        cancellations: Mapping[str, Iterable[dt.datetime]],
+        exceptions: Mapping[str, Sequence[Mapping[str, Any]]],
+        known: Mapping[tuple[str, dt.datetime], str],
+        series_fields: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Delete the cancelled occurrences and patch the changed ones, in $batch requests."""
+        cancel_keys = [(series_id, start) for series_id, starts in cancellations.items() for start in starts]
+        patches: list[tuple[tuple[str, dt.datetime], dict[str, Any]]] = []
+        for series_id, changed in exceptions.items():
+            series = (series_fields or {}).get(series_id, {})
+            for exception in changed:
+                original = _instant(exception.get("original_start"))
+                if original is None:
+                    continue
+                values = {k: exception[k] for k in mapping.EXCEPTION_FIELDS if k in exception}
+                for name in ("start", "end"):
+                    if name in values and not isinstance(values[name], dt.datetime):
+                        values[name] = _instant(values[name])
+                values.update({k: series[k] for k in ("all_day", "time_zone") if k in series})
+                body = mapping.event_to_graph(values, default_time_zone=self.time_zone)
+                body.pop("recurrence", None)
+                patches.append(((series_id, original), body))
+        ids = self._occurrence_ids(list(dict.fromkeys([*cancel_keys, *(key for key, _ in patches)])), known)
+        requests = [
+            BatchRequest(f"c{index}", "DELETE", self._item_path(Entity.EVENTS, ids[key]))
+            for index, key in enumerate(cancel_keys)
+            if key in ids
+        ]
+        requests += [
+            BatchRequest(f"p{index}", "PATCH", self._item_path(Entity.EVENTS, ids[key]), body=body)
+            for index, (key, body) in enumerate(patches)
+            if key in ids
+        ]
+        self._checked(run_batch(self.transport, requests), requests)
+
+    def _checked(self, results: Mapping[str, BatchResult], requests: Sequence[BatchRequest]) -> list[BatchResult]:
+        """The results in request order; an error other than 404 (already gone) is raised."""
+        ordered = [results[request.id] for request in requests]
+        for result in ordered:
+            if result.error is not None and not isinstance(result.error, GraphNotFound):
+                raise result.error
+        return ordered
+
+    def _apply_occurrence_changes(
+        self, keys: dict[str, Create | Update | Delete], outcome: dict[str, WriteResult]
+    ) -> None:
+        """After writing series, cancel the occurrences their cancelled_starts list and Outlook still shows,
+        and write the exceptions that differ from Outlook's; the series are then read again."""
+        cancellations: dict[str, list[dt.datetime]] = {}
+        exceptions: dict[str, list[Mapping[str, Any]]] = {}
+        known: dict[tuple[str, dt.datetime], str] = {}
+        series_fields: dict[str, Mapping[str, Any]] = {}
         key_of: dict[str, str] = {}
         for operation in keys.values():
             result = outcome[operation.key]
-            if isinstance(operation, Delete) or result.item is None or "cancelled_starts" not in operation.fields:
+            if isinstance(operation, Delete) or result.item is None or not result.item.fields.get("recurrence_rule"):
                 continue
-            have = {_instant(v) for v in result.item.fields.get("cancelled_starts") or []}
-            missing = [v for v in operation.fields["cancelled_starts"] or [] if _instant(v) not in have]
-            if missing and result.item.fields.get("recurrence_rule"):
-                todo[result.item.id] = missing
-                key_of[result.item.id] = operation.key
-        if not todo:
+            item = result.item
+            have = {_instant(v) for v in item.fields.get("cancelled_starts") or []}
+            missing = [_instant(v) for v in operation.fields.get("cancelled_starts") or [] if _instant(v) not in have]
+            current = {_exception_key(e) for e in item.fields.get("exceptions") or []}
+            changed = [e for e in operation.fields.get("exceptions") or [] if _exception_key(e) not in current]
+            if missing:
+                cancellations[item.id] = [m for m in missing if m is not None]
+            if changed:
+                exceptions[item.id] = changed
+            if missing or changed:
+                key_of[item.id] = operation.key
+                series_fields[item.id] = item.fields
+                known.update({(item.id, start): oid for start, oid in item.occurrence_ids.items()})
+        if not key_of:
             return
-        self.cancel_occurrences(todo)
-        for item_id, item in self.get_items(Entity.EVENTS, list(todo)).items():
+        self._write_occurrences(cancellations, exceptions, known, series_fields)
+        for item_id, item in self.get_items(Entity.EVENTS, list(key_of)).items():
             outcome[key_of[item_id]] = WriteResult(key_of[item_id], item=item)
 
     def _resolve_unknown_creates(
@@ -515,17 +583,12 @@ class GraphClient:
             fields = mapping.task_from_graph(raw)
         else:
             fields = mapping.event_from_graph(raw, default_time_zone=self.time_zone)
-        exceptions = []
+        occurrence_ids: dict[dt.datetime, str] = {}
         if entity is Entity.EVENTS:
-            for occurrence in (raw.get("exceptionOccurrences") or [])[:500]:
-                if isinstance(occurrence, dict):
-                    exceptions.append(
-                        {
-                            "id": str(occurrence.get("id", ""))[:512],
-                            "original_start": mapping.event_original_start(occurrence),
-                            "fields": mapping.event_from_graph(occurrence, default_time_zone=fields["time_zone"]),
-                        }
-                    )
+            for occurrence in (raw.get("exceptionOccurrences") or [])[: mapping.MAX_EXCEPTIONS]:
+                original = mapping.event_original_start(occurrence) if isinstance(occurrence, dict) else None
+                if original is not None and isinstance(occurrence.get("id"), str):
+                    occurrence_ids[original] = occurrence["id"][:512]
         etag = raw.get("@odata.etag") or raw.get("changeKey")
         return OutlookItem(
             id=raw["id"][:512],
@@ -533,7 +596,7 @@ class GraphClient:
             crm_id=mapping.crm_id_of(raw),
             fields=fields,
             last_modified=mapping.instant_from_text(raw.get("lastModifiedDateTime")),
-            exceptions=exceptions,
+            occurrence_ids=occurrence_ids,
         )
 
 
@@ -541,6 +604,16 @@ def _instant(value: str | dt.datetime | None) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC) if value.tzinfo else None
     return mapping.instant_from_text(value)
+
+
+def _exception_key(exception: Mapping[str, Any]) -> tuple:
+    """An exception's values in comparable form (instants as UTC datetimes, text trimmed)."""
+    return tuple(
+        _instant(exception.get(name))
+        if name in ("original_start", "start", "end")
+        else str(exception.get(name) or "").strip()
+        for name in ("original_start", *mapping.EXCEPTION_FIELDS)
+    )
 
 
 def _values(body: Any) -> list[dict[str, Any]]:

@@ -37,6 +37,9 @@ MAX_BUSINESS_PHONES = 2
 MAX_HOME_PHONES = 2
 MAX_TEXT = 32_000
 PHONE_PRECEDENCE = ("business", "mobile", "home")
+MAX_EXCEPTIONS = 500
+# What a moved or changed occurrence of a series may differ in; `original_start` says which occurrence it is.
+EXCEPTION_FIELDS = ("title", "description", "location", "start", "end")
 
 CONTACT_SELECT = (
     "id,changeKey,lastModifiedDateTime,title,givenName,middleName,surname,birthday,jobTitle,companyName,"
@@ -377,7 +380,11 @@ def event_to_graph(
 
 
 def event_from_graph(item: Mapping[str, Any], *, default_time_zone: str = "UTC") -> dict[str, Any]:
-    """The CRM event fields of a Graph event (a single event or a series master)."""
+    """The CRM event fields of a Graph event (a single event or a series master).
+
+    `exceptions` lists the series' moved or changed occurrences (read from its exceptionOccurrences),
+    each with its `original_start` and the EXCEPTION_FIELDS, ordered by original start.
+    """
     zone_name = default_time_zone
     original = item.get("originalStartTimeZone") or (item.get("start") or {}).get("timeZone")
     if original:
@@ -410,6 +417,14 @@ def event_from_graph(item: Mapping[str, Any], *, default_time_zone: str = "UTC")
         cancelled = cancelled_starts_from_graph(
             list(item.get("cancelledOccurrences") or []), start=start, time_zone=zone_name
         )
+    exceptions = []
+    for occurrence in (item.get("exceptionOccurrences") or [])[:MAX_EXCEPTIONS]:
+        if isinstance(occurrence, dict) and rule:
+            values = event_from_graph(occurrence, default_time_zone=zone_name)
+            exceptions.append(
+                {"original_start": event_original_start(occurrence), **{k: values[k] for k in EXCEPTION_FIELDS}}
+            )
+    exceptions.sort(key=lambda e: e["original_start"] or dt.datetime.min.replace(tzinfo=dt.UTC))
     return {
         "title": _text(item.get("subject")),
         "description": str(body.get("content") or "")[:MAX_TEXT],
@@ -420,6 +435,7 @@ def event_from_graph(item: Mapping[str, Any], *, default_time_zone: str = "UTC")
         "time_zone": zone_name,
         "recurrence_rule": rule,
         "cancelled_starts": cancelled,
+        "exceptions": exceptions,
     }
 
 

@@ -48,6 +48,7 @@ _EXT_FILTER = re.compile(
     re.IGNORECASE,
 )
 _NAME_FILTER = re.compile(r"^displayName eq '((?:[^']|'')*)'$")
+_INSTANCE_KEYS = ("id", "type", "seriesMasterId", "originalStart", "start", "end", "subject", "@odata.etag")
 _TENANT_PATH = re.compile(r"^/([\w.-]+)/(?:v2\.0/\.well-known/openid-configuration|oauth2/v2\.0/token)$")
 _EXPAND_IDS = re.compile(r"id eq '((?:[^']|'')*)'", re.IGNORECASE)
 
@@ -373,6 +374,8 @@ class GraphState:
             raise GraphFailure(400, "BadRequest")
         if kind == "event" and ".OCC." in item_id and method == "DELETE":
             return self._delete_occurrence(collection, item_id)
+        if kind == "event" and ".OCC." in item_id and method == "PATCH":
+            return self._update_occurrence(collection, item_id, body)
         item = collection.items.get(item_id)
         if item is None:
             raise GraphFailure(404, "ErrorItemNotFound", "The specified object was not found in the store.")
@@ -459,10 +462,9 @@ class GraphState:
         links = out.pop("linkedResources", None)
         if kind == "task" and (expand == "all" or "linkedResources" in expand):
             out["linkedResources"] = links or []
-        if kind == "event":
-            out["exceptionOccurrences"] = [] if "exceptionOccurrences" in expand or expand == "all" else None
-            if out["exceptionOccurrences"] is None:
-                out.pop("exceptionOccurrences")
+        exceptions = out.pop("_exceptions", {})
+        if kind == "event" and ("exceptionOccurrences" in expand or expand == "all"):
+            out["exceptionOccurrences"] = [self._render(e, "event", {}) for _, e in sorted(exceptions.items())]
         select = query.get("$select")
         if select:
             keep = {s.strip() for s in select.split(",")} | {
@@ -613,11 +615,54 @@ class GraphState:
             raise GraphFailure(400, "ErrorInvalidParameter", "startDateTime and endDateTime are required.") from None
         return {"value": _instances(item, low, high)}
 
+    def _update_occurrence(self, collection: Collection, occurrence_id: str, body: Any):
+        """Changing one occurrence of a series makes it an exception of the series, under the same id."""
+        master_id, _, day = occurrence_id.partition(".OCC.")
+        master = collection.items.get(master_id)
+        if master is None or not isinstance(body, dict):
+            raise GraphFailure(404, "ErrorItemNotFound")
+        exceptions = master.setdefault("_exceptions", {})
+        if day not in exceptions:
+            fields = event_from_graph(master)
+            zone = ZoneInfo(fields["time_zone"])
+            local = dt.datetime.combine(
+                dt.date.fromisoformat(day), fields["start"].astimezone(zone).time(), tzinfo=zone
+            )
+            if f"OID.{master_id}.{day}" in (master.get("cancelledOccurrences") or []) or not any(
+                i["id"] == occurrence_id
+                for i in _instances(master, local - dt.timedelta(minutes=1), local + dt.timedelta(minutes=1))
+            ):
+                raise GraphFailure(404, "ErrorItemNotFound", "The occurrence could not be found.")
+            instant, duration = local.astimezone(dt.UTC), fields["end"] - fields["start"]
+            exceptions[day] = {
+                "id": occurrence_id,
+                "type": "exception",
+                "seriesMasterId": master_id,
+                "originalStart": instant.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "subject": master.get("subject", ""),
+                "body": copy.deepcopy(master.get("body")),
+                "location": copy.deepcopy(master.get("location")),
+                "isAllDay": bool(master.get("isAllDay")),
+                "start": {"dateTime": instant.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
+                "end": {"dateTime": (instant + duration).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
+            }
+        exception = exceptions[day]
+        for key in ("subject", "body", "location", "start", "end"):
+            if key in body:
+                exception[key] = copy.deepcopy(body[key])
+        exception["changeKey"] = new_change_key()
+        exception["@odata.etag"] = f'W/"{exception["changeKey"]}"'
+        master["changeKey"] = new_change_key()
+        master["@odata.etag"] = f'W/"{master["changeKey"]}"'
+        collection.touch(master_id)
+        return 200, {}, self._render(exception, "event", {})
+
     def _delete_occurrence(self, collection: Collection, occurrence_id: str):
         master_id, _, day = occurrence_id.partition(".OCC.")
         master = collection.items.get(master_id)
         if master is None:
             raise GraphFailure(404, "ErrorItemNotFound")
+        master.get("_exceptions", {}).pop(day, None)
         cancelled = master.setdefault("cancelledOccurrences", [])
         oid = f"OID.{master_id}.{day}"
         if oid not in cancelled:
@@ -660,7 +705,15 @@ def _instances(item: dict[str, Any], low: dt.datetime, high: dt.datetime) -> lis
         instant = occurrence.replace(tzinfo=zone).astimezone(dt.UTC)
         if instant >= high:
             break
-        if f"OID.{item['id']}.{occurrence.date().isoformat()}" in cancelled or instant + duration <= low:
+        if f"OID.{item['id']}.{occurrence.date().isoformat()}" in cancelled:
+            continue
+        exception = (item.get("_exceptions") or {}).get(occurrence.date().isoformat())
+        if exception is not None:
+            moved_start, moved_end = from_graph_datetime(exception["start"]), from_graph_datetime(exception["end"])
+            if moved_start and moved_end and moved_start < high and moved_end > low:
+                instances.append({**base, **{k: v for k, v in exception.items() if k in _INSTANCE_KEYS}})
+            continue
+        if instant + duration <= low:
             continue
         instances.append(
             {

@@ -121,6 +121,7 @@ def test_an_event_keeps_its_zone_and_an_all_day_event_runs_midnight_to_midnight_
         "time_zone": "Europe/Berlin",
         "recurrence_rule": "",
         "cancelled_starts": [],
+        "exceptions": [],
     }
     all_day = {
         **timed,
@@ -154,6 +155,7 @@ def test_a_series_comes_back_with_its_rule_and_cancelled_occurrences(graph_serve
         "time_zone": "Europe/Berlin",
         "recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20260331T215959Z",
         "cancelled_starts": [],
+        "exceptions": [],
     }
     created = client.write(Entity.EVENTS, [Create(key="s", fields=series, crm_id="series-1")])["s"].item
     graph_server.state.max_page_size = 3
@@ -239,3 +241,43 @@ def test_a_stored_task_list_id_saves_the_lookup_on_an_idle_run(graph_server, cli
     idle = later.changes(Entity.TASKS, first.delta_link)
     assert (idle.items, idle.removed) == ({}, {})
     assert graph_server.state.counts["requests"] == 1  # the delta request, no list lookup
+
+
+def test_moved_occurrences_go_both_ways_as_exceptions_of_their_series(graph_server, client):
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=BERLIN)
+    series = {
+        "title": "Stand-up",
+        "description": "",
+        "location": "",
+        "start": monday.astimezone(UTC),
+        "end": (monday + dt.timedelta(minutes=15)).astimezone(UTC),
+        "all_day": False,
+        "time_zone": "Europe/Berlin",
+        "recurrence_rule": "FREQ=DAILY;COUNT=5",
+        "cancelled_starts": [],
+    }
+    moved = {
+        "original_start": (monday + dt.timedelta(days=1)).astimezone(UTC),
+        "title": "Stand-up, later",
+        "description": "",
+        "location": "Room 2",
+        "start": (monday + dt.timedelta(days=1, hours=2)).astimezone(UTC),
+        "end": (monday + dt.timedelta(days=1, hours=2, minutes=30)).astimezone(UTC),
+    }
+    written = client.write(Entity.EVENTS, [Create(key="s", fields={**series, "exceptions": [moved]}, crm_id="s3")])["s"]
+    assert written.item.fields["exceptions"] == [moved]
+    first = client.changes(Entity.EVENTS, window=WINDOW)
+    assert first.items[written.item.id].fields == {**series, "exceptions": [moved]}
+
+    # Moved again in Outlook: the series comes back with the exception's new values.
+    occurrence_id = written.item.occurrence_ids[moved["original_start"]]
+    later = {"dateTime": "2026-03-03T13:00:00", "timeZone": "W. Europe Standard Time"}
+    status, _, _ = graph_server.state.handle(
+        "PATCH", f"/users/{MAILBOX}/events/{occurrence_id}", {}, {"start": later, "subject": "Stand-up, latest"}
+    )
+    assert status == 200
+    (item,) = client.changes(Entity.EVENTS, first.delta_link).items.values()
+    (exception,) = item.fields["exceptions"]
+    assert exception["title"] == "Stand-up, latest"
+    assert exception["start"] == dt.datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+    assert exception["original_start"] == moved["original_start"]
