@@ -19,7 +19,7 @@ from accounts.models import (
     OpportunityStatusProbability,
     Task,
 )
-from backoffice.admin import OrganizationScopedAdmin
+from backoffice.admin import OrganizationScopedAdmin, PersonListFilter, owner_column
 from backoffice.forms import apply_service_errors
 from backoffice.jobs import job_request
 from backoffice.models import Organization, User
@@ -168,7 +168,8 @@ class AccountAdmin(ServiceAdmin):
     save_service = staticmethod(services.account_save)
     instance_kwarg = "account"
     m2m_fields = ("contacts",)
-    list_display = ["name", "owner", "lifetime_value", "updated_at"]
+    list_display = ["name", owner_column, "lifetime_value", "updated_at"]
+    list_filter = [("owner", PersonListFilter), "created_at", "updated_at", "organization"]
     list_select_related = ["owner"]
     search_fields = ["name"]
     autocomplete_fields = ["referred_by"]
@@ -192,7 +193,8 @@ class AccountAdmin(ServiceAdmin):
 class ContactAdmin(ServiceAdmin):
     # E-mails and phones are lists kept by contact_save (the web UI edits them); shown here only.
     readonly_fields = ["email", "phone"]
-    list_display = ["last_name", "first_name", "email", "phone", "owner"]
+    list_display = ["last_name", "first_name", "email", "phone", owner_column]
+    list_filter = [("owner", PersonListFilter), "created_at", "updated_at", "organization"]
     list_select_related = ["owner"]
     search_fields = ["last_name", "first_name", "email"]
 
@@ -203,15 +205,16 @@ class BusinessCustomerAdmin(ServiceAdmin):
     instance_kwarg = "customer"
     # E-mails and phones are lists kept by business_customer_save (the web UI edits them); shown here only.
     readonly_fields = ["email", "phone"]
-    list_display = ["name", "account", "email", "phone", "lifetime_value", "owner"]
+    list_display = ["name", "account", "email", "phone", "lifetime_value", owner_column]
+    list_filter = [("owner", PersonListFilter), "created_at", "updated_at", "organization"]
     list_select_related = ["account", "owner"]
     search_fields = ["name"]
 
 
 @admin.register(Lead)
 class LeadAdmin(ServiceAdmin):
-    list_display = ["name", "company_name", "status", "source", "owner"]
-    list_filter = ["status"]
+    list_display = ["name", "company_name", "status", "source", owner_column]
+    list_filter = ["status", ("owner", PersonListFilter), "created_at", "updated_at", "organization"]
     list_select_related = ["owner"]
     search_fields = ["name", "company_name", "last_name"]
 
@@ -220,8 +223,23 @@ class LeadAdmin(ServiceAdmin):
 class OpportunityAdmin(ServiceAdmin):
     save_service = staticmethod(services.opportunity_save)
     instance_kwarg = "opportunity"
-    list_display = ["name", "account", "status", "probability", "budget_amount_base", "expected_close_date", "owner"]
-    list_filter = ["status"]
+    list_display = [
+        "name",
+        "account",
+        "status",
+        "probability",
+        "budget_amount_base",
+        "expected_close_date",
+        owner_column,
+    ]
+    list_filter = [
+        "status",
+        ("owner", PersonListFilter),
+        "expected_close_date",
+        "closed_at",
+        "created_at",
+        "organization",
+    ]
     list_select_related = ["account", "owner"]
     search_fields = ["name", "account__name"]
     exclude = ["organization", "customer_type", "customer_id"]
@@ -239,8 +257,8 @@ class OpportunityAdmin(ServiceAdmin):
 class TaskAdmin(ServiceAdmin):
     save_service = staticmethod(services.task_save)
     instance_kwarg = "task"
-    list_display = ["subject", "status", "priority", "due_at", "owner"]
-    list_filter = ["status", "priority"]
+    list_display = ["subject", "status", "priority", "due_at", owner_column]
+    list_filter = ["status", "priority", ("owner", PersonListFilter), "due_at", "created_at", "organization"]
     list_select_related = ["owner"]
     exclude = ["organization", "related_type", "related_id"]
 
@@ -250,14 +268,16 @@ class CalendarEventAdmin(ServiceAdmin):
     save_service = staticmethod(services.event_save)
     instance_kwarg = "event"
     m2m_fields = ("attendees",)
-    list_display = ["title", "start", "end", "all_day", "owner"]
+    list_display = ["title", "start", "end", "all_day", owner_column]
+    list_filter = [("owner", PersonListFilter), "start", "all_day", "created_at", "organization"]
     list_select_related = ["owner"]
     exclude = ["organization", "related_type", "related_id", "series"]
 
 
 @admin.register(Note)
 class NoteAdmin(ServiceAdmin):
-    list_display = ["__str__", "owner", "created_at"]
+    list_display = ["__str__", owner_column, "created_at"]
+    list_filter = [("owner", PersonListFilter), "created_at", "organization"]
     list_select_related = ["owner"]
     exclude = ["organization", "related_type", "related_id"]
 
@@ -265,6 +285,7 @@ class NoteAdmin(ServiceAdmin):
 @admin.register(Channel)
 class ChannelAdmin(OrganizationScopedAdmin):
     list_display = ["name", "channel_type"]
+    list_filter = ["channel_type", "organization"]
 
     def has_add_permission(self, request):
         return False
@@ -275,6 +296,7 @@ class OpportunityStatusProbabilityAdmin(OrganizationScopedAdmin):
     """Each organization's default probability per status; a missing row means the built-in default."""
 
     list_display = ["status", "probability"]
+    list_filter = ["status", "organization"]
     exclude = ["organization"]
 
     def save_model(self, request, obj, form, change):

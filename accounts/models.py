@@ -173,6 +173,7 @@ class ContactAddress(Address):
 
     class Meta:
         ordering = ["-is_primary", "id"]
+        verbose_name_plural = "contact addresses"
 
 
 class Channel(OrganizationModel):
@@ -362,6 +363,7 @@ class OpportunityStatusProbability(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "status"], name="one_probability_per_status")]
+        verbose_name_plural = "opportunity status probabilities"
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.probability}%"

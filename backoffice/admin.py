@@ -18,6 +18,30 @@ from backoffice.selectors import organization_scope
 from backoffice.services import api_key_revoke_many
 
 
+class PersonListFilter(admin.RelatedOnlyFieldListFilter):
+    """A list filter on a person (owner, actor): only the people the admin's rows name, by their full name."""
+
+    def field_choices(self, field, request, model_admin):
+        shown = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
+        people = field.related_model._default_manager.filter(pk__in=shown)
+        return sorted(((person.pk, person.display_name) for person in people), key=lambda choice: choice[1].lower())
+
+
+def person_column(field: str, description: str):
+    """A list column naming the person in `field` by their full name (the username only when they have none)."""
+
+    @admin.display(description=description, ordering=f"{field}__last_name")
+    def column(obj) -> str:
+        person = getattr(obj, field)
+        return person.display_name if person is not None else "—"
+
+    column.__name__ = f"{field}_name"
+    return column
+
+
+owner_column = person_column("owner", "owner")
+
+
 class OrganizationScopedAdmin(admin.ModelAdmin):
     """Limits rows to the admin's organization and lets organization admins manage them."""
 
@@ -56,6 +80,7 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
 class OrganizationAdmin(OrganizationScopedAdmin):
     organization_field = "pk"
     list_display = ["name", "base_currency", "time_zone", "created_at"]
+    list_filter = ["base_currency", "created_at"]
     search_fields = ["name"]
 
     def has_add_permission(self, request):
@@ -67,8 +92,8 @@ class OrganizationAdmin(OrganizationScopedAdmin):
 
 @admin.register(User)
 class UserAdmin(OrganizationScopedAdmin, BaseUserAdmin):
-    list_display = ["username", "email", "first_name", "last_name", "organization", "role", "is_active"]
-    list_filter = ["role", "is_active", "organization"]
+    list_display = ["full_name", "username", "email", "organization", "role", "is_active"]
+    list_filter = ["role", "is_active", "date_joined", "last_login", "organization"]
     list_select_related = ["organization"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -78,6 +103,10 @@ class UserAdmin(OrganizationScopedAdmin, BaseUserAdmin):
     )
     add_fieldsets = ((None, {"fields": ("username", "organization", "role", "password1", "password2")}),)
     readonly_fields = ["last_login", "date_joined"]
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, obj) -> str:
+        return obj.get_full_name() or "—"
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -106,8 +135,8 @@ class ApiKeyAdmin(OrganizationScopedAdmin):
     """Keys are listed and revoked here; the key itself and its digest are never shown."""
 
     organization_field = "user__organization"
-    list_display = ["prefix_display", "user", "created_at", "last_used_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = ["prefix_display", person_column("user", "user"), "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), ("user", PersonListFilter), "created_at", "last_used_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "prefix"]
     fields = ["user", "prefix_display", "created_at", "last_used_at", "revoked_at"]
@@ -151,7 +180,7 @@ class CurrencyRateAdmin(OrganizationScopedAdmin):
     """Exchange rates into the organization's base currency, by the day they start to apply."""
 
     list_display = ["currency", "rate", "valid_from", "organization"]
-    list_filter = ["currency"]
+    list_filter = ["currency", "valid_from", "organization"]
 
     def get_exclude(self, request, obj=None):
         return [] if request.user.is_superuser else ["organization"]
@@ -177,8 +206,17 @@ class ReadOnlyScopedAdmin(OrganizationScopedAdmin):
 
 @admin.register(ChangeLogEntry)
 class ChangeLogEntryAdmin(ReadOnlyScopedAdmin):
-    list_display = ["created_at", "action", "content_type", "object_repr", "object_id", "version", "actor", "origin"]
-    list_filter = ["action", "origin", "content_type"]
+    list_display = [
+        "created_at",
+        "action",
+        "content_type",
+        "object_repr",
+        "object_id",
+        "version",
+        person_column("actor", "actor"),
+        "origin",
+    ]
+    list_filter = ["action", "origin", "content_type", ("actor", PersonListFilter), "created_at", "organization"]
     list_select_related = ["actor", "content_type"]
     search_fields = ["object_repr", "=object_id"]
     date_hierarchy = "created_at"
@@ -187,8 +225,18 @@ class ChangeLogEntryAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(Job)
 class JobAdmin(ReadOnlyScopedAdmin):
-    list_display = ["id", "kind", "state", "done", "total", "requests", "requested_by", "created_at", "finished_at"]
-    list_filter = ["kind", "state"]
+    list_display = [
+        "id",
+        "kind",
+        "state",
+        "done",
+        "total",
+        "requests",
+        person_column("requested_by", "requested by"),
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["kind", "state", ("requested_by", PersonListFilter), "created_at", "finished_at", "organization"]
     list_select_related = ["requested_by"]
     readonly_fields = [f.name for f in Job._meta.fields]
 
@@ -199,6 +247,6 @@ class JobAdmin(ReadOnlyScopedAdmin):
 @admin.register(ExternalReference)
 class ExternalReferenceAdmin(ReadOnlyScopedAdmin):
     list_display = ["system", "external_id", "content_type", "object_id", "updated_at"]
-    list_filter = ["system", "content_type"]
+    list_filter = ["system", "content_type", "updated_at", "organization"]
     search_fields = ["external_id"]
     readonly_fields = [f.name for f in ExternalReference._meta.fields]

@@ -144,6 +144,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "backoffice.staticfiles.CollectedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Files browsers ask for at the site's root (/favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "backoffice" / "public"
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Security: HTTPS-only by default outside DEBUG, so `check --deploy` passes on production settings.
