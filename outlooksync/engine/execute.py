@@ -1,7 +1,7 @@
 """Applying a plan through the two stores, in an order that survives an interruption anywhere.
 
 Within a step: Outlook writes first, then the CRM writes and the links in one unit of work, then
-the stamps of records that step created. A link is always computed from the records as written,
+the stamps. A link is always computed from the records as written,
 so it never claims a state a side does not have: if a run stops between the Outlook write and the
 CRM commit, the next run sees the Outlook write as an Outlook change, merges it again, and ends in
 the same state. Outlook creates look up the stamp first, so an item created by an interrupted run
@@ -138,9 +138,9 @@ class PlanExecutor:
             records={record.id: record for record in step.crm_records},
             items={item.id: item for item in step.outlook_items},
         )
-        after_crm = [
-            action for action in step.actions if isinstance(action, StampOutlookItem) and action.crm_id is None
-        ]
+        # Stamps go last: a stamp tells later runs the CRM side is done (an item matched to several
+        # records is stamped once all of them took its values).
+        after_crm = [action for action in step.actions if isinstance(action, StampOutlookItem)]
         crm_actions = [action for action in step.actions if isinstance(action, CRM_SIDE_ACTIONS)]
         for action in step.actions:
             if not isinstance(action, CRM_SIDE_ACTIONS + (RaiseAlert,)) and action not in after_crm:
