@@ -110,8 +110,11 @@ class GraphClient:
         task_list_name: str = TASK_LIST_NAME,
         tokens: GraphTokenProvider | None = None,
         task_list_id: str | None = None,
+        contact_folder_id: str | None = None,
     ) -> None:
         self.transport = transport
+        # Graph documents contact delta per folder; without a folder id the mailbox's contacts are used.
+        self.contact_folder_id = contact_folder_id
         self.time_zone = time_zone
         self.task_list_name = task_list_name
         self.tokens = tokens
@@ -134,6 +137,7 @@ class GraphClient:
         time_zone: str = "UTC",
         retry: RetryPolicy | None = None,
         task_list_id: str | None = None,
+        contact_folder_id: str | None = None,
     ) -> "GraphClient":
         """A client authenticating with the app registration's client credentials through msal.
 
@@ -156,7 +160,13 @@ class GraphClient:
             ca_bundle=ca_bundle,
             retry=retry,
         )
-        return cls(transport=transport, time_zone=time_zone, tokens=tokens, task_list_id=task_list_id)
+        return cls(
+            transport=transport,
+            time_zone=time_zone,
+            tokens=tokens,
+            task_list_id=task_list_id,
+            contact_folder_id=contact_folder_id,
+        )
 
     def token_cache_dump(self) -> str | None:
         """The msal token cache to store (encrypted) when it changed, else None."""
@@ -198,6 +208,8 @@ class GraphClient:
 
     def _collection(self, entity: Entity) -> str:
         if entity is Entity.CONTACTS:
+            if self.contact_folder_id:
+                return f"{self._user}/contactFolders/{quote(self.contact_folder_id, safe='')}/contacts"
             return f"{self._user}/contacts"
         if entity is Entity.TASKS:
             return f"{self._user}/todo/lists/{self.task_list_id()}/tasks"

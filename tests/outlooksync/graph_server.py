@@ -84,6 +84,7 @@ class Collection:
         self.tombstones: dict[str, tuple[int, dict[str, Any]]] = {}
         self.counter = 0
         self.epoch = 1
+        self.parent_folder_id: str | None = None
 
     def touch(self, item_id: str) -> None:
         self.counter += 1
@@ -102,6 +103,8 @@ class Mailbox:
     def __init__(self, address: str) -> None:
         self.address = address
         self.contacts = Collection(f"{address}/contacts")
+        self.contact_folder_id = new_id()  # the default Contacts folder, the parent of every contact here
+        self.contacts.parent_folder_id = self.contact_folder_id
         self.events = Collection(f"{address}/events")
         self.lists: dict[str, dict[str, Any]] = {}
         self.task_collections: dict[str, Collection] = {}
@@ -296,6 +299,10 @@ class GraphState:
         box = self.mailbox(segments[1])
         rest = segments[2:]
         with self.lock:
+            if rest[0] == "contactFolders" and rest[2:3] == ["contacts"]:
+                if rest[1] != box.contact_folder_id:
+                    raise GraphFailure(404, "ErrorItemNotFound", "The specified folder could not be found.")
+                rest = rest[2:]
             if rest[0] == "contacts":
                 return self._collection_route(box.contacts, "contact", method, rest[1:], query, headers, body, prefer)
             if rest[0] == "events":
@@ -416,6 +423,8 @@ class GraphState:
         item: dict[str, Any] = {"id": new_id(), "createdDateTime": _now()}
         if kind == "task":
             item.update(status="notStarted", importance="normal", isReminderOn=False, linkedResources=[])
+        if collection.parent_folder_id:
+            item["parentFolderId"] = collection.parent_folder_id
         self._apply(item, kind, body, creating=True)
         collection.items[item["id"]] = item
         collection.touch(item["id"])

@@ -281,3 +281,14 @@ def test_moved_occurrences_go_both_ways_as_exceptions_of_their_series(graph_serv
     assert exception["title"] == "Stand-up, latest"
     assert exception["start"] == dt.datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
     assert exception["original_start"] == moved["original_start"]
+
+
+def test_contacts_can_be_kept_through_their_folder(graph_server, make_client):
+    folder_id = graph_server.state.mailbox(MAILBOX).contact_folder_id
+    client = make_client(contact_folder_id=folder_id)
+    created = client.write(Entity.CONTACTS, [Create(key="c", fields=FULL_CONTACT, crm_id="42")])["c"]
+    assert created.ok
+    changes = client.changes(Entity.CONTACTS)
+    assert [item.crm_id for item in changes.items.values()] == ["42"]
+    assert client.find_by_crm_id(Entity.CONTACTS, ["42"])["42"][0].id == created.item.id
+    assert graph_server.state.mailbox(MAILBOX).contacts.items[created.item.id]["parentFolderId"] == folder_id
