@@ -63,6 +63,8 @@ def run_batch(transport: GraphTransport, requests: Iterable[BatchRequest]) -> di
         if missing:
             raise ValueError(f"batch request {request.id} depends on unknown {missing}")
     results: dict[str, BatchResult] = {}
+    if not pending:
+        return results
     policy = transport.retry
     attempt = 0
     with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT_PER_MAILBOX) as pool:

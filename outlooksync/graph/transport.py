@@ -131,6 +131,7 @@ class GraphTransport:
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        total_timeout: float = 120.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.mailbox = mailbox
@@ -139,6 +140,7 @@ class GraphTransport:
         self._refresh_token = refresh_token
         self.retry = retry or RetryPolicy()
         self.max_body_bytes = max_body_bytes
+        self.total_timeout = total_timeout
         self._slots = mailbox_slots(self.base_url, mailbox)
         self._http = httpx.Client(
             verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
@@ -221,14 +223,17 @@ class GraphTransport:
         return response.body
 
     def _send(self, method, url, params, json_body, headers) -> GraphResponse:
+        request_headers = {**headers, "Authorization": f"Bearer {self._token()}"}
         with self._slots:
-            request_headers = {**headers, "Authorization": f"Bearer {self._token()}"}
             with self._http.stream(method, url, params=params, json=json_body, headers=request_headers) as response:
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
                     raise GraphProtocolError("Graph answered a body over the size limit", status=response.status_code)
-                chunks, size = [], 0
+                chunks, size, deadline = [], 0, time.monotonic() + self.total_timeout
                 for chunk in response.iter_bytes():
+                    if time.monotonic() > deadline:
+                        # Each read is bounded by the read timeout; a body trickling in is bounded here.
+                        raise httpx.ReadTimeout("Graph answer took longer than the total timeout")
                     size += len(chunk)
                     if size > self.max_body_bytes:
                         raise GraphProtocolError(
