@@ -1,5 +1,6 @@
 """The Graph client against the local Graph-protocol server: tokens, delta rounds, $batch, retries, limits."""
 
+import random
 import threading
 import time
 
@@ -21,6 +22,7 @@ from outlooksync.graph import (
     delta_round,
     run_batch,
 )
+from outlooksync.graph.mapping import CRM_ID_PROPERTY
 from outlooksync.graph.transport import retry_after_seconds
 from tests.outlooksync.conftest import MAILBOX
 
@@ -276,3 +278,34 @@ def test_bodies_over_the_size_limit_are_refused(graph_server, client):
     client.transport.max_body_bytes = 2_000
     with pytest.raises(GraphProtocolError):
         client.changes(Entity.CONTACTS)
+
+
+def test_500_creates_interrupted_at_20_random_requests_end_with_500_contacts_and_no_duplicate(graph_server, client):
+    """The client-level half of the sync's fault test: whatever fails, running again converges."""
+    rng = random.Random(20261126)
+    for request_number in sorted(rng.sample(range(2, 80), 20)):
+        kind = rng.choice(["drop before", "drop after", "500", "inner 500"])
+        if kind.startswith("drop"):
+            graph_server.state.drop(at_request=request_number, after=kind == "drop after")
+        elif kind == "500":
+            graph_server.state.fail(500, at_request=request_number)
+        else:
+            graph_server.state.fail(500, at_request=request_number, inner=True)
+    wanted = {f"crm-{n}": contact(n) for n in range(500)}
+    for _run in range(10):
+        try:
+            existing = client.find_by_crm_id(Entity.CONTACTS, sorted(wanted))
+            missing = [crm_id for crm_id, items in existing.items() if not items]
+            if not missing:
+                break
+            client.write(Entity.CONTACTS, [Create(key=c, fields=wanted[c], crm_id=c) for c in missing])
+        except GraphUnavailable:
+            continue  # the run stops; the next one starts over, as a sync run would
+    stored = graph_server.state.mailbox(MAILBOX).contacts.items.values()
+    stamps = sorted(mapping_stamp(item) for item in stored)
+    assert stamps == sorted(wanted)
+    assert graph_server.state.counts["dropped"] + graph_server.state.counts["injected 500"] == 20
+
+
+def mapping_stamp(item: dict) -> str:
+    return next(p["value"] for p in item["singleValueExtendedProperties"] if p["id"] == CRM_ID_PROPERTY)
