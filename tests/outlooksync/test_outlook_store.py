@@ -1,0 +1,489 @@
+"""The sync engine against a real mailbox: the in-memory CRM store, `GraphOutlookStore`, the local Graph server.
+
+No Django and no database: the CRM side is the engine's reference store, the Outlook side goes through
+msal, TLS, delta rounds and $batch to the local Graph-protocol server, as a Celery run would.
+"""
+
+import datetime as dt
+import random
+import time
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from outlooksync.engine import (
+    Availability,
+    ChangedMeanwhile,
+    ConflictWinner,
+    Entity,
+    EntitySettings,
+    SyncSettings,
+    synchronize,
+)
+from outlooksync.engine.memory import MemoryCrmStore
+from outlooksync.graph import Create, Delete, RetryPolicy, Update
+from outlooksync.graph import Entity as GraphEntity
+from outlooksync.graph.mapping import crm_id_of
+from outlooksync.stores.outlook import (
+    GraphOutlookStore,
+    GraphStoreState,
+    calendar_window,
+    engine_fields,
+    graph_fields,
+    incomplete_rows,
+)
+from tests.outlooksync.conftest import MAILBOX
+
+UTC = dt.UTC
+BERLIN = ZoneInfo("Europe/Berlin")
+WINDOW = (dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2027, 1, 1, tzinfo=UTC))
+CONTACT, TASK, EVENT = Entity.CONTACT, Entity.TASK, Entity.EVENT
+
+FULL_CONTACT = {
+    "name_prefix": "Dr.",
+    "first_name": "Grace",
+    "middle_name": "Brewster",
+    "last_name": "Hopper",
+    "gender": "female",
+    "birthday": dt.date(1906, 12, 9),
+    "job_title": "Rear admiral",
+    "company_name": "US Navy",
+    "emails": ("grace@navy.example", "hopper@home.example"),
+    "business_phones": ("+12025550100", "+12025550103"),
+    "home_phones": ("+12025550102",),
+    "mobile_phone": "+12025550101",
+    "addresses": (
+        {
+            "label": "Business",
+            "street": "1 Navy Way",
+            "city": "Arlington",
+            "region": "VA",
+            "postal_code": "22202",
+            "country": "US",
+        },
+        {
+            "label": "Home",
+            "street": "2 Elm St",
+            "city": "New York",
+            "region": "NY",
+            "postal_code": "10001",
+            "country": "US",
+        },
+    ),
+    "notes": "Wrote the first compiler.",
+}
+FULL_TASK = {
+    "subject": "Call Grace about the compiler",
+    "body": "Ask for the manual.",
+    "start_at": dt.datetime(2026, 3, 1, 8, tzinfo=UTC),
+    "due_at": dt.datetime(2026, 3, 4, 17, tzinfo=UTC),
+    "status": "in_progress",
+    "importance": "high",
+    "reminder_at": dt.datetime(2026, 3, 4, 9, tzinfo=UTC),
+    "completed_at": None,
+}
+WEEKLY_SERIES = {
+    "title": "Weekly review",
+    "body": "Pipeline and forecast.",
+    "location": "Room 4",
+    "start": dt.datetime(2026, 3, 2, 9, tzinfo=BERLIN).astimezone(UTC),
+    "end": dt.datetime(2026, 3, 2, 10, tzinfo=BERLIN).astimezone(UTC),
+    "all_day": False,
+    "time_zone": "Europe/Berlin",
+    "recurrence_rule": "FREQ=WEEKLY;BYDAY=MO;COUNT=10",
+    "cancelled_starts": (dt.datetime(2026, 3, 16, 9, tzinfo=BERLIN).astimezone(UTC),),
+    "exceptions": (),
+}
+ALL_DAY_EVENT = {
+    "title": "Trade fair",
+    "body": "",
+    "location": "Hanover",
+    "start": dt.datetime(2026, 4, 20, tzinfo=BERLIN).astimezone(UTC),
+    "end": dt.datetime(2026, 4, 22, tzinfo=BERLIN).astimezone(UTC),
+    "all_day": True,
+    "time_zone": "Europe/Berlin",
+    "recurrence_rule": "",
+    "cancelled_starts": (),
+    "exceptions": (),
+}
+FULL_VALUES = [(CONTACT, FULL_CONTACT), (TASK, FULL_TASK), (EVENT, WEEKLY_SERIES), (EVENT, ALL_DAY_EVENT)]
+VALUE_IDS = ["contact", "task", "recurring event", "all-day event"]
+CONTACTS_ONLY = SyncSettings(
+    entities={entity: EntitySettings.defaults(entity, enabled=False) for entity in (TASK, EVENT)}
+)
+
+
+def contact(first: str, last: str = "Lee", **extra) -> dict:
+    values = {name: None for name in FULL_CONTACT}
+    values.update(first_name=first, last_name=last, gender="female", **extra)
+    return values
+
+
+def task(subject: str, **extra) -> dict:
+    return {**FULL_TASK, "subject": subject, "body": "", "status": "not_started", "importance": "normal", **extra}
+
+
+def event(title: str, day: int, **extra) -> dict:
+    start = dt.datetime(2026, 5, day, 14, tzinfo=UTC)
+    return {
+        **WEEKLY_SERIES,
+        "title": title,
+        "start": start,
+        "end": start + dt.timedelta(hours=1),
+        "recurrence_rule": "",
+        "cancelled_starts": (),
+        "time_zone": "UTC",
+        **extra,
+    }
+
+
+def same_values(first, second) -> bool:
+    from outlooksync.engine.hashing import values_equal
+
+    names = set(first) | set(second)
+    return all(values_equal(first.get(name), second.get(name)) for name in names)
+
+
+class Rep:
+    """A rep's CRM (in memory) and mailbox (on the local server), synced as a Celery run would."""
+
+    def __init__(self, graph_server, make_client, *, settings: SyncSettings | None = None, **client_options):
+        self.server = graph_server
+        self.make_client = make_client
+        self.client_options = client_options
+        self.settings = settings or SyncSettings()
+        self.crm = MemoryCrmStore()
+        # What the Django side keeps per connection: the adapter's state as JSON, the token cache encrypted.
+        self.stored_state: dict = {}
+        self.stored_token_cache: str | None = None
+        # The rep, working in Outlook.
+        self.user = make_client()
+
+    def store(self) -> GraphOutlookStore:
+        client = self.make_client(
+            token_cache=self.stored_token_cache,
+            task_list_id=self.stored_state.get("task_list_id"),
+            **self.client_options,
+        )
+        return GraphOutlookStore(client, state=self.stored_state, window=WINDOW)
+
+    def sync(self, **options):
+        store = self.store()
+        report = synchronize(settings=self.settings, crm=self.crm, outlook=store, **options)
+        self.stored_state = store.state.to_dict()
+        self.stored_token_cache = store.token_cache_dump() or self.stored_token_cache
+        assert not report.errors, report.errors
+        return report
+
+    # What is in the mailbox, read on the server itself.
+
+    def raw_items(self, entity: Entity) -> list[dict]:
+        box = self.server.state.mailbox(MAILBOX)
+        if entity is CONTACT:
+            return list(box.contacts.items.values())
+        if entity is EVENT:
+            return list(box.events.items.values())
+        return [item for tasks in box.task_collections.values() for item in tasks.items.values()]
+
+    def outlook_stamps(self, entity: Entity) -> Counter:
+        return Counter(crm_id_of(raw) for raw in self.raw_items(entity))
+
+    def outlook_values(self, entity: Entity) -> dict[str, dict]:
+        """The mailbox's items by id, in the engine's fields."""
+        store = self.store()
+        entries = store.read_changes(entity, full=True).entries
+        return {entry.item.id: dict(entry.item.fields) for entry in entries if entry.item}
+
+    def linked(self, entity: Entity) -> set[tuple[str, str]]:
+        return {(link.crm_id, link.outlook_id) for link in self.crm.links(entity)}
+
+    def crm_by_name(self, entity: Entity) -> dict[str, object]:
+        name = {CONTACT: "first_name", TASK: "subject", EVENT: "title"}[entity]
+        return {record.fields[name]: record for record in self.crm.all(entity)}
+
+    # What the rep does in Outlook.
+
+    def outlook_add(self, entity: Entity, fields: dict) -> str:
+        graph_entity = {CONTACT: GraphEntity.CONTACTS, TASK: GraphEntity.TASKS, EVENT: GraphEntity.EVENTS}[entity]
+        result = self.user.write(graph_entity, [Create(key="a", fields=graph_fields(entity, fields), crm_id=None)])
+        return result["a"].item.id
+
+    def outlook_edit(self, entity: Entity, item_id: str, **fields) -> None:
+        graph_entity = {CONTACT: GraphEntity.CONTACTS, TASK: GraphEntity.TASKS, EVENT: GraphEntity.EVENTS}[entity]
+        result = self.user.write(graph_entity, [Update(key="e", item_id=item_id, fields=fields)])
+        assert result["e"].ok
+
+    def outlook_delete(self, entity: Entity, item_id: str) -> None:
+        graph_entity = {CONTACT: GraphEntity.CONTACTS, TASK: GraphEntity.TASKS, EVENT: GraphEntity.EVENTS}[entity]
+        assert self.user.write(graph_entity, [Delete(key="d", item_id=item_id)])["d"].ok
+
+
+@pytest.fixture
+def rep(graph_server, make_client):
+    return Rep(graph_server, make_client)
+
+
+# -- translation -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("entity", "values"), FULL_VALUES, ids=VALUE_IDS)
+def test_every_mapped_field_round_trips_through_the_translation_table(entity, values):
+    assert engine_fields(entity, graph_fields(entity, values)) == values
+
+
+@pytest.mark.parametrize(("entity", "values"), FULL_VALUES, ids=VALUE_IDS)
+def test_every_mapped_field_round_trips_through_graph(rep, entity, values):
+    store = rep.store()
+    created = store.create_item(entity, values, stamp="crm-1")
+    assert created.crm_id == "crm-1"
+    assert same_values(created.fields, values)
+
+    read = rep.store().get_items(entity, [created.id])[created.id]
+    assert read.crm_id == "crm-1"
+    assert read.change_key == created.change_key
+    assert same_values(read.fields, values)
+
+
+def test_fields_graph_writes_together_are_completed_from_the_item():
+    assert incomplete_rows(CONTACT, ["mobile_phone", "job_title"]) == {"business_phones", "home_phones"}
+    assert incomplete_rows(EVENT, ["end"]) == {"start", "all_day", "time_zone", "recurrence_rule"}
+    assert incomplete_rows(TASK, ["due_at"]) == set()
+    with pytest.raises(ValueError, match="business_phones"):
+        graph_fields(CONTACT, {"mobile_phone": "555"})
+
+
+def test_an_update_of_one_phone_keeps_the_others(rep):
+    created = rep.store().create_item(CONTACT, FULL_CONTACT, stamp="crm-1")
+    store = rep.store()  # a new run: the item is read before it is written, as the engine does
+    store.get_items(CONTACT, [created.id])
+    updated = store.update_item(
+        CONTACT, created.id, {"mobile_phone": "555"}, stamp=None, expected_change_key=created.change_key
+    )
+    assert same_values(updated.fields, {**FULL_CONTACT, "mobile_phone": "555"})
+
+    # Without a read in the run the adapter reads the item itself; an all-day event stays all-day.
+    event_item = rep.store().create_item(EVENT, ALL_DAY_EVENT, stamp="crm-2")
+    later = ALL_DAY_EVENT["end"] + dt.timedelta(days=1)
+    moved = rep.store().update_item(EVENT, event_item.id, {"end": later}, stamp=None, expected_change_key=None)
+    assert same_values(moved.fields, {**ALL_DAY_EVENT, "end": later})
+
+
+def test_a_write_over_an_item_changed_meanwhile_is_refused(rep):
+    store = rep.store()
+    created = store.create_item(CONTACT, FULL_CONTACT, stamp="crm-1")
+    rep.outlook_edit(CONTACT, created.id, job_title="Commodore")
+    with pytest.raises(ChangedMeanwhile):
+        store.update_item(CONTACT, created.id, {"notes": "x"}, stamp=None, expected_change_key=created.change_key)
+    rep.outlook_delete(CONTACT, created.id)
+    with pytest.raises(ChangedMeanwhile):
+        store.update_item(CONTACT, created.id, {"notes": "x"}, stamp=None, expected_change_key=None)
+    store.delete_item(CONTACT, created.id)  # already gone: fine
+    assert rep.store().get_items(CONTACT, [created.id]) == {}
+
+
+@pytest.mark.parametrize("entity", [CONTACT, TASK, EVENT])
+def test_a_create_sent_again_writes_the_item_already_stamped(rep, entity):
+    values = dict(FULL_VALUES)[entity]
+    first = rep.store().create_item(entity, values, stamp="crm-7")
+    second = rep.store().create_item(
+        entity, {**values, "body" if entity is not CONTACT else "notes": "again"}, stamp="crm-7"
+    )
+    assert second.id == first.id
+    assert rep.outlook_stamps(entity) == Counter({"crm-7": 1})
+
+
+def test_a_task_created_in_outlook_is_stamped_with_a_linked_resource(rep):
+    task_id = rep.outlook_add(TASK, task("Outlook task"))
+    stamped = rep.store().update_item(TASK, task_id, {}, stamp="crm-3", expected_change_key=None)
+    assert stamped.crm_id == "crm-3"
+    assert rep.outlook_stamps(TASK) == Counter({"crm-3": 1})
+
+
+def test_the_state_survives_json_and_the_calendar_window_moves_by_whole_days():
+    state = GraphStoreState(delta_links={"contact": "https://x/delta?t=1"}, task_list_id="L1", window=("a", "b"))
+    assert GraphStoreState.from_dict(state.to_dict()) == state
+    settings = SyncSettings(time_zone="Europe/Berlin", calendar_days_back=1, calendar_days_ahead=1)
+    low, high = calendar_window(settings, dt.datetime(2026, 6, 10, 23, 30, tzinfo=UTC))  # June 11th in Berlin
+    assert low == dt.datetime(2026, 6, 10, tzinfo=BERLIN)
+    assert high == dt.datetime(2026, 6, 13, tzinfo=BERLIN)
+
+
+# -- the engine end to end ---------------------------------------------------------------------
+
+
+def first_sync_world(rep: Rep) -> None:
+    rep.crm.add(CONTACT, contact("Ann", job_title="Buyer"))
+    rep.crm.add(TASK, task("Send the quote"))
+    rep.crm.add(EVENT, WEEKLY_SERIES)
+    rep.outlook_add(CONTACT, contact("Bob", "Ray", mobile_phone="555"))
+    rep.outlook_add(TASK, task("Book the hotel", importance="high"))
+    rep.outlook_add(EVENT, event("Lunch with Bob", 12))
+    rep.sync()
+
+
+def test_a_first_sync_links_contacts_tasks_and_events_both_ways(rep):
+    first_sync_world(rep)
+
+    for entity, crm_name, outlook_name in [
+        (CONTACT, "Ann", "Bob"),
+        (TASK, "Send the quote", "Book the hotel"),
+        (EVENT, "Weekly review", "Lunch with Bob"),
+    ]:
+        records = rep.crm_by_name(entity)
+        assert set(records) == {crm_name, outlook_name}
+        assert rep.outlook_stamps(entity) == Counter({record.id: 1 for record in records.values()})
+        assert len(rep.linked(entity)) == 2
+        items = rep.outlook_values(entity)
+        for crm_id, outlook_id in rep.linked(entity):
+            assert same_values(items[outlook_id], rep.crm.get(entity, crm_id).fields)
+    assert rep.crm_by_name(CONTACT)["Bob"].fields["mobile_phone"] == "555"
+    assert rep.crm_by_name(TASK)["Book the hotel"].fields["importance"] == "high"
+    series = rep.outlook_values(EVENT)[dict(rep.linked(EVENT))[rep.crm_by_name(EVENT)["Weekly review"].id]]
+    assert series["cancelled_starts"] == WEEKLY_SERIES["cancelled_starts"]
+
+    # The next run finds nothing to do: no echo of its own writes.
+    report = rep.sync()
+    assert sum(report.counts.values()) == 0
+
+
+def test_an_incremental_run_then_an_idle_run_of_one_delta_request_per_entity(rep):
+    first_sync_world(rep)
+    ann = rep.crm_by_name(CONTACT)["Ann"]
+    bob = rep.crm_by_name(CONTACT)["Bob"]
+    bob_item = {crm: item for crm, item in rep.linked(CONTACT)}[bob.id]
+    rep.crm.edit(CONTACT, ann.id, job_title="Head buyer")
+    rep.outlook_edit(CONTACT, bob_item, phones=[{"number": "777", "phone_type": "mobile"}])
+    hotel = rep.crm_by_name(TASK)["Book the hotel"]
+    rep.crm.edit(TASK, hotel.id, status="completed")
+
+    rep.sync()
+    assert rep.crm.get(CONTACT, bob.id).fields["mobile_phone"] == "777"
+    ann_item = {crm: item for crm, item in rep.linked(CONTACT)}[ann.id]
+    assert rep.outlook_values(CONTACT)[ann_item]["job_title"] == "Head buyer"
+    hotel_item = {crm: item for crm, item in rep.linked(TASK)}[hotel.id]
+    assert rep.outlook_values(TASK)[hotel_item]["status"] == "completed"
+
+    rep.sync()  # the run that sees its own writes in the delta rounds, and does nothing with them
+    rep.server.state.reset_counts()
+    report = rep.sync()
+    assert sum(report.counts.values()) == 0
+    counts = rep.server.state.counts
+    assert counts["requests"] == 3
+    assert counts["GET delta"] == 3
+    assert counts["token"] == 0  # the stored token cache is used
+
+
+def test_deletions_each_way(rep):
+    first_sync_world(rep)
+    ann = rep.crm_by_name(CONTACT)["Ann"]
+    bob = rep.crm_by_name(CONTACT)["Bob"]
+    links = dict(rep.linked(CONTACT))
+    lunch = rep.crm_by_name(EVENT)["Lunch with Bob"]
+    lunch_item = dict(rep.linked(EVENT))[lunch.id]
+
+    rep.crm.delete_for_good(CONTACT, ann.id)  # deleted in the CRM: its Outlook item goes
+    rep.outlook_delete(CONTACT, links[bob.id])  # deleted in Outlook, CRM wins: the record stays, unlinked
+    rep.outlook_delete(EVENT, lunch_item)
+    rep.sync()
+
+    assert rep.outlook_stamps(CONTACT) == Counter()
+    assert rep.linked(CONTACT) == set()
+    assert rep.crm.get(CONTACT, bob.id).availability is Availability.AVAILABLE
+    assert lunch.id not in dict(rep.linked(EVENT))
+
+    # Outlook wins: an Outlook deletion archives the CRM record.
+    rep.settings = SyncSettings(conflict=ConflictWinner.OUTLOOK)
+    hotel = rep.crm_by_name(TASK)["Book the hotel"]
+    rep.outlook_delete(TASK, dict(rep.linked(TASK))[hotel.id])
+    rep.sync()
+    assert rep.crm.get(TASK, hotel.id).availability is Availability.ARCHIVED
+    assert len(rep.raw_items(TASK)) == 1
+
+
+def test_an_expired_delta_token_reconciles_without_duplicates(rep):
+    first_sync_world(rep)
+    ann = rep.crm_by_name(CONTACT)["Ann"]
+    bob = rep.crm_by_name(CONTACT)["Bob"]
+    rep.crm.edit(CONTACT, ann.id, job_title="Head buyer")
+    rep.outlook_edit(CONTACT, dict(rep.linked(CONTACT))[bob.id], job_title="Owner")
+    rep.outlook_add(CONTACT, contact("Cy"))
+    rep.server.state.expire_delta_tokens(MAILBOX)
+
+    rep.sync()
+    names = rep.crm_by_name(CONTACT)
+    assert set(names) == {"Ann", "Bob", "Cy"}
+    assert names["Bob"].fields["job_title"] == "Owner"
+    assert rep.outlook_stamps(CONTACT) == Counter({record.id: 1 for record in names.values()})
+    for entity in (TASK, EVENT):
+        assert len(rep.raw_items(entity)) == 2
+        assert len(rep.crm.all(entity)) == 2
+
+    # Links lost as well: rebuilt from the stamps, nothing created twice.
+    before = {entity: set(rep.linked(entity)) for entity in Entity}
+    rep.crm.stored_links.clear()
+    rep.server.state.expire_delta_tokens(MAILBOX)
+    rep.sync()
+    assert {entity: set(rep.linked(entity)) for entity in Entity} == before
+    for entity in Entity:
+        assert len(rep.raw_items(entity)) == len(rep.crm.all(entity))
+
+
+def http_requests(server) -> int:
+    """HTTP requests Graph received (the server also counts each request inside a $batch)."""
+    return server.state.counts["requests"] - server.state.counts["batch inner"]
+
+
+def test_a_first_sync_of_500_contacts_interrupted_at_20_random_points(graph_server, make_client, sleeps):
+    started = time.monotonic()
+    randomness = random.Random(20261126)
+    # One attempt per request: a fault the client would otherwise retry stops the run where it happens.
+    rep = Rep(graph_server, make_client, retry=RetryPolicy(max_attempts=1, sleep=sleeps))
+    rep.settings = CONTACTS_ONLY
+    for number in range(500):
+        rep.crm.add(CONTACT, contact(f"Ann{number:03d}", job_title=f"Buyer {number}"))
+    state = graph_server.state
+
+    aborted = 0
+    for point in range(20):
+        # Spread the points over the work left, so that all twenty fall inside the first sync.
+        remaining = 500 - len(rep.linked(CONTACT))
+        at = state.request_number + randomness.randint(1, max(2, 2 * remaining // (20 - point)))
+        if randomness.random() < 0.5:
+            fault = state.drop(at_request=at, after=randomness.random() < 0.5)  # before or after applying it
+        else:
+            fault = state.fail(500, at_request=at)
+        try:
+            rep.sync()
+        except Exception:  # noqa: BLE001 - whatever the fault makes the run raise, the next run starts over
+            aborted += 1
+        assert fault.times == 0, f"fault {point} at request {at} was never reached"
+        state.faults.clear()
+    rep.sync()
+
+    assert aborted >= 10
+    assert len(rep.linked(CONTACT)) == 500
+    assert len(rep.crm.all(CONTACT)) == 500
+    stamps = rep.outlook_stamps(CONTACT)
+    assert len(rep.raw_items(CONTACT)) == 500
+    assert set(stamps.values()) == {1}
+    assert set(stamps) == {record.id for record in rep.crm.all(CONTACT)}
+    assert {outlook_id for _, outlook_id in rep.linked(CONTACT)} == {raw["id"] for raw in rep.raw_items(CONTACT)}
+    assert sum(rep.sync().counts.values()) == 0
+    assert time.monotonic() - started < 60
+
+
+def test_graph_requests_of_a_first_sync_of_500_contacts(graph_server, make_client, record_property):
+    rep = Rep(graph_server, make_client)
+    rep.settings = CONTACTS_ONLY
+    for number in range(500):
+        rep.crm.add(CONTACT, contact(f"Ann{number:03d}"))
+    graph_server.state.reset_counts()
+    rep.sync()
+    assert len(rep.linked(CONTACT)) == 500
+    requests = http_requests(graph_server)
+    record_property("graph_requests_first_sync_500_contacts", requests)
+    # One delta page lists the empty mailbox; the engine then writes one item at a time, so each create is
+    # its own $batch (writes in batches of 20 would make the minimum 1 + 25 requests).
+    assert requests == 1 + 500
+    assert graph_server.state.counts["POST contacts"] == 500
