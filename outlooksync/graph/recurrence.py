@@ -153,7 +153,9 @@ def rrule_to_graph(rule: str, *, start: dt.datetime, time_zone: str, windows_zon
         # The last occurrence is the last start not after UNTIL: on UNTIL's day only if its time is reached.
         if until.time() < local_start.time():
             end_date -= dt.timedelta(days=1)
-        recurrence_range.update(type="endDate", endDate=max(end_date, local_start.date()).isoformat())
+        if end_date < local_start.date():
+            raise UnsupportedRecurrence("the rule ends before the series starts: Outlook needs one occurrence")
+        recurrence_range.update(type="endDate", endDate=end_date.isoformat())
     else:
         recurrence_range["type"] = "noEnd"
     return {"pattern": pattern, "range": recurrence_range}
@@ -215,6 +217,26 @@ def graph_to_rrule(recurrence: dict[str, Any] | None, *, time_zone: str, all_day
             end_of_day = dt.datetime.combine(end_date, dt.time(23, 59, 59), tzinfo=ZoneInfo(time_zone))
             parts.append(f"UNTIL={end_of_day.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}")
     return ";".join(parts)
+
+
+def rrule_canonical(rule: str) -> str:
+    """The form in which a rule comes back from Outlook, for comparing without false changes.
+
+    One weekday with BYSETPOS comes back as an ordinal weekday (BYDAY=MO;BYSETPOS=1 as BYDAY=1MO); an
+    UNTIL comes back as the end of its last day (compare those by the occurrences they produce).
+    """
+    try:
+        parts = _parse(rule)
+    except UnsupportedRecurrence:
+        return rule
+    byday = parts.get("BYDAY", "")
+    if "BYSETPOS" in parts and byday and "," not in byday and byday[:-2] == "" and "," not in parts["BYSETPOS"]:
+        text = rule.strip().removeprefix("RRULE:")
+        pieces = [p for p in text.split(";") if p and not p.upper().startswith(("BYSETPOS=", "BYDAY="))]
+        freq_and_interval = [p for p in pieces if p.upper().startswith(("FREQ=", "INTERVAL="))]
+        rest = [p for p in pieces if p not in freq_and_interval]
+        return ";".join([*freq_and_interval, f"BYDAY={int(parts['BYSETPOS'])}{byday}", *rest])
+    return rule
 
 
 def cancelled_starts_from_graph(
