@@ -30,3 +30,9 @@ def _declare_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         crontab(hour=3, minute=17), sender.signature("backoffice.tasks.change_log_prune"), name="prune change log"
     )
+    # The Outlook sync: reps whose CRM or Outlook side is due are queued every second (intervals go down
+    # to 1 s); per-record sync history is kept 30 days.
+    sender.add_periodic_task(1.0, sender.signature("outlooksync.tasks.dispatch"), name="dispatch Outlook syncs")
+    sender.add_periodic_task(
+        crontab(hour=3, minute=41), sender.signature("outlooksync.tasks.history_prune"), name="prune sync history"
+    )

@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
         "OpportunityStatusEnum": "accounts.choices.OpportunityStatus",
+        "OutlookEntityEnum": "outlooksync.models.Entity",
+        "OutlookSideEnum": "outlooksync.models.Side",
     },
     # drf-standardized-errors' hook replaces spectacular's own (running both makes enum collisions).
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
@@ -304,6 +306,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Microsoft Graph for the Outlook synchronization: tests, a local Graph-protocol server and national clouds
+# point these elsewhere (GRAPH_CA_BUNDLE: a CA file to trust instead of the system's).
+GRAPH_BASE_URL = env.str("GRAPH_BASE_URL", default="https://graph.microsoft.com/v1.0")
+GRAPH_AUTHORITY = env.str("GRAPH_AUTHORITY", default="https://login.microsoftonline.com")
+GRAPH_CA_BUNDLE = env.str("GRAPH_CA_BUNDLE", default="")
 
 # Change log: how long entries are kept unless an organization sets its own (Configuration page).
 CHANGE_LOG_RETENTION_DAYS = env.int("CHANGE_LOG_RETENTION_DAYS", default=90)

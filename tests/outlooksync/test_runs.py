@@ -1,0 +1,123 @@
+"""A rep's sync run end to end: settings, the run queue, the CRM over PostgreSQL, the mailbox over the local
+Graph-protocol server (msal over TLS), history, alerts and what the next run needs."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import Contact
+from accounts.services.records import contact_save
+from backoffice.org_settings import settings_update
+from outlooksync.models import AlertKind, OutlookConnection, RunState, SyncAlert, SyncHistory, SyncLink, SyncRun
+from outlooksync.runs import sync_run_execute
+from outlooksync.services import connection_update, sync_dispatch, sync_request
+from outlooksync.settings_section import SECTION
+from tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def client():
+    """Django's test client (this package's conftest names its Graph client `client` too)."""
+    return Client()
+
+
+@pytest.fixture
+def graph(graph_server, settings, org_admin):
+    """The organization registered with the local Graph server, and the project pointed at it."""
+    settings.GRAPH_BASE_URL = graph_server.base_url
+    settings.GRAPH_AUTHORITY = graph_server.url
+    settings.GRAPH_CA_BUNDLE = graph_server.ca_bundle
+    settings_update(
+        actor=org_admin,
+        section=SECTION,
+        values={
+            "graph_tenant_id": graph_server.state.tenant,
+            "graph_client_id": graph_server.state.client_id,
+            "graph_client_secret": graph_server.state.client_secret,
+        },
+    )
+    return graph_server
+
+
+def _contacts_in(server, mailbox):
+    return list(server.state.mailbox(mailbox).contacts.items.values())
+
+
+def _outlook_add_contact(server, mailbox, **body):
+    """Someone adds a contact in Outlook."""
+    state = server.state
+    with state.lock:
+        return state._create(state.mailbox(mailbox).contacts, "contact", body)
+
+
+def _run(rep, **kwargs):
+    run = sync_request(actor=rep, user=rep, **kwargs)
+    finished = sync_run_execute(run_id=run.pk)
+    assert finished is not None and finished.state == RunState.SUCCEEDED, finished and finished.errors
+    return finished
+
+
+def test_a_first_sync_then_changes_both_ways(graph, rep, organization):
+    ada = ContactFactory(owner=rep, organization=organization, first_name="Ada", last_name="Lovelace")
+    contact_save(actor=rep, data={}, contact=ada, emails=["ada@example.com"])
+    run = _run(rep, entities=["contact"])
+    [item] = _contacts_in(graph, rep.email)
+    assert item["surname"] == "Lovelace" and item["emailAddresses"][0]["address"] == "ada@example.com"
+    assert run.counts["outlook"]["contact"]["created"] == 1
+    assert SyncLink.objects.filter(user=rep, crm_id=ada.pk).count() == 1
+    assert SyncHistory.objects.filter(crm_id=ada.pk, side="outlook", action="create").exists()
+
+    _outlook_add_contact(graph, rep.email, givenName="Grace", surname="Hopper", jobTitle="Admiral")
+    contact_save(actor=rep, data={"job_title": "Analyst"}, contact=Contact.objects.get(pk=ada.pk))
+    run = _run(rep, entities=["contact"])
+    grace = Contact.objects.get(organization=organization, last_name="Hopper")
+    assert grace.owner_id == rep.pk and grace.job_title == "Admiral"
+    assert {c["surname"]: c.get("jobTitle") for c in _contacts_in(graph, rep.email)} == {
+        "Lovelace": "Analyst",
+        "Hopper": "Admiral",
+    }
+    # Nothing changed since: an idle run writes nothing and reads one delta round.
+    graph.state.reset_counts()
+    run = _run(rep, entities=["contact"])
+    assert run.counts == {"conflicts": {}}
+    assert sum(count for key, count in graph.state.counts.items() if "delta" in key) == 1
+
+
+def test_the_client_secret_and_token_cache_are_kept_encrypted(graph, rep, organization):
+    ContactFactory(owner=rep, organization=organization)
+    _run(rep)
+    connection = OutlookConnection.objects.get(user=rep)
+    assert connection.token_cache and "access_token" not in connection.token_cache
+    assert connection.state["graph"]["delta_links"]
+
+
+def test_a_run_without_an_app_registration_fails_with_an_alert(rep, organization):
+    run = sync_request(actor=rep, user=rep)
+    finished = sync_run_execute(run_id=run.pk)
+    assert finished.state == RunState.FAILED and "app registration" in finished.errors[0]
+    assert SyncAlert.objects.filter(user=rep, kind=AlertKind.FAILED).exists()
+
+
+def test_requests_merge_into_the_waiting_run_and_one_runs_per_rep(rep, org_admin, outsider):
+    first = sync_request(actor=rep, user=rep, entities=["contact"])
+    second = sync_request(actor=rep, user=rep, entities=["task"], resync=True)
+    assert first.pk == second.pk and second.triggers == 2 and second.resync
+    assert sorted(second.entities) == ["contact", "task"]
+    # An admin may queue a rep's run; someone of another organization may not.
+    assert sync_request(actor=org_admin, user=rep).pk == first.pk
+    with pytest.raises(Exception, match="your own"):
+        sync_request(actor=outsider, user=rep)
+    assert SyncRun.objects.filter(user=rep).count() == 1
+
+
+def test_the_dispatcher_queues_due_reps_once_and_moves_their_due_times(rep, manager, org_admin):
+    connection_update(actor=rep, user=rep, sync_enabled=True)
+    connection_update(actor=manager, user=manager, sync_enabled=False)
+    assert sync_dispatch() == 1
+    assert sync_dispatch() == 0  # not due again before its interval
+    run = SyncRun.objects.get(user=rep)
+    assert run.state == RunState.QUEUED and run.trigger == "schedule"
+    connection = OutlookConnection.objects.get(user=rep)
+    assert (connection.outlook_due_at - connection.crm_due_at).total_seconds() == pytest.approx(30 - 120, abs=1)
+    assert not SyncRun.objects.filter(user=manager).exists()
