@@ -69,7 +69,25 @@ def other_records(other_organization, outsider):
             other_organization,
         ]
     records.append(ChangeLogEntry.objects.filter(organization=other_organization).latest("id"))
+    records += _outlook_records(other_organization, owner)
     return records
+
+
+def _outlook_records(organization, owner) -> list:
+    from outlooksync.models import OutlookConnection, SyncAlert, SyncHistory, SyncLink, SyncRun
+
+    run = SyncRun.objects.create(organization=organization, user=owner, errors=[f"{MARK} failed"])
+    return [
+        OutlookConnection.objects.create(organization=organization, user=owner, mailbox=f"{MARK.lower()}@example.com"),
+        SyncLink.objects.create(organization=organization, user=owner, entity="contact", crm_id=1, outlook_id=MARK),
+        run,
+        SyncAlert.objects.create(
+            organization=organization, user=owner, run=run, kind="failed", message=f"{MARK} alert"
+        ),
+        SyncHistory.objects.create(
+            organization=organization, user=owner, run=run, entity="contact", side="crm", action="update", note=MARK
+        ),
+    ]
 
 
 def _content_type_id(record) -> int:
