@@ -173,6 +173,7 @@ def graph_to_rrule(recurrence: dict[str, Any] | None, *, time_zone: str, all_day
     interval = _int(str(pattern.get("interval") or 1), 1, MAX_INTERVAL)
     days = [WEEKDAYS[GRAPH_DAYS.index(d.lower())] for d in (pattern.get("daysOfWeek") or []) if d.lower() in GRAPH_DAYS]
     parts: list[str] = []
+    wkst = ""
     if kind == "daily":
         parts.append("FREQ=DAILY")
     elif kind == "weekly":
@@ -187,6 +188,11 @@ def graph_to_rrule(recurrence: dict[str, Any] | None, *, time_zone: str, all_day
         parts.append(f"INTERVAL={interval}")
     if kind == "weekly" and days:
         parts.append("BYDAY=" + ",".join(days))
+        week_start = str(pattern.get("firstDayOfWeek") or "sunday").lower()
+        anchor = _start_weekday(recurrence_range)
+        anchored = days if anchor is None else [*days, WEEKDAYS[anchor]]
+        if interval != 1 and week_start in GRAPH_DAYS and _week_start_matters(anchored, GRAPH_DAYS.index(week_start)):
+            wkst = f"WKST={WEEKDAYS[GRAPH_DAYS.index(week_start)]}"
     setpos = None
     if kind in ("relativeMonthly", "relativeYearly"):
         index = INDEX_NUMBERS.get(str(pattern.get("index") or "first"))
@@ -216,7 +222,25 @@ def graph_to_rrule(recurrence: dict[str, Any] | None, *, time_zone: str, all_day
         else:
             end_of_day = dt.datetime.combine(end_date, dt.time(23, 59, 59), tzinfo=ZoneInfo(time_zone))
             parts.append(f"UNTIL={end_of_day.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}")
+    if wkst:
+        parts.append(wkst)
     return ";".join(parts)
+
+
+def _start_weekday(recurrence_range: dict[str, Any]) -> int | None:
+    try:
+        return dt.date.fromisoformat(str(recurrence_range.get("startDate"))[:10]).weekday()
+    except ValueError:
+        return None
+
+
+def _week_start_matters(days: list[str], week_start: int) -> bool:
+    """Whether weeks starting on `week_start` group these weekdays (the series' days and the weekday it starts
+    on, which anchors the weeks counted) otherwise than weeks starting on Monday: only then does an
+    every-n-weeks rule need WKST. Weekdays from week_start to Sunday are the ones that change week."""
+    early = {(week_start + offset) % 7 for offset in range((7 - week_start) % 7)}
+    numbers = {WEEKDAYS.index(day) for day in days}
+    return bool(numbers & early) and bool(numbers - early)
 
 
 def rrule_canonical(rule: str) -> str:

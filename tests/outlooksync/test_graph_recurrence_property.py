@@ -133,3 +133,21 @@ def test_outlook_repeats_a_series_on_the_days_the_crm_does(rule, day, minutes, z
         assert back == rrule_canonical(rule)
     within = [d for d in rrule_days(back, start) if first <= d < first + dt.timedelta(days=HORIZON_DAYS)]
     assert within == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    days=st.sets(st.sampled_from(GRAPH_DAYS), min_size=1, max_size=7),
+    week_start=st.sampled_from(GRAPH_DAYS),
+    interval=st.integers(1, 3),
+    count=st.integers(1, 40),
+    first=st.dates(dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
+)
+def test_a_weekly_series_made_in_outlook_keeps_its_days_in_the_crm(days, week_start, interval, count, first):
+    graph = {
+        "pattern": {"type": "weekly", "interval": interval, "daysOfWeek": sorted(days), "firstDayOfWeek": week_start},
+        "range": {"type": "numbered", "startDate": first.isoformat(), "numberOfOccurrences": count},
+    }
+    start = dt.datetime.combine(first, dt.time(9), tzinfo=ZoneInfo("Europe/Berlin"))
+    rule = graph_to_rrule(graph, time_zone="Europe/Berlin")
+    assert rrule_days(rule, start) == graph_days(graph, first)
