@@ -112,6 +112,7 @@ class EntityPlanner:
         self.claimed_items: set[str] = set(self.links_by_item)
         self.handled_records: set[str] = set()
         self.recreated_for: set[str] = set()
+        self.stamped_for_step_three: dict[str, list[OutlookItem]] = {}
         self.steps: list[Step] = []
 
         self.crm_full = crm_changes.full
@@ -366,12 +367,10 @@ class EntityPlanner:
         lost = [pair for pair, _ in deleted_items if pair not in recreate]
         if lost and self.outlook_wins_deletions:
             self.plan_archive(record, [pair.link.outlook_id for pair in lost])
-        else:
-            for pair in lost:
-                self._add(
-                    "deleted in Outlook, unchanged in the CRM: unlink",
-                    [UnlinkRecords(self.entity, pair.link.outlook_id)],
-                )
+        # Otherwise the record stays, unlinked from any item, and its item is created again when it
+        # next changes (section 3, "unchanged | deleted"). The link to the gone item is kept as the
+        # snapshot that tells "changed" from "unchanged": dropped, the record would look new to a
+        # run that sees it again (a run repeated after an interruption) and be created at once.
 
     def plan_archive(self, record: CrmRecord, outlook_ids: list[str]) -> None:
         """Outlook deleted the item and wins: archive the record (never delete it) and tell the rep."""
@@ -402,7 +401,13 @@ class EntityPlanner:
             record = records.get(crm_id)
             items.sort(key=lambda item: item.id)
             if record is not None and record.is_available:
-                self.plan_match(record, items, rule="stamp without a link: rebuild the link")
+                if self.writes_outlook and crm_id in self.changed_records and crm_id not in self.links_by_record:
+                    # An unlinked record of this run also looks for key matches (section 2 step 1):
+                    # step 3 decides its stamped and key-matched items together.
+                    self.stamped_for_step_three[crm_id] = items
+                    self.claimed_items.update(item.id for item in items)
+                else:
+                    self.plan_match(record, items, rule="stamp without a link: rebuild the link")
             elif record is not None and record.availability is Availability.OUT_OF_RANGE:
                 continue
             else:
@@ -469,15 +474,12 @@ class EntityPlanner:
         )
         if not records:
             return
+        stamped: dict[str, list[OutlookItem]] = defaultdict(list, self.stamped_for_step_three)
         if not self.outlook_full:
-            stamped: dict[str, list[OutlookItem]] = defaultdict(list)
             for item in self.outlook.find_by_stamps(self.entity, [record.id for record in records]):
                 if item.id not in self.claimed_items and item.crm_id:
                     stamped[item.crm_id].append(item)
-            for record in records:
-                if stamped.get(record.id):
-                    self.plan_match(record, stamped[record.id], rule="stamp without a link: rebuild the link")
-            records = [record for record in records if record.id not in self.handled_records]
+                    self.claimed_items.add(item.id)
         pool: dict[RecordKey, list[OutlookItem]] = defaultdict(list)
         candidates: dict[str, OutlookItem] = dict(self.changed_items)
         if not self.outlook_full:
@@ -488,13 +490,16 @@ class EntityPlanner:
                 pool[self.key_of(item.fields)].append(item)
         for record in records:
             matches = [item for item in pool.get(self.key_of(record.fields), []) if item.id not in self.claimed_items]
+            by_stamp = sorted(stamped.get(record.id, []), key=lambda item: item.id)
             if matches:
                 key_match = KeyMatch(
                     Side.CRM,
                     display_name(self.entity, record.fields),
                     tuple(display_name(self.entity, item.fields) for item in matches),
                 )
-                self.plan_match(record, matches, rule="key match", key_match=key_match)
+                self.plan_match(record, by_stamp + matches, rule="key match", key_match=key_match)
+            elif by_stamp:
+                self.plan_match(record, by_stamp, rule="stamp without a link: rebuild the link")
             else:
                 self.handled_records.add(record.id)
                 actions = [
@@ -521,35 +526,40 @@ class EntityPlanner:
         for record in _oldest_first(candidates.values()):
             if record.is_available:
                 pool[self.key_of(record.fields)].append(record)
+        by_key: dict[RecordKey, list[OutlookItem]] = defaultdict(list)
         for item in items:
-            self.claimed_items.add(item.id)
-            matches = pool.get(self.key_of(item.fields), [])
-            values = self.rules.values_for_crm(item.fields)
-            if not matches:
-                actions: list[Action] = [
-                    CreateCrmRecord(self.entity, values, item.id),
-                    LinkRecords(self.entity, None, item.id),
-                    StampOutlookItem(self.entity, item.id, None, item.change_key),
-                ]
-                self._add("no stamp, no key match: create in the CRM", actions, outlook_items=(item,))
-                continue
-            oldest = matches[0]
-            actions = []
+            by_key[self.key_of(item.fields)].append(item)
+        for key, same_key in by_key.items():
+            self.plan_items_by_key(same_key, pool.get(key, []))
+
+    def plan_items_by_key(self, items: list[OutlookItem], matches: list[CrmRecord]) -> None:
+        """Unstamped items sharing one key, taken in turn as section 2 step 2 says.
+
+        The first item without a match creates the record the next ones then match, so items with
+        one key are decided together: every matching record takes the items' values (the last
+        item's value of a field wins), and every item is linked to the oldest record and stamped.
+        """
+        self.claimed_items.update(item.id for item in items)
+        values: dict[str, object] = {}
+        for item in items:
+            values.update(self.rules.values_for_crm(item.fields))
+        actions: list[Action] = []
+        oldest: str | None = None
+        key_match: KeyMatch | None = None
+        if matches:
+            oldest = matches[0].id
             for record in matches:
                 writes = _diff(values, record.fields)
                 if writes:
                     actions.append(UpdateCrmRecord(self.entity, record.id, writes, record.version))
-            actions.append(LinkRecords(self.entity, oldest.id, item.id))
-            actions += self._stamp_or_update(item, oldest.id, {})
             key_match = KeyMatch(
                 Side.OUTLOOK,
-                display_name(self.entity, item.fields),
+                display_name(self.entity, items[0].fields),
                 tuple(display_name(self.entity, record.fields) for record in matches),
             )
-            self._add(
-                "key match: link to the oldest",
-                actions,
-                crm_records=tuple(matches),
-                outlook_items=(item,),
-                key_match=key_match,
-            )
+        else:
+            actions.append(CreateCrmRecord(self.entity, values, items[0].id))
+        actions += [LinkRecords(self.entity, oldest, item.id) for item in items]
+        actions += [StampOutlookItem(self.entity, item.id, oldest, item.change_key) for item in items]
+        rule = "key match: link to the oldest" if matches else "no stamp, no key match: create in the CRM"
+        self._add(rule, actions, crm_records=tuple(matches), outlook_items=tuple(items), key_match=key_match)

@@ -87,7 +87,7 @@ class MemoryCrmStore:
 
     def read_changes(self, entity: Entity, *, full: bool) -> CrmChanges:
         cursor = self.log[-1][0] if self.log else 0
-        if full:
+        if full or entity not in self.cursors:
             return CrmChanges(records=self.all(entity), cursor=cursor, full=True)
         since = self.cursors.get(entity, 0)
         ids = list(dict.fromkeys(record_id for seq, kind, record_id in self.log if kind is entity and seq > since))
@@ -209,7 +209,7 @@ class MemoryOutlookStore:
 
     def read_changes(self, entity: Entity, *, full: bool) -> OutlookChanges:
         cursor = self.log[-1][0] if self.log else 0
-        if full:
+        if full or entity not in self.cursors:
             visible = [item for item in self.all(entity) if (entity, item.id) not in self.outside_window]
             return OutlookChanges(entries=[OutlookChange(item=item) for item in visible], cursor=cursor, full=True)
         since = self.cursors.get(entity, 0)

@@ -69,9 +69,11 @@ def plan_entity(
                     )
                 )
         links = []
-    first_sync = not links
-    crm_changes = crm.read_changes(entity, full=first_sync)
-    outlook_changes = outlook.read_changes(entity, full=first_sync)
+    # A first sync is the stores' to know: with no committed cursor they answer with everything
+    # (full=True). Deciding it from "no links yet" would turn a rep's last unlinked pair into a
+    # full re-creation.
+    crm_changes = crm.read_changes(entity, full=resync)
+    outlook_changes = outlook.read_changes(entity, full=resync)
     planner = EntityPlanner(
         settings=settings,
         entity=entity,

@@ -94,7 +94,8 @@ class CrmStore(Protocol):
     """The rep's CRM records of the synced entities, and the stored links."""
 
     def read_changes(self, entity: Entity, *, full: bool) -> CrmChanges:
-        """Records changed since the committed cursor, or every record available to the rep when `full`."""
+        """Records changed since the committed cursor; every record of the rep (with full=True in the
+        answer) when `full` is asked or no cursor was ever committed (the first sync)."""
 
     def get_records(self, entity: Entity, crm_ids: Collection[str]) -> Mapping[str, CrmRecord]:
         """The records with these ids as they are now, whatever their availability; absent = deleted for good."""
@@ -116,7 +117,8 @@ class OutlookStore(Protocol):
     """The rep's mailbox: contacts, the "CRM tasks" To Do list, the calendar."""
 
     def read_changes(self, entity: Entity, *, full: bool) -> OutlookChanges:
-        """The next delta round, or a listing of every item when `full`."""
+        """The next delta round; a listing of every item (full=True in the answer) when `full` is asked,
+        when no delta link was ever committed, or when the delta token expired (a reconciling sync)."""
 
     def get_items(self, entity: Entity, outlook_ids: Collection[str]) -> Mapping[str, OutlookItem]:
         """A direct read of these items; an id absent from the answer is gone (404)."""

@@ -93,12 +93,16 @@ def end_state(world: World):
     links = world.crm.links(CONTACT)
     for link in links:
         assert link.crm_id in records, "a link points at a record that does not exist"
-        assert link.outlook_id in items, "a link points at an item that does not exist"
-        assert items[link.outlook_id].crm_id == link.crm_id, "a linked item is not stamped with its record"
+        if link.outlook_id in items:  # (a link to an item deleted in Outlook remembers the record's state)
+            assert items[link.outlook_id].crm_id == link.crm_id, "a linked item is not stamped with its record"
     return (
         sorted(crm_view(record) for record in records.values()),
         sorted(outlook_view(item) for item in items.values()),
-        sorted((crm_view(records[link.crm_id]), outlook_view(items[link.outlook_id])) for link in links),
+        sorted(
+            (crm_view(records[link.crm_id]), outlook_view(items[link.outlook_id]))
+            for link in links
+            if link.outlook_id in items
+        ),
     )
 
 
@@ -190,13 +194,21 @@ def test_random_edits_with_random_interruptions_match_an_uninterrupted_twin(colu
     for operations, fail_at in rounds:
         apply_operations(steady, operations)
         apply_operations(shaken, operations)
-        steady.sync()
+        settle(steady)
         counter.arm(fail_at)
         try:
             shaken.sync()
         except Interrupted:
             pass
         counter.arm(None)
-        shaken.sync()
-        steady.sync()
+        settle(shaken)
         assert end_state(shaken) == end_state(steady)
+
+
+def settle(world: World) -> None:
+    """Run until a run finds nothing to do (an edit reaching a record's second item takes two runs)."""
+    for _ in range(4):
+        world.sync()
+        if not world.plan().steps:
+            return
+    raise AssertionError("the sync does not settle")
