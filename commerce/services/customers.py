@@ -20,7 +20,7 @@ from backoffice.records import record_save
 from commerce.choices import AccountStrategy
 from commerce.models import MAX_HIERARCHY_DEPTH, CommerceCustomer, CustomerGroup, CustomerUser
 from commerce.services.accounts import accounts_create_for, customers_relate_accounts
-from commerce.services.strategy import account_strategy_get
+from commerce.services.strategy import account_strategy_for_write
 
 COMMERCE_CHANNEL_NAME = "Commerce"
 MAX_NAME_LENGTH = 255
@@ -82,7 +82,7 @@ def customer_subtree_ids(customer_id: int) -> list[int]:
 
 def _account_for_new(*, actor, organization_id: int, name: str, owner_id: int, root: CommerceCustomer | None):
     """The account a new customer gets: its own (`each`, or a new root) or its root's (`root`)."""
-    strategy = account_strategy_get(organization_id=organization_id)
+    strategy = account_strategy_for_write(organization_id=organization_id)
     if strategy == AccountStrategy.ROOT and root is not None:
         if root.account_id is None:
             [account_id] = accounts_create_for(
@@ -182,7 +182,7 @@ def _change_parent(*, actor, customer: CommerceCustomer, parent: CommerceCustome
         from django.db.models import F
 
         CommerceCustomer.objects.filter(pk__in=subtree).update(depth=F("depth") + shift)
-    if account_strategy_get(organization_id=customer.organization_id) == AccountStrategy.ROOT:
+    if account_strategy_for_write(organization_id=customer.organization_id) == AccountStrategy.ROOT:
         target = (new_root or customer).account_id
         if target is None:
             # Only a customer made before the CRM lacks an account; the strategy gives the root one.

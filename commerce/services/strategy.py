@@ -14,7 +14,7 @@ Accounts are never deleted.
 from dataclasses import dataclass
 
 from django import forms
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from backoffice.changes import change_context
 from backoffice.db import retry_on_conflict, service_atomic
@@ -53,10 +53,43 @@ def account_strategy_get(*, organization_id: int) -> str:
     return settings_get(organization_id=organization_id, section=SECTION)[STRATEGY_KEY]
 
 
+def account_strategy_for_write(*, organization_id: int) -> str:
+    """The strategy, read by a write that relates customers by it, holding the setting until it commits.
+
+    A change of the setting waits for such writes to end and they for it, so each write follows the
+    setting its job will also see: none relates a customer by a setting that a finished job replaced.
+    """
+    from django.db import connection
+
+    from backoffice.models import OrganizationSetting
+
+    if connection.vendor == "postgresql":
+        # FOR SHARE: writes relating customers go side by side; only a change of the setting waits.
+        table = connection.ops.quote_name(OrganizationSetting._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE organization_id = %s AND section = %s AND key = %s FOR SHARE",  # noqa: S608
+                [organization_id, SECTION, STRATEGY_KEY],
+            )
+    return account_strategy_get(organization_id=organization_id)
+
+
 @transaction.atomic
 def account_strategy_update(*, actor, strategy: str) -> str:
-    """Change the strategy; saving it queues the re-relation job (see commerce.apps: the setting's signal)."""
-    return settings_update(actor=actor, section=SECTION, values={STRATEGY_KEY: strategy})[STRATEGY_KEY]
+    """Change the strategy; saving it queues the re-relation job (see commerce.apps: the setting's signal).
+
+    Two first changes at the same moment both try to insert the setting: the one refused by the unique
+    key waits for the other to commit, then writes over it, so the change that commits last wins.
+    """
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                values = settings_update(actor=actor, section=SECTION, values={STRATEGY_KEY: strategy})
+            return values[STRATEGY_KEY]
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass
