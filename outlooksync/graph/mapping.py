@@ -389,7 +389,7 @@ def event_from_graph(item: Mapping[str, Any], *, default_time_zone: str = "UTC")
     original = item.get("originalStartTimeZone") or (item.get("start") or {}).get("timeZone")
     if original:
         try:
-            zone_name = windows_to_iana(str(original)[:100])
+            zone_name = windows_to_iana(str(original)[:100], prefer=default_time_zone)
         except ValueError:
             zone_name = default_time_zone
     all_day = bool(item.get("isAllDay"))

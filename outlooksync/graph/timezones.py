@@ -18,13 +18,35 @@ _GRAPH_ALIASES = {
 }
 
 
-def windows_to_iana(name: str) -> str:
-    """The IANA name of a Windows (or IANA) zone name Graph answered; unknown names raise ValueError."""
+# CLDR keeps a few zone ids under their old names; the CRM (and current tzdata) uses the new ones.
+_CURRENT_NAMES = {
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "America/Godthab": "America/Nuuk",
+    "America/Indianapolis": "America/Indiana/Indianapolis",
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Europe/Kiev": "Europe/Kyiv",
+}
+
+
+def windows_to_iana(name: str, *, prefer: str = "") -> str:
+    """The IANA name of a Windows (or IANA) zone name Graph answered; unknown names raise ValueError.
+
+    `prefer` (such as the rep's zone) is answered when it is in the same Windows zone, so that a zone
+    that went to Outlook comes back under the name it went with.
+    """
     name = (name or "").strip()
+    if prefer and name in win_tz:
+        try:
+            if iana_to_windows(prefer) == name:
+                return prefer
+        except ValueError:
+            pass
     if name in _GRAPH_ALIASES:
         return _GRAPH_ALIASES[name]
     if name in win_tz:
-        return win_tz[name]
+        return _CURRENT_NAMES.get(win_tz[name], win_tz[name])
     # Graph answers the zone it was given, and we may have sent an IANA name to a mailbox that accepts them.
     try:
         ZoneInfo(name)

@@ -80,7 +80,8 @@ def test_all_day_series_end_on_a_date():
         ("W. Europe Standard Time", "Europe/Berlin"),
         ("Pacific Standard Time", "America/Los_Angeles"),
         ("Tokyo Standard Time", "Asia/Tokyo"),
-        ("India Standard Time", "Asia/Calcutta"),
+        ("India Standard Time", "Asia/Kolkata"),
+        ("FLE Standard Time", "Europe/Kyiv"),
         ("UTC", "UTC"),
     ],
 )
@@ -93,6 +94,9 @@ def test_iana_names_map_to_their_windows_zone_and_unknown_names_are_refused():
     assert iana_to_windows("Europe/Paris") == "Romance Standard Time"
     assert iana_to_windows("Asia/Kolkata") == "India Standard Time"
     assert windows_to_iana("Europe/Paris") == "Europe/Paris"  # a zone sent as IANA comes back as it went
+    # The rep's zone comes back under its own name when it is the same Windows zone.
+    assert windows_to_iana("W. Europe Standard Time", prefer="Europe/Zurich") == "Europe/Zurich"
+    assert windows_to_iana("W. Europe Standard Time", prefer="Europe/London") == "Europe/Berlin"
     with pytest.raises(ValueError):
         windows_to_iana("Mars Standard Time")
     with pytest.raises(ValueError):
@@ -119,3 +123,10 @@ def test_an_event_without_a_zone_uses_the_reps_zone():
         default_time_zone="America/New_York",
     )
     assert graph["start"] == {"dateTime": "2026-07-01T03:00:00.0000000", "timeZone": "Eastern Standard Time"}
+
+
+def test_every_windows_zone_round_trips_through_its_iana_name():
+    from tzlocal.windows_tz import win_tz
+
+    unmatched = {w: windows_to_iana(w) for w in win_tz if iana_to_windows(windows_to_iana(w)) != w}
+    assert unmatched == {}
