@@ -538,11 +538,30 @@ class EntityPlanner:
         The first item without a match creates the record the next ones then match, so items with
         one key are decided together: every matching record takes the items' values (the last
         item's value of a field wins), and every item is linked to the oldest record and stamped.
+
+        In a bidirectional sync the oldest record and the items are merged as a first-sync match
+        (section 2: "a matched pair is merged") rather than overwritten: an item new in Outlook
+        that shares the key of a synced record must not wipe what that record's other items just
+        sent, and the outcome must not depend on the order a run, or a repeated run, applies it in
+        (section 7).
         """
-        self.claimed_items.update(item.id for item in items)
         values: dict[str, object] = {}
         for item in items:
             values.update(self.rules.values_for_crm(item.fields))
+        if matches and self.direction is Direction.BIDIRECTIONAL:
+            key_match = KeyMatch(
+                Side.OUTLOOK,
+                display_name(self.entity, items[0].fields),
+                tuple(display_name(self.entity, record.fields) for record in matches),
+            )
+            self.plan_match(matches[0], items, rule="key match: merged with the oldest", key_match=key_match)
+            for record in matches[1:]:
+                writes = _diff(values, record.fields)
+                if writes:
+                    update = UpdateCrmRecord(self.entity, record.id, writes, record.version)
+                    self._add("key match: a younger record takes the values", [update], crm_records=(record,))
+            return
+        self.claimed_items.update(item.id for item in items)
         actions: list[Action] = []
         oldest: str | None = None
         key_match: KeyMatch | None = None
