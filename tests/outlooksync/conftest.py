@@ -21,19 +21,19 @@ def graph_server():
 
 
 @pytest.fixture
-def sleeps():
+def graph_waits():
     return Sleeps()
 
 
 @pytest.fixture
-def make_client(graph_server, sleeps):
+def make_graph_client(graph_server, graph_waits):
     """Clients of the local server authenticated through msal; they record their waits instead of sleeping."""
     clients = []
 
     def make(mailbox: str = MAILBOX, **options) -> GraphClient:
-        options.setdefault("retry", RetryPolicy(sleep=sleeps))
+        options.setdefault("retry", RetryPolicy(sleep=graph_waits))
         options.setdefault("authority", graph_server.authority)
-        client = GraphClient.connect(
+        graph_client = GraphClient.connect(
             base_url=graph_server.base_url,
             client_id=graph_server.state.client_id,
             client_secret=graph_server.state.client_secret,
@@ -41,14 +41,14 @@ def make_client(graph_server, sleeps):
             ca_bundle=graph_server.ca_bundle,
             **options,
         )
-        clients.append(client)
-        return client
+        clients.append(graph_client)
+        return graph_client
 
     yield make
-    for client in clients:
-        client.close()
+    for graph_client in clients:
+        graph_client.close()
 
 
 @pytest.fixture
-def client(make_client):
-    return make_client()
+def graph_client(make_graph_client):
+    return make_graph_client()

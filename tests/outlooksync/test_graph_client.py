@@ -31,33 +31,33 @@ def contact(number: int, **extra) -> dict:
     return {"first_name": f"Ada{number}", "last_name": "Lovelace", "gender": "female", **extra}
 
 
-def create_contacts(client: GraphClient, count: int) -> dict:
-    results = client.write(
+def create_contacts(graph_client: GraphClient, count: int) -> dict:
+    results = graph_client.write(
         Entity.CONTACTS, [Create(key=str(n), fields=contact(n), crm_id=f"crm-{n}") for n in range(count)]
     )
     assert all(result.ok for result in results.values())
     return results
 
 
-def test_tokens_come_from_msal_over_tls_and_are_cached(graph_server, make_client, monkeypatch):
+def test_tokens_come_from_msal_over_tls_and_are_cached(graph_server, make_graph_client, monkeypatch):
     # The environment's CA bundle would make requests distrust the local CA: the client must not read it.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
-    client = make_client()
-    create_contacts(client, 3)
-    client.changes(Entity.CONTACTS)
+    graph_client = make_graph_client()
+    create_contacts(graph_client, 3)
+    graph_client.changes(Entity.CONTACTS)
     assert graph_server.state.counts["token"] == 1
 
     # A new client with the stored cache needs no new token.
-    stored = client.token_cache_dump()
+    stored = graph_client.token_cache_dump()
     assert stored
-    second = make_client(token_cache=stored)
+    second = make_graph_client(token_cache=stored)
     second.changes(Entity.CONTACTS)
     assert graph_server.state.counts["token"] == 1
     assert second.token_cache_dump() is None
 
 
 def test_a_wrong_client_secret_is_an_authentication_error(graph_server):
-    client = GraphClient.connect(
+    graph_client = GraphClient.connect(
         base_url=graph_server.base_url,
         authority=graph_server.authority,
         client_id=graph_server.state.client_id,
@@ -66,79 +66,79 @@ def test_a_wrong_client_secret_is_an_authentication_error(graph_server):
         ca_bundle=graph_server.ca_bundle,
     )
     with pytest.raises(GraphAuthenticationError):
-        client.changes(Entity.CONTACTS)
-    client.close()
+        graph_client.changes(Entity.CONTACTS)
+    graph_client.close()
 
 
-def test_delta_rounds_page_to_the_delta_link_and_report_changes_and_removals(graph_server, client):
+def test_delta_rounds_page_to_the_delta_link_and_report_changes_and_removals(graph_server, graph_client):
     graph_server.state.default_page_size = 10
     graph_server.state.max_page_size = 10
-    created = create_contacts(client, 45)
+    created = create_contacts(graph_client, 45)
     graph_server.state.reset_counts()
 
-    first = client.changes(Entity.CONTACTS)
+    first = graph_client.changes(Entity.CONTACTS)
     assert len(first.items) == 45
     assert {item.crm_id for item in first.items.values()} == {f"crm-{n}" for n in range(45)}
     assert first.removed == {}
     assert graph_server.state.counts["GET delta"] == 5  # 45 ids, 10 a page
 
     changed, deleted = created["1"].item, created["2"].item
-    results = client.write(
+    results = graph_client.write(
         Entity.CONTACTS,
         [Update(key="u", item_id=changed.id, fields={"job_title": "Analyst"}), Delete(key="d", item_id=deleted.id)],
     )
     assert all(r.ok for r in results.values())
 
-    second = client.changes(Entity.CONTACTS, first.delta_link)
+    second = graph_client.changes(Entity.CONTACTS, first.delta_link)
     assert list(second.items) == [changed.id]
     assert second.items[changed.id].fields["job_title"] == "Analyst"
     assert second.removed == {deleted.id: "deleted"}
 
     graph_server.state.reset_counts()
-    idle = client.changes(Entity.CONTACTS, second.delta_link)
+    idle = graph_client.changes(Entity.CONTACTS, second.delta_link)
     assert (idle.items, idle.removed) == ({}, {})
     assert graph_server.state.counts["requests"] == 1  # one delta request, nothing else
 
 
-def test_an_item_repeated_within_a_round_is_reported_once_with_its_last_state(graph_server, client):
+def test_an_item_repeated_within_a_round_is_reported_once_with_its_last_state(graph_server, graph_client):
     graph_server.state.max_page_size = 7
     graph_server.state.repeat_in_round = True
-    create_contacts(client, 30)
-    found = delta_round(client.transport, f"/users/{MAILBOX}/contacts/delta", params={"$select": "id"})
+    create_contacts(graph_client, 30)
+    found = delta_round(graph_client.transport, f"/users/{MAILBOX}/contacts/delta", params={"$select": "id"})
     assert found.pages > 4
     assert len(found.items) == 30
 
 
-def test_an_expired_delta_token_raises_delta_expired(graph_server, client):
-    create_contacts(client, 3)
-    first = client.changes(Entity.CONTACTS)
+def test_an_expired_delta_token_raises_delta_expired(graph_server, graph_client):
+    create_contacts(graph_client, 3)
+    first = graph_client.changes(Entity.CONTACTS)
     graph_server.state.expire_delta_tokens(MAILBOX)
     with pytest.raises(DeltaExpired) as raised:
-        client.changes(Entity.CONTACTS, first.delta_link)
+        graph_client.changes(Entity.CONTACTS, first.delta_link)
     assert raised.value.status == 410
     # A full round (no token) works again.
-    assert len(client.changes(Entity.CONTACTS).items) == 3
+    assert len(graph_client.changes(Entity.CONTACTS).items) == 3
 
 
-def test_45_writes_go_in_3_batch_requests(graph_server, client):
+def test_45_writes_go_in_3_batch_requests(graph_server, graph_client):
     graph_server.state.reset_counts()
-    create_contacts(client, 45)
+    create_contacts(graph_client, 45)
     assert graph_server.state.counts["POST $batch"] == 3
     assert graph_server.state.counts["batch inner"] == 45
 
 
-def test_429_waits_for_retry_after_on_requests_and_inner_requests(graph_server, client, sleeps):
-    create_contacts(client, 2)
+def test_429_waits_for_retry_after_on_requests_and_inner_requests(graph_server, graph_client, graph_waits):
+    create_contacts(graph_client, 2)
     graph_server.state.fail(429, retry_after=7, path_contains="delta")
-    client.changes(Entity.CONTACTS)
-    assert sleeps == [7]
+    graph_client.changes(Entity.CONTACTS)
+    assert graph_waits == [7]
 
-    sleeps.clear()
+    graph_waits.clear()
     graph_server.state.fail(429, retry_after=3, inner=True, times=2, method="POST")
-    results = create_contacts(client, 5)
+    results = create_contacts(graph_client, 5)
     assert len(results) == 5
-    assert sleeps == [3]  # both throttled inner requests waited once, together
-    assert len(client.changes(Entity.CONTACTS).items) == 7  # and none was created twice
+    assert graph_waits == [3]  # both throttled inner requests waited once, together
+    assert len(graph_client.changes(Entity.CONTACTS).items) == 7  # and none was created twice
 
 
 def test_retry_after_is_bounded():
@@ -147,21 +147,21 @@ def test_retry_after_is_bounded():
     assert retry_after_seconds("soon") is None
 
 
-def test_a_real_retry_after_is_waited_for(graph_server, make_client):
-    client = make_client(retry=RetryPolicy())
+def test_a_real_retry_after_is_waited_for(graph_server, make_graph_client):
+    graph_client = make_graph_client(retry=RetryPolicy())
     graph_server.state.fail(503, retry_after=1, path_contains="delta")
     started = time.monotonic()
-    client.changes(Entity.CONTACTS)
+    graph_client.changes(Entity.CONTACTS)
     assert time.monotonic() - started >= 1
 
 
-def test_a_changed_item_is_reported_as_a_conflict_and_the_rest_applies(graph_server, client):
-    created = create_contacts(client, 2)
+def test_a_changed_item_is_reported_as_a_conflict_and_the_rest_applies(graph_server, graph_client):
+    created = create_contacts(graph_client, 2)
     first, second = created["0"].item, created["1"].item
     stale = first.change_key
-    client.write(Entity.CONTACTS, [Update(key="edit", item_id=first.id, fields={"job_title": "Engineer"})])
+    graph_client.write(Entity.CONTACTS, [Update(key="edit", item_id=first.id, fields={"job_title": "Engineer"})])
 
-    results = client.write(
+    results = graph_client.write(
         Entity.CONTACTS,
         [
             Update(key="stale", item_id=first.id, fields={"job_title": "Overwritten"}, change_key=stale),
@@ -170,61 +170,61 @@ def test_a_changed_item_is_reported_as_a_conflict_and_the_rest_applies(graph_ser
     )
     assert isinstance(results["stale"].error, GraphConflict)
     assert results["fresh"].ok and results["fresh"].item.fields["job_title"] == "Poet"
-    assert client.get_items(Entity.CONTACTS, [first.id])[first.id].fields["job_title"] == "Engineer"
+    assert graph_client.get_items(Entity.CONTACTS, [first.id])[first.id].fields["job_title"] == "Engineer"
 
 
-def test_a_dropped_connection_is_retried(graph_server, client, sleeps):
-    create_contacts(client, 4)
+def test_a_dropped_connection_is_retried(graph_server, graph_client, graph_waits):
+    create_contacts(graph_client, 4)
     graph_server.state.drop(path_contains="delta")
-    assert len(client.changes(Entity.CONTACTS).items) == 4
+    assert len(graph_client.changes(Entity.CONTACTS).items) == 4
     assert graph_server.state.counts["dropped"] == 1
-    assert len(sleeps) == 1
+    assert len(graph_waits) == 1
 
 
-def test_5xx_backs_off_exponentially_and_gives_up(graph_server, client, sleeps):
+def test_5xx_backs_off_exponentially_and_gives_up(graph_server, graph_client, graph_waits):
     graph_server.state.fail(500, path_contains="delta", times=100)
     with pytest.raises(GraphUnavailable):
-        client.changes(Entity.CONTACTS)
-    assert len(sleeps) == client.transport.retry.max_attempts - 1
-    assert sleeps[-1] > sleeps[0]
+        graph_client.changes(Entity.CONTACTS)
+    assert len(graph_waits) == graph_client.transport.retry.max_attempts - 1
+    assert graph_waits[-1] > graph_waits[0]
 
 
-def test_an_inner_failed_dependency_is_sent_again_with_its_dependency(graph_server, client):
+def test_an_inner_failed_dependency_is_sent_again_with_its_dependency(graph_server, graph_client):
     mailbox = f"/users/{MAILBOX}"
     graph_server.state.fail(429, retry_after=1, inner=True, path_contains="/contacts", method="POST")
     requests = [
         BatchRequest("a", "POST", f"{mailbox}/contacts", body={"surname": "First"}),
         BatchRequest("b", "POST", f"{mailbox}/contacts", body={"surname": "Second"}, depends_on=["a"]),
     ]
-    results = run_batch(client.transport, requests)
+    results = run_batch(graph_client.transport, requests)
     assert results["a"].status == 201 and results["b"].status == 201
     assert graph_server.state.counts["POST contacts"] == 2
 
 
-def test_every_request_asks_for_immutable_ids(graph_server, client):
-    created = create_contacts(client, 3)
-    client.changes(Entity.CONTACTS)
-    client.find_by_crm_id(Entity.CONTACTS, ["crm-1"])
+def test_every_request_asks_for_immutable_ids(graph_server, graph_client):
+    created = create_contacts(graph_client, 3)
+    graph_client.changes(Entity.CONTACTS)
+    graph_client.find_by_crm_id(Entity.CONTACTS, ["crm-1"])
     item = created["0"].item
-    client.write(Entity.CONTACTS, [Update(key="x", item_id=item.id, fields={"last_name": "Byron"})])
+    graph_client.write(Entity.CONTACTS, [Update(key="x", item_id=item.id, fields={"last_name": "Byron"})])
     assert graph_server.state.counts["requests"] > 5
     assert graph_server.state.counts["without immutable ids"] == 0
     # The id does not change when the item does.
-    assert item.id in client.get_items(Entity.CONTACTS, [item.id])
+    assert item.id in graph_client.get_items(Entity.CONTACTS, [item.id])
 
 
-def test_items_are_found_by_the_crm_id_stamped_on_them(client):
-    create_contacts(client, 25)
-    found = client.find_by_crm_id(Entity.CONTACTS, ["crm-3", "crm-24", "crm-missing"])
+def test_items_are_found_by_the_crm_id_stamped_on_them(graph_client):
+    create_contacts(graph_client, 25)
+    found = graph_client.find_by_crm_id(Entity.CONTACTS, ["crm-3", "crm-24", "crm-missing"])
     assert [item.fields["first_name"] for item in found["crm-3"]] == ["Ada3"]
     assert [item.fields["first_name"] for item in found["crm-24"]] == ["Ada24"]
     assert found["crm-missing"] == []
 
 
-def test_at_most_four_requests_are_in_flight_per_mailbox(graph_server, make_client):
+def test_at_most_four_requests_are_in_flight_per_mailbox(graph_server, make_graph_client):
     graph_server.state.latency = 0.05
-    clients = [make_client(), make_client()]
-    threads = [threading.Thread(target=create_contacts, args=(client, 100)) for client in clients]
+    clients = [make_graph_client(), make_graph_client()]
+    threads = [threading.Thread(target=create_contacts, args=(graph_client, 100)) for graph_client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -233,54 +233,58 @@ def test_at_most_four_requests_are_in_flight_per_mailbox(graph_server, make_clie
     assert graph_server.state.counts["POST contacts"] == 200
 
 
-def test_a_link_to_another_service_is_refused(client):
+def test_a_link_to_another_service_is_refused(graph_client):
     with pytest.raises(GraphProtocolError):
-        client.changes(Entity.CONTACTS, "https://elsewhere.example.com/v1.0/users/x/contacts/delta?$deltatoken=1")
+        graph_client.changes(Entity.CONTACTS, "https://elsewhere.example.com/v1.0/users/x/contacts/delta?$deltatoken=1")
 
 
 @pytest.mark.parametrize("after", [False, True], ids=["dropped before applying", "dropped after applying"])
 @pytest.mark.parametrize("entity", [Entity.CONTACTS, Entity.TASKS])
-def test_creates_cut_off_by_a_dropped_connection_are_made_exactly_once(graph_server, client, entity, after):
+def test_creates_cut_off_by_a_dropped_connection_are_made_exactly_once(graph_server, graph_client, entity, after):
     fields = (lambda n: contact(n)) if entity is Entity.CONTACTS else (lambda n: {"subject": f"Call {n}"})
-    client.task_list_id()
+    graph_client.task_list_id()
     graph_server.state.drop(path_contains="$batch", method="POST", after=after)
-    results = client.write(entity, [Create(key=str(n), fields=fields(n), crm_id=f"crm-{n}") for n in range(30)])
+    results = graph_client.write(entity, [Create(key=str(n), fields=fields(n), crm_id=f"crm-{n}") for n in range(30)])
     assert all(result.ok and result.item.crm_id == f"crm-{key}" for key, result in results.items())
     assert graph_server.state.counts["dropped"] == 1
-    items = client.changes(entity).items.values()
+    items = graph_client.changes(entity).items.values()
     assert sorted(item.crm_id for item in items) == sorted(f"crm-{n}" for n in range(30))
 
 
-def test_a_create_answered_500_inside_a_batch_is_looked_up_before_being_sent_again(graph_server, client, sleeps):
+def test_a_create_answered_500_inside_a_batch_is_looked_up_before_being_sent_again(
+    graph_server, graph_client, graph_waits
+):
     graph_server.state.fail(500, inner=True, method="POST", times=2)
-    results = create_contacts(client, 5)
+    results = create_contacts(graph_client, 5)
     assert len(results) == 5
     assert graph_server.state.counts["GET contacts"] == 2  # the two answered 500 were looked up by their stamp,
     assert graph_server.state.counts["POST contacts"] == 5  # not found (they were not applied), and sent again
-    assert len(client.changes(Entity.CONTACTS).items) == 5
+    assert len(graph_client.changes(Entity.CONTACTS).items) == 5
 
 
-def test_a_revoked_token_is_replaced_once(graph_server, client):
-    create_contacts(client, 1)
+def test_a_revoked_token_is_replaced_once(graph_server, graph_client):
+    create_contacts(graph_client, 1)
     graph_server.state.tokens.clear()
-    assert len(client.changes(Entity.CONTACTS).items) == 1
+    assert len(graph_client.changes(Entity.CONTACTS).items) == 1
     assert graph_server.state.counts["token"] == 2
 
 
-def test_the_tenant_can_be_given_apart_from_the_authority_root(graph_server, make_client):
-    client = make_client(authority=graph_server.url, tenant_id="contoso.onmicrosoft.com")
-    assert client.changes(Entity.CONTACTS).items == {}
+def test_the_tenant_can_be_given_apart_from_the_authority_root(graph_server, make_graph_client):
+    graph_client = make_graph_client(authority=graph_server.url, tenant_id="contoso.onmicrosoft.com")
+    assert graph_client.changes(Entity.CONTACTS).items == {}
     assert graph_server.state.counts["token"] == 1
 
 
-def test_bodies_over_the_size_limit_are_refused(graph_server, client):
-    create_contacts(client, 30)
-    client.transport.max_body_bytes = 2_000
+def test_bodies_over_the_size_limit_are_refused(graph_server, graph_client):
+    create_contacts(graph_client, 30)
+    graph_client.transport.max_body_bytes = 2_000
     with pytest.raises(GraphProtocolError):
-        client.changes(Entity.CONTACTS)
+        graph_client.changes(Entity.CONTACTS)
 
 
-def test_500_creates_interrupted_at_20_random_requests_end_with_500_contacts_and_no_duplicate(graph_server, client):
+def test_500_creates_interrupted_at_20_random_requests_end_with_500_contacts_and_no_duplicate(
+    graph_server, graph_client
+):
     """The client-level half of the sync's fault test: whatever fails, running again converges."""
     rng = random.Random(20261126)
     for request_number in sorted(rng.sample(range(2, 80), 20)):
@@ -294,11 +298,11 @@ def test_500_creates_interrupted_at_20_random_requests_end_with_500_contacts_and
     wanted = {f"crm-{n}": contact(n) for n in range(500)}
     for _run in range(10):
         try:
-            existing = client.find_by_crm_id(Entity.CONTACTS, sorted(wanted))
+            existing = graph_client.find_by_crm_id(Entity.CONTACTS, sorted(wanted))
             missing = [crm_id for crm_id, items in existing.items() if not items]
             if not missing:
                 break
-            client.write(Entity.CONTACTS, [Create(key=c, fields=wanted[c], crm_id=c) for c in missing])
+            graph_client.write(Entity.CONTACTS, [Create(key=c, fields=wanted[c], crm_id=c) for c in missing])
         except GraphUnavailable:
             continue  # the run stops; the next one starts over, as a sync run would
     stored = graph_server.state.mailbox(MAILBOX).contacts.items.values()

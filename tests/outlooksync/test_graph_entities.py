@@ -53,10 +53,10 @@ FULL_CONTACT = {
 }
 
 
-def test_a_contact_round_trips_with_every_synced_field(graph_server, client):
-    result = client.write(Entity.CONTACTS, [Create(key="c", fields=FULL_CONTACT, crm_id="42")])["c"]
+def test_a_contact_round_trips_with_every_synced_field(graph_server, graph_client):
+    result = graph_client.write(Entity.CONTACTS, [Create(key="c", fields=FULL_CONTACT, crm_id="42")])["c"]
     assert result.ok
-    (item,) = client.changes(Entity.CONTACTS).items.values()
+    (item,) = graph_client.changes(Entity.CONTACTS).items.values()
     assert item.crm_id == "42"
     assert item.fields == FULL_CONTACT
 
@@ -67,21 +67,23 @@ def test_a_contact_round_trips_with_every_synced_field(graph_server, client):
     assert stored["mobilePhone"] == "+12025550101"
 
 
-def test_an_update_sends_only_the_fields_given(graph_server, client):
-    item = client.write(Entity.CONTACTS, [Create(key="c", fields=FULL_CONTACT, crm_id="42")])["c"].item
-    updated = client.write(Entity.CONTACTS, [Update(key="u", item_id=item.id, fields={"gender": "male"})])["u"].item
+def test_an_update_sends_only_the_fields_given(graph_server, graph_client):
+    item = graph_client.write(Entity.CONTACTS, [Create(key="c", fields=FULL_CONTACT, crm_id="42")])["c"].item
+    updated = graph_client.write(Entity.CONTACTS, [Update(key="u", item_id=item.id, fields={"gender": "male"})])[
+        "u"
+    ].item
     assert updated.fields == {**FULL_CONTACT, "gender": "male"}
     assert updated.crm_id == "42"
 
 
-def test_the_task_list_is_created_once(graph_server, make_client):
-    first, second = make_client(), make_client()
+def test_the_task_list_is_created_once(graph_server, make_graph_client):
+    first, second = make_graph_client(), make_graph_client()
     assert first.task_list_id() == second.task_list_id()
     lists = graph_server.state.mailbox(MAILBOX).lists
     assert [v["displayName"] for v in lists.values()] == ["CRM tasks"]
 
 
-def test_a_task_round_trips_with_its_crm_id_as_a_linked_resource(graph_server, client):
+def test_a_task_round_trips_with_its_crm_id_as_a_linked_resource(graph_server, graph_client):
     fields = {
         "subject": "Call Grace",
         "description": "About the compiler",
@@ -92,25 +94,25 @@ def test_a_task_round_trips_with_its_crm_id_as_a_linked_resource(graph_server, c
         "reminder_at": dt.datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
         "completed_at": None,
     }
-    created = client.write(Entity.TASKS, [Create(key="t", fields=fields, crm_id="task-7")])["t"]
+    created = graph_client.write(Entity.TASKS, [Create(key="t", fields=fields, crm_id="task-7")])["t"]
     assert created.ok and created.item.crm_id == "task-7"
-    changes = client.changes(Entity.TASKS)
+    changes = graph_client.changes(Entity.TASKS)
     (item,) = changes.items.values()
     assert item.fields == fields
     assert item.crm_id == "task-7"
-    assert client.find_by_crm_id(Entity.TASKS, ["task-7"])["task-7"][0].id == item.id
+    assert graph_client.find_by_crm_id(Entity.TASKS, ["task-7"])["task-7"][0].id == item.id
 
     done = {"status": "completed", "completed_at": dt.datetime(2026, 3, 2, 12, 0, tzinfo=UTC)}
-    client.write(Entity.TASKS, [Update(key="u", item_id=item.id, fields=done, change_key=item.change_key)])
-    again = client.changes(Entity.TASKS, changes.delta_link)
+    graph_client.write(Entity.TASKS, [Update(key="u", item_id=item.id, fields=done, change_key=item.change_key)])
+    again = graph_client.changes(Entity.TASKS, changes.delta_link)
     assert again.items[item.id].fields == {**fields, **done}
     assert again.items[item.id].crm_id == "task-7"
 
-    client.write(Entity.TASKS, [Delete(key="d", item_id=item.id)])
-    assert client.changes(Entity.TASKS, again.delta_link).removed == {item.id: "deleted"}
+    graph_client.write(Entity.TASKS, [Delete(key="d", item_id=item.id)])
+    assert graph_client.changes(Entity.TASKS, again.delta_link).removed == {item.id: "deleted"}
 
 
-def test_an_event_keeps_its_zone_and_an_all_day_event_runs_midnight_to_midnight_in_it(graph_server, client):
+def test_an_event_keeps_its_zone_and_an_all_day_event_runs_midnight_to_midnight_in_it(graph_server, graph_client):
     timed = {
         "title": "Review",
         "description": "Quarterly",
@@ -130,7 +132,7 @@ def test_an_event_keeps_its_zone_and_an_all_day_event_runs_midnight_to_midnight_
         "end": dt.datetime(2026, 3, 6, tzinfo=BERLIN).astimezone(UTC),
         "all_day": True,
     }
-    results = client.write(
+    results = graph_client.write(
         Entity.EVENTS, [Create(key="timed", fields=timed, crm_id="e1"), Create(key="day", fields=all_day, crm_id="e2")]
     )
     stored = graph_server.state.mailbox(MAILBOX).events.items[results["day"].item.id]
@@ -139,12 +141,12 @@ def test_an_event_keeps_its_zone_and_an_all_day_event_runs_midnight_to_midnight_
     stored = graph_server.state.mailbox(MAILBOX).events.items[results["timed"].item.id]
     assert stored["start"] == {"dateTime": "2026-03-02T09:00:00.0000000", "timeZone": "W. Europe Standard Time"}
 
-    items = client.changes(Entity.EVENTS, window=WINDOW).items
+    items = graph_client.changes(Entity.EVENTS, window=WINDOW).items
     by_crm_id = {item.crm_id: item.fields for item in items.values()}
     assert by_crm_id == {"e1": timed, "e2": all_day}
 
 
-def test_a_series_comes_back_with_its_rule_and_cancelled_occurrences(graph_server, client):
+def test_a_series_comes_back_with_its_rule_and_cancelled_occurrences(graph_server, graph_client):
     series = {
         "title": "Stand-up",
         "description": "",
@@ -157,10 +159,10 @@ def test_a_series_comes_back_with_its_rule_and_cancelled_occurrences(graph_serve
         "cancelled_starts": [],
         "exceptions": [],
     }
-    created = client.write(Entity.EVENTS, [Create(key="s", fields=series, crm_id="series-1")])["s"].item
+    created = graph_client.write(Entity.EVENTS, [Create(key="s", fields=series, crm_id="series-1")])["s"].item
     graph_server.state.max_page_size = 3
     graph_server.state.reset_counts()
-    first = client.changes(Entity.EVENTS, window=WINDOW)
+    first = graph_client.changes(Entity.EVENTS, window=WINDOW)
     # The calendar view lists each occurrence; the client reads their series once.
     assert list(first.items) == [created.id]
     assert first.items[created.id].fields == series
@@ -170,31 +172,31 @@ def test_a_series_comes_back_with_its_rule_and_cancelled_occurrences(graph_serve
     # Cancelling the occurrence of Wednesday 4 March (deleting it in Outlook) shows on the series.
     status, _, _ = graph_server.state.handle("DELETE", f"/users/{MAILBOX}/events/{created.id}.OCC.2026-03-04", {}, None)
     assert status == 204
-    second = client.changes(Entity.EVENTS, first.delta_link)
+    second = graph_client.changes(Entity.EVENTS, first.delta_link)
     cancelled = dt.datetime(2026, 3, 4, 9, 0, tzinfo=BERLIN).astimezone(UTC).isoformat()
     assert second.items[created.id].fields["cancelled_starts"] == [cancelled]
 
     # Deleting the series removes its occurrences from the view; the series is reported removed.
-    client.write(Entity.EVENTS, [Delete(key="d", item_id=created.id)])
-    third = client.changes(Entity.EVENTS, second.delta_link, series_ids=[created.id])
+    graph_client.write(Entity.EVENTS, [Delete(key="d", item_id=created.id)])
+    third = graph_client.changes(Entity.EVENTS, second.delta_link, series_ids=[created.id])
     assert third.items == {}
     assert third.removed[created.id] == "deleted"
 
 
-def test_creating_an_event_twice_with_its_transaction_id_makes_one_event(graph_server, client):
+def test_creating_an_event_twice_with_its_transaction_id_makes_one_event(graph_server, graph_client):
     fields = {
         "title": "Once",
         "start": dt.datetime(2026, 5, 1, 10, tzinfo=UTC),
         "end": dt.datetime(2026, 5, 1, 11, tzinfo=UTC),
         "time_zone": "UTC",
     }
-    first = client.write(Entity.EVENTS, [Create(key="a", fields=fields, crm_id="e9")])["a"].item
-    again = client.write(Entity.EVENTS, [Create(key="a", fields=fields, crm_id="e9")])["a"].item
+    first = graph_client.write(Entity.EVENTS, [Create(key="a", fields=fields, crm_id="e9")])["a"].item
+    again = graph_client.write(Entity.EVENTS, [Create(key="a", fields=fields, crm_id="e9")])["a"].item
     assert first.id == again.id
     assert len(graph_server.state.mailbox(MAILBOX).events.items) == 1
 
 
-def test_cancelled_occurrences_written_from_the_crm_are_deleted_in_outlook(graph_server, client):
+def test_cancelled_occurrences_written_from_the_crm_are_deleted_in_outlook(graph_server, graph_client):
     monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=BERLIN)
     cancelled = [(monday + dt.timedelta(days=2)).astimezone(UTC).isoformat()]
     series = {
@@ -205,45 +207,45 @@ def test_cancelled_occurrences_written_from_the_crm_are_deleted_in_outlook(graph
         "recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6",
         "cancelled_starts": cancelled,
     }
-    created = client.write(Entity.EVENTS, [Create(key="s", fields=series, crm_id="series-2")])["s"]
+    created = graph_client.write(Entity.EVENTS, [Create(key="s", fields=series, crm_id="series-2")])["s"]
     assert created.ok and created.item.fields["cancelled_starts"] == cancelled
     stored = graph_server.state.mailbox(MAILBOX).events.items[created.item.id]
     assert stored["cancelledOccurrences"] == [f"OID.{created.item.id}.2026-03-04"]
 
     # One more, on an update; the one already cancelled is not looked for again.
     more = [*cancelled, (monday + dt.timedelta(days=7)).astimezone(UTC).isoformat()]
-    updated = client.write(
+    updated = graph_client.write(
         Entity.EVENTS, [Update(key="u", item_id=created.item.id, fields={"title": "Daily", "cancelled_starts": more})]
     )["u"]
     assert updated.item.fields["cancelled_starts"] == sorted(more)
     assert updated.item.fields["title"] == "Daily"
-    (item,) = client.changes(Entity.EVENTS, window=WINDOW).items.values()
+    (item,) = graph_client.changes(Entity.EVENTS, window=WINDOW).items.values()
     assert item.fields["cancelled_starts"] == sorted(more)
 
 
-def test_a_deleted_task_list_expires_the_delta_and_is_created_again(graph_server, client):
-    client.write(Entity.TASKS, [Create(key="t", fields={"subject": "Call"}, crm_id="t1")])
-    first = client.changes(Entity.TASKS)
+def test_a_deleted_task_list_expires_the_delta_and_is_created_again(graph_server, graph_client):
+    graph_client.write(Entity.TASKS, [Create(key="t", fields={"subject": "Call"}, crm_id="t1")])
+    first = graph_client.changes(Entity.TASKS)
     box = graph_server.state.mailbox(MAILBOX)
     (list_id,) = box.lists
     graph_server.state.handle("DELETE", f"/users/{MAILBOX}/todo/lists/{list_id}", {}, None)
     with pytest.raises(DeltaExpired):
-        client.changes(Entity.TASKS, first.delta_link)
-    assert client.changes(Entity.TASKS).items == {}
+        graph_client.changes(Entity.TASKS, first.delta_link)
+    assert graph_client.changes(Entity.TASKS).items == {}
     assert [v["displayName"] for v in box.lists.values()] == ["CRM tasks"]
 
 
-def test_a_stored_task_list_id_saves_the_lookup_on_an_idle_run(graph_server, client, make_client):
-    client.write(Entity.TASKS, [Create(key="t", fields={"subject": "Call"}, crm_id="t1")])
-    first = client.changes(Entity.TASKS)
-    later = make_client(task_list_id=client.task_list_id())
+def test_a_stored_task_list_id_saves_the_lookup_on_an_idle_run(graph_server, graph_client, make_graph_client):
+    graph_client.write(Entity.TASKS, [Create(key="t", fields={"subject": "Call"}, crm_id="t1")])
+    first = graph_client.changes(Entity.TASKS)
+    later = make_graph_client(task_list_id=graph_client.task_list_id())
     graph_server.state.reset_counts()
     idle = later.changes(Entity.TASKS, first.delta_link)
     assert (idle.items, idle.removed) == ({}, {})
     assert graph_server.state.counts["requests"] == 1  # the delta request, no list lookup
 
 
-def test_moved_occurrences_go_both_ways_as_exceptions_of_their_series(graph_server, client):
+def test_moved_occurrences_go_both_ways_as_exceptions_of_their_series(graph_server, graph_client):
     monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=BERLIN)
     series = {
         "title": "Stand-up",
@@ -264,9 +266,11 @@ def test_moved_occurrences_go_both_ways_as_exceptions_of_their_series(graph_serv
         "start": (monday + dt.timedelta(days=1, hours=2)).astimezone(UTC),
         "end": (monday + dt.timedelta(days=1, hours=2, minutes=30)).astimezone(UTC),
     }
-    written = client.write(Entity.EVENTS, [Create(key="s", fields={**series, "exceptions": [moved]}, crm_id="s3")])["s"]
+    written = graph_client.write(
+        Entity.EVENTS, [Create(key="s", fields={**series, "exceptions": [moved]}, crm_id="s3")]
+    )["s"]
     assert written.item.fields["exceptions"] == [moved]
-    first = client.changes(Entity.EVENTS, window=WINDOW)
+    first = graph_client.changes(Entity.EVENTS, window=WINDOW)
     assert first.items[written.item.id].fields == {**series, "exceptions": [moved]}
 
     # Moved again in Outlook: the series comes back with the exception's new values.
@@ -276,19 +280,19 @@ def test_moved_occurrences_go_both_ways_as_exceptions_of_their_series(graph_serv
         "PATCH", f"/users/{MAILBOX}/events/{occurrence_id}", {}, {"start": later, "subject": "Stand-up, latest"}
     )
     assert status == 200
-    (item,) = client.changes(Entity.EVENTS, first.delta_link).items.values()
+    (item,) = graph_client.changes(Entity.EVENTS, first.delta_link).items.values()
     (exception,) = item.fields["exceptions"]
     assert exception["title"] == "Stand-up, latest"
     assert exception["start"] == dt.datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
     assert exception["original_start"] == moved["original_start"]
 
 
-def test_contacts_can_be_kept_through_their_folder(graph_server, make_client):
+def test_contacts_can_be_kept_through_their_folder(graph_server, make_graph_client):
     folder_id = graph_server.state.mailbox(MAILBOX).contact_folder_id
-    client = make_client(contact_folder_id=folder_id)
-    created = client.write(Entity.CONTACTS, [Create(key="c", fields=FULL_CONTACT, crm_id="42")])["c"]
+    graph_client = make_graph_client(contact_folder_id=folder_id)
+    created = graph_client.write(Entity.CONTACTS, [Create(key="c", fields=FULL_CONTACT, crm_id="42")])["c"]
     assert created.ok
-    changes = client.changes(Entity.CONTACTS)
+    changes = graph_client.changes(Entity.CONTACTS)
     assert [item.crm_id for item in changes.items.values()] == ["42"]
-    assert client.find_by_crm_id(Entity.CONTACTS, ["42"])["42"][0].id == created.item.id
+    assert graph_client.find_by_crm_id(Entity.CONTACTS, ["42"])["42"][0].id == created.item.id
     assert graph_server.state.mailbox(MAILBOX).contacts.items[created.item.id]["parentFolderId"] == folder_id
