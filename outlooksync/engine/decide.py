@@ -554,12 +554,15 @@ class EntityPlanner:
                 display_name(self.entity, items[0].fields),
                 tuple(display_name(self.entity, record.fields) for record in matches),
             )
+            # The younger records first, in their own step: once the items are stamped and linked,
+            # a repeated run would no longer find them by key.
+            younger = [
+                UpdateCrmRecord(self.entity, record.id, writes, record.version)
+                for record in matches[1:]
+                if (writes := _diff(values, record.fields))
+            ]
+            self._add("key match: younger records take the values", younger, crm_records=tuple(matches[1:]))
             self.plan_match(matches[0], items, rule="key match: merged with the oldest", key_match=key_match)
-            for record in matches[1:]:
-                writes = _diff(values, record.fields)
-                if writes:
-                    update = UpdateCrmRecord(self.entity, record.id, writes, record.version)
-                    self._add("key match: a younger record takes the values", [update], crm_records=(record,))
             return
         self.claimed_items.update(item.id for item in items)
         actions: list[Action] = []
