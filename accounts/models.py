@@ -503,3 +503,24 @@ class AccountValueChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lifetime_value} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class RecentlyViewedRecord(models.Model):
+    """A record a user opened, for the dashboard's "recently viewed": one row per user and record, re-stamped."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    record_type = models.CharField(max_length=32)
+    record_id = models.BigIntegerField()
+    # The name as it read when opened: the dashboard lists it without reading every kind of record.
+    label = models.CharField(max_length=255)
+    viewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "record_type", "record_id"], name="one_recent_view_per_record")
+        ]
+        indexes = [models.Index(fields=["user", "-viewed_at"], name="recent_views_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.record_id}"

@@ -6,7 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from backoffice import platform_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The home page is the CRM's dashboard (named "home").
+    path("", include("accounts.urls.dashboard")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", views.my_user, name="my-user"),

@@ -8,11 +8,6 @@ from backoffice.services import api_key_issue, api_key_revoke_all
 
 
 @login_required
-def home(request):
-    return render(request, "backoffice/home.html")
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def my_user(request):
     """The user's own page: who they are, and their personal API key for plug-ins."""

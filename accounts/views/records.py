@@ -27,6 +27,7 @@ from accounts import filters, forms, selectors, services
 from accounts.choices import LeadStatus
 from accounts.models import Account, BusinessCustomer, Contact, Lead, Opportunity
 from accounts.registry import account_registry
+from accounts.services.recent import recently_viewed_note
 from accounts.views.common import PAGE_SIZES, filtered_page, query_without_page
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors, style_form
@@ -325,6 +326,7 @@ class RecordDetailView(RecordView):
 
     def get(self, request, pk: int):
         obj = self.get_object(pk)
+        recently_viewed_note(actor=request.user, record_type=self.record_type.key, record=obj)
         context = {
             **self.base_context(),
             "object": obj,

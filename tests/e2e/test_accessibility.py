@@ -1,12 +1,14 @@
 """Accessibility of the main pages, checked by axe-core in Chromium: no serious or critical violation, a skip
 link that moves to the content, the page's landmarks, and a focus outline a keyboard user can see."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.services import opportunity_save
-from tests.factories import AccountFactory, ContactFactory, OpportunityFactory
+from tests.factories import AccountFactory, CalendarEventFactory, ContactFactory, OpportunityFactory, TaskFactory
 from tests.factories.core import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -35,12 +37,14 @@ def crm(rep):
     contact.accounts.add(account)
     won = opportunity_save(actor=rep, data={"name": "Won deal", "account": account, "budget_amount": Decimal("800")})
     opportunity_save(actor=rep, opportunity=won, data={"status": "won"})
-    OpportunityFactory(owner=rep, account=account, name="Open deal")
+    OpportunityFactory(owner=rep, account=account, name="Open deal", expected_close_date=timezone.localdate())
+    TaskFactory(owner=rep, subject="Overdue call", due_at=timezone.now() - dt.timedelta(days=2))
+    CalendarEventFactory(owner=rep, title="Demo", start=timezone.now() + dt.timedelta(days=1))
     return {"account": account}
 
 
 PAGES = [
-    ("home", "/", "main"),
+    ("dashboard", "/", "#dashboard-pipeline"),
     ("contact list", "/crm/contacts/", "table"),
     ("account list", "/crm/accounts/", "table"),
     ("opportunity list", "/crm/opportunities/", "table"),
