@@ -113,6 +113,10 @@ class EntityPlanner:
         self.handled_records: set[str] = set()
         self.recreated_for: set[str] = set()
         self.stamped_for_step_three: dict[str, list[OutlookItem]] = {}
+        # Records this run restores or archives count as such for the key matches decided after them,
+        # so a run decides the same whether or not an interrupted run already applied those steps.
+        self.restored_in_run: dict[str, CrmRecord] = {}
+        self.archived_in_run: set[str] = set()
         self.steps: list[Step] = []
 
         self.crm_full = crm_changes.full
@@ -311,7 +315,9 @@ class EntityPlanner:
             self._add(
                 "edited in Outlook, archived in the CRM: restore", actions, crm_records=(record,), outlook_items=items
             )
-            return CrmRecord(self.entity, crm_id, values, record.version, record.created_at)
+            restored = CrmRecord(self.entity, crm_id, values, record.version, record.created_at)
+            self.restored_in_run[crm_id] = restored
+            return restored
         actions = [CreateCrmRecord(self.entity, self.rules.values_for_crm(values), items[0].id)]
         actions += [LinkRecords(self.entity, None, item.id) for item in items]
         actions += [StampOutlookItem(self.entity, item.id, None, item.change_key) for item in items]
@@ -380,6 +386,7 @@ class EntityPlanner:
             "it can be restored from the archive.",
             crm_id=record.id,
         )
+        self.archived_in_run.add(record.id)
         actions: list[Action] = [ArchiveCrmRecord(self.entity, record.id, record.version)]
         actions += [UnlinkRecords(self.entity, outlook_id) for outlook_id in outlook_ids]
         actions.append(alert)
@@ -522,9 +529,10 @@ class EntityPlanner:
         if not self.crm_full:
             probes = [item.fields for item in items]
             candidates.update((record.id, record) for record in self.crm.find_key_candidates(self.entity, probes))
+        candidates.update(self.restored_in_run)
         pool: dict[RecordKey, list[CrmRecord]] = defaultdict(list)
         for record in _oldest_first(candidates.values()):
-            if record.is_available:
+            if record.is_available and record.id not in self.archived_in_run:
                 pool[self.key_of(record.fields)].append(record)
         by_key: dict[RecordKey, list[OutlookItem]] = defaultdict(list)
         for item in items:
