@@ -58,3 +58,9 @@ def graph_client(make_graph_client):
 def make_client(make_graph_client):
     """The same factory under its first name, which the Graph store's tests use."""
     return make_graph_client
+
+
+@pytest.fixture
+def sleeps(graph_waits):
+    """The recorded waits under their first name, which the Graph store's tests use."""
+    return graph_waits
