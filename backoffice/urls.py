@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("backoffice.api.urls")),
     path("api/crm/", include("accounts.api.urls")),
+    path("api/outlook/", include("outlooksync.api_urls")),
     path("crm/", include("accounts.urls")),
 ]
 
