@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -17,8 +16,9 @@ from accounts.api.views import drf_validation_error
 from backoffice.models import User
 from backoffice.org_settings import can_configure
 from outlooksync.engine.records import Entity
-from outlooksync.models import AlertState, OutlookConnection, Side, SyncAlert, SyncLink, SyncRun
+from outlooksync.models import AlertState, OutlookConnection, Side, SyncAlert, SyncRun
 from outlooksync.models import Entity as EntityChoice
+from outlooksync.selectors import sync_status
 from outlooksync.services import (
     alert_acknowledge,
     connection_get,
@@ -196,34 +196,6 @@ class StatusSerializer(serializers.Serializer):
     outlook_due_at = serializers.DateTimeField(allow_null=True)
     entities = EntityStatusSerializer(many=True)
     last_run = RunSerializer(allow_null=True)
-
-
-def sync_status(user: User) -> dict:
-    """Per entity: the last successful sync of each side and the links; the next due times; the last run."""
-    connection = connection_get(user=user)
-    values = outlook_settings(organization_id=user.organization_id)
-    links = dict(
-        SyncLink.objects.filter(user=user).values("entity").annotate(number=Count("id")).values_list("entity", "number")
-    )
-    synced = (connection.state or {}).get("synced_at", {})
-    return {
-        "user": user.pk,
-        "sync_enabled": connection.sync_enabled,
-        "disabled_by_admin": connection.disabled_by_admin,
-        "crm_due_at": connection.crm_due_at,
-        "outlook_due_at": connection.outlook_due_at,
-        "entities": [
-            {
-                "entity": str(entity),
-                "enabled": bool(values[f"sync_{entity}s"]),
-                "crm_synced_at": synced.get(str(entity), {}).get("crm"),
-                "outlook_synced_at": synced.get(str(entity), {}).get("outlook"),
-                "links": links.get(str(entity), 0),
-            }
-            for entity in Entity
-        ],
-        "last_run": SyncRun.objects.filter(user=user).order_by("-created_at", "-id").first(),
-    }
 
 
 class StatusView(APIView):

@@ -68,11 +68,22 @@ class MailboxNotConfigured(Exception):
 
 def graph_client_for(connection: OutlookConnection, values: dict, settings: SyncSettings) -> GraphClient:
     """A Graph client for the rep's mailbox with the organization's app registration."""
-    if not (values["graph_client_id"] and values["graph_client_secret"] and connection.mailbox):
-        raise MailboxNotConfigured(
-            "The Microsoft Graph app registration (client id and secret) is not set on the MS Outlook settings, "
-            "or the rep has no mailbox (e-mail address)."
+    missing = [
+        label
+        for key, label in (
+            ("graph_tenant_id", "tenant id"),
+            ("graph_client_id", "client id"),
+            ("graph_client_secret", "client secret"),
         )
+        if not values[key]
+    ]
+    if missing:
+        raise MailboxNotConfigured(
+            f"The Microsoft Graph app registration is incomplete on the MS Outlook settings: {', '.join(missing)} "
+            "missing. An organization admin sets it on the Configuration page."
+        )
+    if not connection.mailbox:
+        raise MailboxNotConfigured(f"{connection.user} has no mailbox: give the user an e-mail address.")
     token_cache = None
     if connection.token_cache:
         try:

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from outlooksync import views
+
+app_name = "outlooksync"
+
+urlpatterns = [
+    path("", views.outlook_home, name="home"),
+    path("connection/", views.outlook_connection, name="connection"),
+    path("sync/", views.outlook_sync, name="sync"),
+    path("preview/", views.outlook_preview, name="preview"),
+    path("runs/<int:pk>/", views.outlook_run, name="run"),
+    path("runs/<int:pk>/fragment/", views.outlook_run_fragment, name="run-fragment"),
+    path("alerts/<int:pk>/acknowledge/", views.outlook_alert, {"decision": "acknowledge"}, name="alert-acknowledge"),
+    path("alerts/<int:pk>/confirm/", views.outlook_alert, {"decision": "confirm"}, name="alert-confirm"),
+    path("alerts/<int:pk>/cancel/", views.outlook_alert, {"decision": "cancel"}, name="alert-cancel"),
+]

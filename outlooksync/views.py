@@ -1,0 +1,207 @@
+"""The rep's Outlook page: status per entity, the plug-in's switches, preview, start sync now, runs and alerts.
+
+Organization admins open any rep's page with ?user=<id>; everything is written through the services.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from backoffice.models import User
+from backoffice.org_settings import can_configure
+from outlooksync.graph.errors import GraphError
+from outlooksync.models import SyncAlert, SyncRun
+from outlooksync.selectors import sync_status
+from outlooksync.services import (
+    alert_acknowledge,
+    connection_get,
+    connection_update,
+    held_deletions_decide,
+    sync_request,
+)
+
+RECENT_RUNS = 10
+OPEN_ALERTS = 50
+SIDE_LABELS = {"crm": "CRM", "outlook": "Outlook"}
+ENTITY_LABELS = {"contact": "Contacts", "task": "Tasks", "event": "Calendar events"}
+COUNTED = ("created", "updated", "deleted", "archived", "restored", "linked", "unlinked", "stamped")
+
+
+def _subject(request) -> User:
+    user = request.user
+    if not user.organization_id:
+        raise PermissionDenied("The Outlook synchronization is per organization; this user has none.")
+    wanted = request.GET.get("user") or request.POST.get("user")
+    if wanted in (None, "", str(user.pk)):
+        return user
+    if not can_configure(user) or not str(wanted).isdigit() or len(str(wanted)) > 18:
+        raise PermissionDenied("Only organization admins open another rep's Outlook page.")
+    return get_object_or_404(User, pk=int(wanted), organization_id=user.organization_id)
+
+
+def _home_url(user: User, actor: User) -> str:
+    url = reverse("outlooksync:home")
+    return url if user.pk == actor.pk else f"{url}?user={user.pk}"
+
+
+def run_rows(run: SyncRun) -> list[dict]:
+    """A run's counts as table rows: one per side and entity, a column per kind of write."""
+    rows = []
+    for side in ("crm", "outlook"):
+        for entity, counts in sorted((run.counts or {}).get(side, {}).items()):
+            rows.append(
+                {
+                    "side": SIDE_LABELS[side],
+                    "entity": ENTITY_LABELS.get(entity, entity),
+                    "counts": [counts.get(what, 0) for what in COUNTED],
+                }
+            )
+    return rows
+
+
+@login_required
+@require_GET
+def outlook_home(request):
+    user = _subject(request)
+    status = sync_status(user)
+    return render(
+        request,
+        "outlooksync/home.html",
+        {
+            "subject": user,
+            "own": user.pk == request.user.pk,
+            "status": status,
+            "entity_labels": ENTITY_LABELS,
+            "connection": connection_get(user=user),
+            "alerts": SyncAlert.objects.filter(user=user, state="open").order_by("-created_at", "-id")[:OPEN_ALERTS],
+            "runs": SyncRun.objects.filter(user=user).order_by("-created_at", "-id")[:RECENT_RUNS],
+            "user_query": "" if user.pk == request.user.pk else f"?user={user.pk}",
+        },
+    )
+
+
+@login_required
+@require_POST
+def outlook_connection(request):
+    user = _subject(request)
+    try:
+        connection_update(
+            actor=request.user,
+            user=user,
+            sync_enabled=request.POST.get("sync_enabled") == "on",
+            show_alerts=request.POST.get("show_alerts") == "on",
+        )
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Synchronization settings saved.")
+    return redirect(_home_url(user, request.user))
+
+
+@login_required
+@require_POST
+def outlook_sync(request):
+    """Start sync now, or a resync (confirmed on the page: it deletes synced items from Outlook first)."""
+    user = _subject(request)
+    resync = request.POST.get("resync") == "1"
+    try:
+        run = sync_request(actor=request.user, user=user, trigger="manual", resync=resync)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(_home_url(user, request.user))
+    return redirect("outlooksync:run", pk=run.pk)
+
+
+def _run_for(request, pk: int) -> SyncRun:
+    runs = SyncRun.objects.filter(organization_id=request.user.organization_id)
+    if not can_configure(request.user):
+        runs = runs.filter(user=request.user)
+    return get_object_or_404(runs.select_related("user"), pk=pk)
+
+
+def _run_context(run: SyncRun) -> dict:
+    return {
+        "run": run,
+        "rows": run_rows(run),
+        "columns": [what.capitalize() for what in COUNTED],
+        "conflicts": (run.counts or {}).get("conflicts", {}),
+        "entity_labels": ENTITY_LABELS,
+    }
+
+
+@login_required
+@require_GET
+def outlook_run(request, pk: int):
+    run = _run_for(request, pk)
+    return render(request, "outlooksync/run.html", {**_run_context(run), "home_url": _home_url(run.user, request.user)})
+
+
+@login_required
+@require_GET
+def outlook_run_fragment(request, pk: int):
+    """The run's state and counts: the page polls it until the run has finished."""
+    return render(request, "outlooksync/_run.html", _run_context(_run_for(request, pk)))
+
+
+@login_required
+@require_POST
+def outlook_preview(request):
+    """What a sync would do now, decided by the engine and written nowhere."""
+    from outlooksync.runs import MailboxNotConfigured, sync_preview
+
+    user = _subject(request)
+    summary, problem = None, ""
+    try:
+        summary = sync_preview(actor=request.user, user=user)
+    except MailboxNotConfigured as error:
+        problem = str(error)
+    except GraphError as error:
+        problem = f"Outlook could not be read: {error}"
+    rows: dict[tuple[str, str], dict] = {}
+    for count in (summary or {}).get("counts", []):
+        row = rows.setdefault(
+            (count["side"], count["entity"]),
+            {"side": SIDE_LABELS[count["side"]], "entity": ENTITY_LABELS[count["entity"]], "actions": {}},
+        )
+        row["actions"][count["action"]] = count["count"]
+    return render(
+        request,
+        "outlooksync/preview.html",
+        {
+            "subject": user,
+            "summary": summary,
+            "rows": list(rows.values()),
+            "problem": problem,
+            "entity_labels": ENTITY_LABELS,
+            "home_url": _home_url(user, request.user),
+            "user_query": "" if user.pk == request.user.pk else f"?user={user.pk}",
+        },
+        status=400 if problem else 200,
+    )
+
+
+@login_required
+@require_POST
+def outlook_alert(request, pk: int, decision: str):
+    alerts = SyncAlert.objects.filter(organization_id=request.user.organization_id)
+    if not can_configure(request.user):
+        alerts = alerts.filter(user=request.user)
+    alert = get_object_or_404(alerts.select_related("user"), pk=pk)
+    try:
+        if decision == "acknowledge":
+            alert_acknowledge(actor=request.user, alert=alert)
+            messages.success(request, "Alert acknowledged.")
+        else:
+            held_deletions_decide(actor=request.user, alert=alert, confirm=decision == "confirm")
+            messages.success(
+                request,
+                "Deletions confirmed: the next run applies them."
+                if decision == "confirm"
+                else "Deletions cancelled: nothing is deleted.",
+            )
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    return redirect(_home_url(alert.user, request.user))

@@ -1,0 +1,100 @@
+"""The rep's Outlook page: status, switches, preview, start sync now, the run's counts and alerts."""
+
+import pytest
+from django.test import Client
+
+from backoffice.org_settings import settings_update
+from outlooksync.models import AlertKind, AlertState, OutlookConnection, SyncAlert, SyncRun
+from outlooksync.runs import sync_run_execute
+from outlooksync.services import alert_raise
+from outlooksync.settings_section import SECTION
+from tests.factories import ContactFactory
+
+
+@pytest.fixture
+def client():
+    """Django's test client (this package's conftest names its Graph client `client` too)."""
+    return Client()
+
+
+@pytest.mark.django_db
+def test_the_page_shows_status_and_saves_the_switches(client, rep):
+    client.force_login(rep)
+    page = client.get("/outlook/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Calendar events" in body and "Start sync now" in body and "No run yet" in body
+    client.post("/outlook/connection/", {"sync_enabled": "on"})
+    connection = OutlookConnection.objects.get(user=rep)
+    assert connection.sync_enabled and not connection.show_alerts
+
+
+@pytest.mark.django_db
+def test_admins_open_a_reps_page_and_reps_only_their_own(client, rep, manager, org_admin, outsider):
+    client.force_login(org_admin)
+    assert rep.display_name in client.get(f"/outlook/?user={rep.pk}").content.decode()
+    assert client.get(f"/outlook/?user={outsider.pk}").status_code == 404
+    client.force_login(manager)
+    assert client.get(f"/outlook/?user={rep.pk}").status_code == 403
+    assert client.post(f"/outlook/sync/?user={rep.pk}").status_code == 403
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_start_sync_now_leads_to_the_run_page(client, rep):
+    client.force_login(rep)
+    response = client.post("/outlook/sync/")
+    run = SyncRun.objects.get(user=rep)
+    assert response.status_code == 302 and response["Location"] == f"/outlook/runs/{run.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-run-state="queued"' in page and "hx-get" in page
+
+
+@pytest.mark.django_db
+def test_alerts_are_dismissed_and_held_deletions_decided(client, rep):
+    info = alert_raise(user=rep, kind=AlertKind.ARCHIVED, message="Ada Lovelace was deleted in Outlook and archived")
+    held = alert_raise(user=rep, kind=AlertKind.DELETIONS_HELD, message="25 of 40 contacts would be deleted")
+    client.force_login(rep)
+    page = client.get("/outlook/").content.decode()
+    assert "Ada Lovelace was deleted" in page and "Keep them" in page
+    client.post(f"/outlook/alerts/{info.pk}/acknowledge/")
+    client.post(f"/outlook/alerts/{held.pk}/cancel/")
+    assert SyncAlert.objects.get(pk=info.pk).state == AlertState.ACKNOWLEDGED
+    assert SyncAlert.objects.get(pk=held.pk).state == AlertState.CANCELLED
+    assert "Keep them" not in client.get("/outlook/").content.decode()
+
+
+@pytest.mark.django_db
+def test_preview_explains_a_missing_app_registration(client, rep):
+    client.force_login(rep)
+    response = client.post("/outlook/preview/")
+    assert response.status_code == 400 and "app registration" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_preview_then_sync_against_a_mailbox(client, graph_server, settings, org_admin, rep, organization):
+    settings.GRAPH_BASE_URL = graph_server.base_url
+    settings.GRAPH_AUTHORITY = graph_server.url
+    settings.GRAPH_CA_BUNDLE = graph_server.ca_bundle
+    settings_update(
+        actor=org_admin,
+        section=SECTION,
+        values={
+            "graph_tenant_id": graph_server.state.tenant,
+            "graph_client_id": graph_server.state.client_id,
+            "graph_client_secret": graph_server.state.client_secret,
+        },
+    )
+    for name in ("Lovelace", "Hopper", "Turing"):
+        ContactFactory(owner=rep, organization=organization, last_name=name)
+    client.force_login(rep)
+    preview = client.post("/outlook/preview/").content.decode()
+    assert 'data-role="preview"' in preview and "Contacts" in preview
+    assert graph_server.state.mailbox(rep.email).contacts.items == {}  # the preview wrote nothing
+    client.post("/outlook/sync/")
+    run = sync_run_execute(run_id=SyncRun.objects.get(user=rep).pk)
+    page = client.get(f"/outlook/runs/{run.pk}/").content.decode()
+    assert 'data-run-state="succeeded"' in page and 'data-role="counts"' in page
+    assert len(graph_server.state.mailbox(rep.email).contacts.items) == 3
+    status = client.get("/outlook/").content.decode()
+    assert 'data-role="links">3<' in status
