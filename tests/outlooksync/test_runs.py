@@ -121,3 +121,18 @@ def test_the_dispatcher_queues_due_reps_once_and_moves_their_due_times(rep, mana
     connection = OutlookConnection.objects.get(user=rep)
     assert (connection.outlook_due_at - connection.crm_due_at).total_seconds() == pytest.approx(30 - 120, abs=1)
     assert not SyncRun.objects.filter(user=manager).exists()
+
+
+def test_the_outlook_sync_command_runs_a_rep_now(graph, rep, organization):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ContactFactory(owner=rep, organization=organization, last_name="Lovelace")
+    preview = StringIO()
+    call_command("outlook_sync", "--user", rep.username, "--preview", stdout=preview)
+    assert "outlook  contact  create   1" in preview.getvalue()
+    out = StringIO()
+    call_command("outlook_sync", "--user", rep.username, "--entity", "contact", stdout=out)
+    assert "outlook  contact  1 created" in out.getvalue() and "succeeded" in out.getvalue()
+    assert len(_contacts_in(graph, rep.email)) == 1
