@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -24,6 +25,7 @@ from outlooksync.services import (
     connection_get,
     connection_update,
     held_deletions_decide,
+    plugin_latest,
     sync_request,
 )
 from outlooksync.settings_section import outlook_settings
@@ -74,6 +76,7 @@ class SettingsView(APIView):
         user = _subject(request)
         values = outlook_settings(organization_id=user.organization_id)
         connection = connection_get(user=user)
+        release = plugin_latest(organization_id=user.organization_id)
         body = {
             "sync_direction": values["sync_direction"],
             "conflict_resolution": values["conflict_resolution"],
@@ -84,8 +87,8 @@ class SettingsView(APIView):
             "field_directions": {str(entity): dict(values[f"{entity}_fields"]) for entity in Entity},
             "sync_enabled": connection.sync_enabled,
             "show_alerts": connection.show_alerts,
-            "plugin_download_url": None,
-            "plugin_version": None,
+            "plugin_download_url": request.build_absolute_uri(reverse("outlook-api-plugin")) if release else None,
+            "plugin_version": release.version if release else None,
         }
         return Response(SettingsResponseSerializer(body).data)
 
@@ -302,3 +305,16 @@ class PreviewView(APIView):
             raise exceptions.ValidationError({"non_field_errors": [str(error)]})
         except GraphError as error:
             raise OutlookUnavailable(f"Outlook could not be read: {error}")
+
+
+class PluginDownloadView(APIView):
+    """The organization's newest Outlook plug-in installer (the address the settings give)."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, operation_id="outlook_plugin_download")
+    def get(self, request):
+        from outlooksync.views import plugin_response
+
+        release = plugin_latest(organization_id=_subject(request).organization_id)
+        if release is None:
+            raise exceptions.NotFound("No Outlook plug-in has been uploaded yet.")
+        return plugin_response(release)

@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("alerts/<int:pk>/cancel/", api.AlertDecisionView.as_view(decision="cancel"), name="outlook-api-alert-cancel"),
     path("preview/", api.PreviewView.as_view(), name="outlook-api-preview"),
+    path("plugin/", api.PluginDownloadView.as_view(), name="outlook-api-plugin"),
 ]

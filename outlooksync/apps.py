@@ -12,4 +12,9 @@ class OutlookSyncConfig(AppConfig):
         from outlooksync.settings_section import register_outlook_section
 
         register_outlook_section()
+        # The installer upload takes a body larger than other requests (plus room for the form's other fields).
+        from backoffice.request_limits import large_body_paths
+        from outlooksync.services import PLUGIN_MAX_BYTES
+
+        large_body_paths["/outlook/plugin/upload/"] = PLUGIN_MAX_BYTES + 64 * 1024
         menu.register(MenuEntry("system", "Outlook synchronization", "outlooksync:home", order=50))

@@ -226,3 +226,25 @@ class SyncHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_side_display()} {self.action} {self.entity} {self.crm_id}"
+
+
+class PluginRelease(models.Model):
+    """An Outlook plug-in installer an admin uploaded; the newest is offered at a stable address."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    version = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-uploaded_at"], name="plugin_release_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.version}"

@@ -6,6 +6,9 @@ Every rule about who may do what lives here; views, the API, the admin and tasks
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+import re
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +23,7 @@ from outlooksync.models import (
     AlertKind,
     AlertState,
     OutlookConnection,
+    PluginRelease,
     RunState,
     RunTrigger,
     SyncAlert,
@@ -343,3 +347,50 @@ def counts_as_json(counts) -> dict:
         if number:
             tree[str(side)][str(entity)][what] = number
     return {side: dict(entities) for side, entities in tree.items()}
+
+
+PLUGIN_MAX_BYTES = 64 * 1024 * 1024
+PLUGIN_EXTENSIONS = (".msi", ".exe", ".zip", ".vsto")
+_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}$")
+_FILE_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z ._()+-]{0,199}$")
+
+
+def plugin_upload(*, actor: User, uploaded, version: str) -> PluginRelease:
+    """Keep an Outlook plug-in installer for the organization (admins); the newest is the one offered."""
+    if not can_configure(actor) or not actor.organization_id:
+        raise PermissionDenied("Only the organization's admins upload the Outlook plug-in.")
+    errors: dict[str, str] = {}
+    version = (version or "").strip()
+    if not _VERSION.match(version):
+        errors["version"] = "A version is 1 to 40 letters, digits, dots, dashes or pluses, such as 2.4.1."
+    name = os.path.basename(getattr(uploaded, "name", "") or "")
+    if not _FILE_NAME.match(name) or not name.lower().endswith(PLUGIN_EXTENSIONS):
+        errors["file"] = f"Upload the installer: a {', '.join(PLUGIN_EXTENSIONS)} file with a plain name."
+    elif not 0 < (uploaded.size or 0) <= PLUGIN_MAX_BYTES:
+        errors["file"] = f"The installer must hold 1 byte to {PLUGIN_MAX_BYTES // (1024 * 1024)} MB."
+    if errors:
+        raise ValidationError(errors)
+    digest = hashlib.sha256()
+    chunks = []
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+        chunks.append(chunk)
+    return PluginRelease.objects.create(
+        organization_id=actor.organization_id,
+        version=version,
+        file_name=name,
+        size=uploaded.size,
+        sha256=digest.hexdigest(),
+        content=b"".join(chunks),
+        uploaded_by=actor,
+    )
+
+
+def plugin_latest(*, organization_id: int) -> PluginRelease | None:
+    """The installer offered to the organization's reps (without its bytes)."""
+    return (
+        PluginRelease.objects.filter(organization_id=organization_id)
+        .defer("content")
+        .order_by("-uploaded_at", "-id")
+        .first()
+    )

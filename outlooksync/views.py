@@ -6,6 +6,7 @@ Organization admins open any rep's page with ?user=<id>; everything is written t
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -13,13 +14,16 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.models import User
 from backoffice.org_settings import can_configure
 from outlooksync.graph.errors import GraphError
-from outlooksync.models import SyncAlert, SyncRun
+from outlooksync.models import PluginRelease, SyncAlert, SyncRun
 from outlooksync.selectors import sync_status
 from outlooksync.services import (
+    PLUGIN_MAX_BYTES,
     alert_acknowledge,
     connection_get,
     connection_update,
     held_deletions_decide,
+    plugin_latest,
+    plugin_upload,
     sync_request,
 )
 
@@ -79,8 +83,46 @@ def outlook_home(request):
             "alerts": SyncAlert.objects.filter(user=user, state="open").order_by("-created_at", "-id")[:OPEN_ALERTS],
             "runs": SyncRun.objects.filter(user=user).order_by("-created_at", "-id")[:RECENT_RUNS],
             "user_query": "" if user.pk == request.user.pk else f"?user={user.pk}",
+            "plugin": plugin_latest(organization_id=user.organization_id),
+            "can_upload": can_configure(request.user),
+            "plugin_max_mb": PLUGIN_MAX_BYTES // (1024 * 1024),
         },
     )
+
+
+def plugin_response(release) -> HttpResponse:
+    """The installer as a download."""
+    content = PluginRelease.objects.filter(pk=release.pk).values_list("content", flat=True).get()
+    response = HttpResponse(bytes(content), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{release.file_name}"'
+    response["Content-Length"] = str(release.size)
+    response["X-Plugin-Version"] = release.version
+    return response
+
+
+@login_required
+@require_GET
+def plugin_download(request):
+    """The organization's newest Outlook plug-in installer, at an address that does not change."""
+    release = plugin_latest(organization_id=request.user.organization_id) if request.user.organization_id else None
+    if release is None:
+        raise Http404("No Outlook plug-in has been uploaded yet.")
+    return plugin_response(release)
+
+
+@login_required
+@require_POST
+def plugin_upload_view(request):
+    try:
+        release = plugin_upload(
+            actor=request.user, uploaded=request.FILES.get("file"), version=request.POST.get("version", "")
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Plug-in {release.version} uploaded; reps download it from this page.")
+    return redirect("outlooksync:home")
 
 
 @login_required

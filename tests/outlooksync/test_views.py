@@ -98,3 +98,42 @@ def test_preview_then_sync_against_a_mailbox(client, graph_server, settings, org
     assert len(graph_server.state.mailbox(rep.email).contacts.items) == 3
     status = client.get("/outlook/").content.decode()
     assert 'data-role="links">3<' in status
+
+
+@pytest.mark.django_db
+def test_an_admin_uploads_the_plugin_and_reps_download_it(client, org_admin, rep, key_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from backoffice.request_limits import body_limit
+
+    installer = b"MZ" + b"\x00\x01" * 5000
+    client.force_login(rep)
+    refused = client.post("/outlook/plugin/upload/", {"version": "1.0", "file": SimpleUploadedFile("a.msi", b"x")})
+    assert refused.status_code == 403
+    client.force_login(org_admin)
+    bad = client.post(
+        "/outlook/plugin/upload/", {"version": "1.0", "file": SimpleUploadedFile("notes.txt", b"x")}, follow=True
+    )
+    assert "Upload the installer" in bad.content.decode()
+    client.post(
+        "/outlook/plugin/upload/", {"version": "2.4.1", "file": SimpleUploadedFile("CRM for Outlook.msi", installer)}
+    )
+    client.force_login(rep)
+    assert "Download CRM for Outlook.msi" in client.get("/outlook/").content.decode()
+    download = client.get("/outlook/plugin/download/")
+    assert download.status_code == 200 and download.content == installer
+    assert 'filename="CRM for Outlook.msi"' in download["Content-Disposition"]
+    settings_body = key_client(rep).get("/api/outlook/settings/").json()
+    assert settings_body["plugin_version"] == "2.4.1"
+    assert settings_body["plugin_download_url"].endswith("/api/outlook/plugin/")
+    assert key_client(rep).get("/api/outlook/plugin/").content == installer
+    # Only the upload address takes a large body.
+    assert body_limit("/outlook/plugin/upload/") > 60 * 1024 * 1024 > body_limit("/api/outlook/sync/")
+
+
+@pytest.mark.django_db
+def test_no_plugin_yet_is_a_clear_404(client, rep, key_client):
+    client.force_login(rep)
+    assert client.get("/outlook/plugin/download/").status_code == 404
+    assert key_client(rep).get("/api/outlook/plugin/").status_code == 404
+    assert key_client(rep).get("/api/outlook/settings/").json()["plugin_download_url"] is None
