@@ -8,7 +8,7 @@ among themselves; a rare deadlock with the CRM's own writes is retried whole (re
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from accounts.choices import ChannelType
 from accounts.models import Account, Channel
@@ -252,6 +252,27 @@ def _clean_password(password: str) -> str:
     return make_password(password)
 
 
+def _clean_email(email: str, *, organization_id: int, exclude_pk: int | None = None) -> str:
+    email = (email or "").strip()
+    if not email:
+        raise ValidationError({"email": "Enter an e-mail address."})
+    taken = CustomerUser.objects.filter(organization_id=organization_id, email__iexact=email)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError({"email": "A customer user with this e-mail exists already."})
+    return email
+
+
+def _clean_person_name(value: str, field: str, *, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: "Enter a name."})
+    if len(value) > 100:
+        raise ValidationError({field: "A name is at most 100 characters."})
+    return value
+
+
 @service_atomic
 def customer_user_create(
     *,
@@ -267,19 +288,23 @@ def customer_user_create(
     """Create a storefront user of a customer; the e-mail is unique in the organization whatever its case."""
     check_same_organization(actor, customer)
     user = CustomerUser(password=_clean_password(password))
-    with change_context(actor=actor):
-        return record_save(
-            actor=actor,
-            instance=user,
-            data={
-                "first_name": (first_name or "").strip()[:100],
-                "last_name": _clean_name(last_name, "last_name")[:100],
-                "email": (email or "").strip(),
-                "customer": customer,
-                "enabled": enabled,
-                "confirmed": confirmed,
-            },
-        )
+    try:
+        with transaction.atomic(), change_context(actor=actor):
+            return record_save(
+                actor=actor,
+                instance=user,
+                data={
+                    "first_name": _clean_person_name(first_name, "first_name", required=True),
+                    "last_name": _clean_person_name(last_name, "last_name", required=True),
+                    "email": _clean_email(email, organization_id=actor.organization_id),
+                    "customer": customer,
+                    "enabled": enabled,
+                    "confirmed": confirmed,
+                },
+            )
+    except IntegrityError as error:
+        # Another user with the same e-mail committed between the check and this insert.
+        raise ValidationError({"email": "A customer user with this e-mail exists already."}) from error
 
 
 @service_atomic
@@ -288,6 +313,14 @@ def customer_user_update(
 ) -> CustomerUser:
     """Change a customer user's names, e-mail, customer, enabled or confirmed; a new password when given."""
     check_same_organization(actor, data.get("customer"))
+    data = dict(data)
+    for field in ("first_name", "last_name"):
+        if field in data:
+            data[field] = _clean_person_name(data[field], field, required=True)
+    if "email" in data:
+        data["email"] = _clean_email(
+            data["email"], organization_id=customer_user.organization_id, exclude_pk=customer_user.pk
+        )
     customer_user = record_save(actor=actor, instance=customer_user, data=data)
     if password is not None:
         CustomerUser.objects.filter(pk=customer_user.pk).update(password=_clean_password(password))

@@ -29,6 +29,7 @@ MAX_QUANTITY = 100_000
 # A bound on any one amount (unit price, order total, payment, refund): far below the columns' limit.
 MAX_AMOUNT = Decimal("1000000000.00")
 MAX_NUMBER_LENGTH = 32
+NUMBER_TAKEN = "An order with this number exists already."
 
 _NEXT_STATUS = {
     OrderStatus.OPEN: {OrderStatus.OPEN, OrderStatus.SHIPPED, OrderStatus.CLOSED},
@@ -161,6 +162,15 @@ def _save_order(actor, order: Order, data: dict) -> Order:
     return record_save(actor=actor, instance=order, data=data, locked=True)
 
 
+def _refuse_taken(model, *, organization_id: int, field: str, value: str, exclude_pk=None, message: str) -> None:
+    """Unique per organization: refused with a message naming the field (the database key stays the guard)."""
+    taken = model.objects.filter(organization_id=organization_id, **{field: value})
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError({field: message})
+
+
 @retry_on_conflict
 @service_atomic
 def product_save(*, actor: User, data: dict, product: Product | None = None) -> Product:
@@ -170,6 +180,14 @@ def product_save(*, actor: User, data: dict, product: Product | None = None) -> 
         data["unit_price"] = _amount(data["unit_price"], "unit_price")
     if "sku" in data:
         data["sku"] = (data["sku"] or "").strip()
+        _refuse_taken(
+            Product,
+            organization_id=actor.organization_id,
+            field="sku",
+            value=data["sku"],
+            exclude_pk=product.pk if product else None,
+            message="A product with this SKU exists already.",
+        )
     return record_save(actor=actor, instance=product or Product(), data=data)
 
 
@@ -200,6 +218,7 @@ def order_place(
     number = (number or "").strip() or f"SO-{placed_at:%Y%m%d}-{secrets.token_hex(4).upper()}"
     if len(number) > MAX_NUMBER_LENGTH:
         raise ValidationError({"number": f"An order number is at most {MAX_NUMBER_LENGTH} characters."})
+    _refuse_taken(Order, organization_id=actor.organization_id, field="number", value=number, message=NUMBER_TAKEN)
     order = Order(
         base_rate=rate,
         base_subtotal=quantize(subtotal * rate),
@@ -336,6 +355,14 @@ def order_update(*, actor: User, order: Order, data: dict, lines: list[LineInput
         data["number"] = (data["number"] or "").strip()
         if not data["number"] or len(data["number"]) > MAX_NUMBER_LENGTH:
             raise ValidationError({"number": f"An order number is 1 to {MAX_NUMBER_LENGTH} characters."})
+        _refuse_taken(
+            Order,
+            organization_id=order.organization_id,
+            field="number",
+            value=data["number"],
+            exclude_pk=order.pk,
+            message=NUMBER_TAKEN,
+        )
     before = order_lifetime_amount(order)
     if lines is not None or "discount" in data:
         if order.status in (OrderStatus.CANCELLED, OrderStatus.CLOSED) or order.refunded_amount:

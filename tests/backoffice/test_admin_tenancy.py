@@ -70,7 +70,30 @@ def other_records(other_organization, outsider):
         ]
     records.append(ChangeLogEntry.objects.filter(organization=other_organization).latest("id"))
     records += _outlook_records(other_organization, owner)
+    records += _commerce_records(owner)
     return records
+
+
+def _commerce_records(owner) -> list:
+    from commerce.services import customer_user_create
+    from tests.factories.commerce import CustomerGroupFactory, ProductFactory, make_customer, make_order
+
+    with change_context(actor=owner):
+        customer = make_customer(owner, name=f"{MARK} Buyer")
+        return [
+            customer,
+            CustomerGroupFactory(organization=owner.organization, name=f"{MARK} Group"),
+            customer_user_create(
+                actor=owner,
+                customer=customer,
+                first_name=MARK,
+                last_name=MARK,
+                email="zanzibar@example.com",
+                password="long enough password",
+            ),
+            ProductFactory(organization=owner.organization, name=f"{MARK} Product"),
+            make_order(owner, customer, number=f"{MARK}-1"),
+        ]
 
 
 def _outlook_records(organization, owner) -> list:
