@@ -113,6 +113,8 @@ class PlanExecutor:
         self.crm = crm
         self.outlook = outlook
         self.replan = replan
+        # The version (CRM) or change key (Outlook) of every record this run wrote, as written.
+        self._written: dict[tuple[Side, Entity, str], str] = {}
 
     def execute(self, plan: Plan) -> RunReport:
         report = RunReport(held_deletions=sum(len(step.deletions) for step in plan.held_steps))
@@ -120,8 +122,29 @@ class PlanExecutor:
             self.run_step(step, report, retry=True)
         return report
 
-    def run_step(self, step: Step, report: RunReport, *, retry: bool) -> None:
-        """Apply one step; on a change meanwhile, decide again from fresh reads and retry once."""
+    def _written_earlier(self, step: Step) -> bool:
+        """Whether an earlier step of this run wrote a record this step was decided on."""
+        stale_records = any(
+            self._written.get((Side.CRM, step.entity, record.id), str(record.version)) != str(record.version)
+            for record in step.crm_records
+        )
+        stale_items = any(
+            self._written.get((Side.OUTLOOK, step.entity, item.id), item.change_key) != item.change_key
+            for item in step.outlook_items
+        )
+        return stale_records or stale_items
+
+    def run_step(self, step: Step, report: RunReport, *, retry: bool, fresh_decisions: int = 3) -> None:
+        """Apply one step; on a change meanwhile, decide again from fresh reads and retry once.
+
+        A step decided on a record that an earlier step of the run wrote is decided again before
+        it writes anything: its values are stale, and writing them first would make the other side
+        look changed (the outcome would then depend on the order steps are applied in).
+        """
+        if retry and self.replan is not None and fresh_decisions and self._written_earlier(step):
+            for fresh in self.replan(step):
+                self.run_step(fresh, report, retry=True, fresh_decisions=fresh_decisions - 1)
+            return
         try:
             self._apply(step, report)
         except ChangedMeanwhile as error:
@@ -158,6 +181,14 @@ class PlanExecutor:
         report.counts[(side, action.entity, COUNTED_VERBS[verb])] += 1
         report.history.append(HistoryEntry(entity=action.entity, side=side, action=verb, **entry))  # type: ignore[arg-type]
 
+    def _wrote_item(self, item: OutlookItem) -> OutlookItem:
+        self._written[(Side.OUTLOOK, item.entity, item.id)] = item.change_key
+        return item
+
+    def _wrote_record(self, record: CrmRecord) -> CrmRecord:
+        self._written[(Side.CRM, record.entity, record.id)] = str(record.version)
+        return record
+
     def _apply_outlook(self, action: Action, state: _StepState, report: RunReport) -> None:
         entity = action.entity
         if isinstance(action, CreateOutlookItem):
@@ -172,7 +203,7 @@ class PlanExecutor:
                 )
             else:
                 item = self.outlook.create_item(entity, action.fields, stamp=action.crm_id)
-            state.created_item = state.items[item.id] = item
+            state.created_item = state.items[item.id] = self._wrote_item(item)
             self._record(
                 report, action, crm_id=action.crm_id, outlook_id=item.id, changed_fields=tuple(sorted(action.fields))
             )
@@ -184,7 +215,7 @@ class PlanExecutor:
                 stamp=action.stamp,
                 expected_change_key=action.expected_change_key,
             )
-            state.items[item.id] = item
+            state.items[item.id] = self._wrote_item(item)
             self._record(
                 report, action, crm_id=item.crm_id, outlook_id=item.id, changed_fields=tuple(sorted(action.fields))
             )
@@ -194,10 +225,11 @@ class PlanExecutor:
                 assert state.created_record is not None, "a stamp of a created record follows its creation"
                 crm_id = state.created_record.id
             item = self.outlook.update_item(entity, action.outlook_id, {}, stamp=crm_id, expected_change_key=None)
-            state.items[item.id] = item
+            state.items[item.id] = self._wrote_item(item)
             self._record(report, action, crm_id=crm_id, outlook_id=item.id)
         elif isinstance(action, DeleteOutlookItem):
             self.outlook.delete_item(entity, action.outlook_id)
+            self._written[(Side.OUTLOOK, entity, action.outlook_id)] = "deleted"
             state.items.pop(action.outlook_id, None)
             self._record(report, action, crm_id=action.crm_id, outlook_id=action.outlook_id)
         else:
@@ -207,7 +239,7 @@ class PlanExecutor:
         entity = action.entity
         if isinstance(action, CreateCrmRecord):
             record = unit.create_record(entity, action.fields)
-            state.created_record = state.records[record.id] = record
+            state.created_record = state.records[record.id] = self._wrote_record(record)
             self._record(
                 report,
                 action,
@@ -217,15 +249,15 @@ class PlanExecutor:
             )
         elif isinstance(action, UpdateCrmRecord):
             record = unit.update_record(entity, action.crm_id, action.fields, expected_version=action.expected_version)
-            state.records[record.id] = record
+            state.records[record.id] = self._wrote_record(record)
             self._record(report, action, crm_id=record.id, outlook_id=None, changed_fields=tuple(sorted(action.fields)))
         elif isinstance(action, RestoreCrmRecord):
             record = unit.restore_record(entity, action.crm_id, action.fields, expected_version=action.expected_version)
-            state.records[record.id] = record
+            state.records[record.id] = self._wrote_record(record)
             self._record(report, action, crm_id=record.id, outlook_id=None, changed_fields=tuple(sorted(action.fields)))
         elif isinstance(action, ArchiveCrmRecord):
             record = unit.archive_record(entity, action.crm_id, expected_version=action.expected_version)
-            state.records[record.id] = record
+            state.records[record.id] = self._wrote_record(record)
             self._record(report, action, crm_id=record.id, outlook_id=None)
         elif isinstance(action, LinkRecords):
             record = state.created_record if action.crm_id is None else state.records.get(action.crm_id)
