@@ -19,6 +19,7 @@ import base64
 import collections
 import copy
 import datetime as dt
+import functools
 import itertools
 import json
 import re
@@ -28,6 +29,7 @@ import ssl
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -525,57 +527,69 @@ class GraphState:
         self, collection: Collection, kind: str, path: str, query: dict[str, str], prefer: str
     ) -> dict[str, Any]:
         state = self._delta_state(collection, query, {"sel": query.get("$select", "")})
-        if state["o"] == 0 and "u" not in state:
-            state["u"] = collection.counter
-        since, upto = state["s"], state["u"]
-        changed = sorted(
-            [(seq, i) for i, seq in collection.seq.items() if since < seq <= upto]
-            + ([(seq, i) for i, (seq, _) in collection.tombstones.items() if since < seq <= upto] if since else []),
-        )
-        entries = []
-        for _, item_id in changed:
-            if item_id in collection.items:
+        keep = {f.strip() for f in state["sel"].split(",")} | {"id", "@odata.etag"} if state["sel"] else None
+
+        def entry(item_id: str) -> Callable[[], dict[str, Any]]:
+            def render() -> dict[str, Any]:
+                if item_id not in collection.items:
+                    return {"id": item_id, "@removed": {"reason": "deleted"}}
                 rendered = self._render(collection.items[item_id], kind, {})
-                if state["sel"]:
-                    keep = {s.strip() for s in state["sel"].split(",")} | {"id", "@odata.etag"}
-                    rendered = {k: v for k, v in rendered.items() if k in keep}
-                entries.append(rendered)
-            else:
-                entries.append({"id": item_id, "@removed": {"reason": "deleted"}})
-        return self._delta_page(state, entries, path, prefer)
+                return {k: v for k, v in rendered.items() if k in keep} if keep else rendered
+
+            return render
+
+        keyed = [((seq, 0), entry(item_id)) for seq, item_id in self._changed(collection, state)]
+        return self._delta_page(state, keyed, path, prefer)
+
+    def _changed(self, collection: Collection, state: dict[str, Any]) -> list[tuple[int, str]]:
+        """(seq, id) of the items and removals of the round, in change order; a removal only after a first round."""
+        since, upto = state["s"], state["u"]
+        live = [(seq, i) for i, seq in collection.seq.items() if since < seq <= upto]
+        gone = [(seq, i) for i, (seq, _) in collection.tombstones.items() if since < seq <= upto] if since else []
+        return sorted(live + gone)
 
     def _delta_state(self, collection: Collection, query: dict[str, str], initial: dict[str, Any]) -> dict[str, Any]:
         token = query.get("$skiptoken") or query.get("$deltatoken")
         if not token:
-            return {"k": collection.key, "e": collection.epoch, "s": 0, "o": 0, **initial}
+            return {"k": collection.key, "e": collection.epoch, "s": 0, "u": collection.counter, "c": None, **initial}
         state = _token_decode(token)
         if state.get("k") != collection.key:
             raise GraphFailure(400, "BadRequest", "The state token belongs to another collection.")
         if state.get("e") != collection.epoch:
             raise GraphFailure(410, "SyncStateNotFound", "The sync state generation is not found.")
         if "$deltatoken" in query:
-            state.pop("u", None)
-            state["o"] = 0
-            state["u"] = collection.counter
+            # A new round: what changed after the last one, up to now. Changes made while it pages get a
+            # later sequence number and come in the next round, so paging never skips or loses one.
+            state.update(u=collection.counter, c=None)
         return state
 
     def _delta_page(
-        self, state: dict[str, Any], entries: list[dict[str, Any]], path: str, prefer: str
+        self,
+        state: dict[str, Any],
+        keyed: list[tuple[tuple[int, int], Callable[[], dict[str, Any]]]],
+        path: str,
+        prefer: str,
     ) -> dict[str, Any]:
+        """One page of a round: the entries after the state's cursor (keys are in change order)."""
         size = self._page_size(prefer)
-        offset = state["o"]
-        page = entries[offset : offset + size]
-        if self.repeat_in_round and offset and offset - 1 < len(entries):
-            # Graph may return an item more than once within a round.
-            page = [entries[offset - 1], *page][:size] if size > 1 else page
+        cursor = tuple(state["c"]) if state.get("c") else None
+        rest = [(key, render) for key, render in keyed if cursor is None or key > cursor]
+        page: list[dict[str, Any]] = []
+        if self.repeat_in_round and cursor is not None and size > 1:
+            # Graph may return an item more than once within a round: here the last one of the page before.
+            previous = [render for key, render in keyed if key == cursor]
+            if previous:
+                page.append(previous[0]())
+                size -= 1
+        taken = rest[:size]
+        page += [render() for _, render in taken]
         answer: dict[str, Any] = {"value": page}
-        if offset + size < len(entries):
-            answer["@odata.nextLink"] = (
-                f"{self.base_url}{path}?$skiptoken={_token_encode({**state, 'o': offset + size})}"
-            )
+        if len(rest) > len(taken):
+            after = {**state, "c": list(taken[-1][0])}
+            answer["@odata.nextLink"] = f"{self.base_url}{path}?$skiptoken={_token_encode(after)}"
         else:
-            after = {**state, "s": state["u"], "o": 0}
-            after.pop("u")
+            after = {k: v for k, v in state.items() if k not in ("u", "c")}
+            after["s"] = state["u"]
             answer["@odata.deltaLink"] = f"{self.base_url}{path}?$deltatoken={_token_encode(after)}"
         return answer
 
@@ -590,28 +604,16 @@ class GraphState:
                 "ErrorInvalidParameter",
                 "This request requires a time window: the StartDateTime and EndDateTime parameters.",
             )
-        if state["o"] == 0 and "u" not in state:
-            state["u"] = collection.counter
         low = dt.datetime.fromisoformat(state["lo"].replace("Z", "+00:00"))
         high = dt.datetime.fromisoformat(state["hi"].replace("Z", "+00:00"))
-        since, upto = state["s"], state["u"]
-        entries: list[dict[str, Any]] = []
-        changes = sorted(
-            [(seq, i, collection.items[i], False) for i, seq in collection.seq.items() if since < seq <= upto]
-            + (
-                [(seq, i, item, True) for i, (seq, item) in collection.tombstones.items() if since < seq <= upto]
-                if since
-                else []
-            ),
-            key=lambda change: change[0],
-        )
-        for _, _item_id, item, removed in changes:
-            for instance in _instances(item, low, high):
-                if removed:
-                    entries.append({"id": instance["id"], "@removed": {"reason": "deleted"}})
-                else:
-                    entries.append(instance)
-        return self._delta_page(state, entries, path, prefer)
+        keyed = []
+        for seq, item_id in self._changed(collection, state):
+            removed = item_id not in collection.items
+            item = collection.tombstones[item_id][1] if removed else collection.items[item_id]
+            for index, instance in enumerate(_instances(item, low, high)):
+                entry = {"id": instance["id"], "@removed": {"reason": "deleted"}} if removed else instance
+                keyed.append(((seq, index), functools.partial(dict, entry)))
+        return self._delta_page(state, keyed, path, prefer)
 
     def _event_instances(self, collection: Collection, item_id: str, query: dict[str, str]) -> dict[str, Any]:
         item = collection.items.get(item_id)

@@ -313,3 +313,25 @@ def test_500_creates_interrupted_at_20_random_requests_end_with_500_contacts_and
 
 def mapping_stamp(item: dict) -> str:
     return next(p["value"] for p in item["singleValueExtendedProperties"] if p["id"] == CRM_ID_PROPERTY)
+
+
+def test_items_changed_while_a_round_pages_come_in_that_round_or_the_next_never_lost(graph_server, graph_client):
+    graph_server.state.max_page_size = 5
+    created = create_contacts(graph_client, 20)
+    transport = graph_client.transport
+    page = transport.call("GET", f"/users/{MAILBOX}/contacts/delta", params={"$select": "id"})
+    seen = {item["id"] for item in page["value"]}
+    served, unserved = next(iter(seen)), next(r.item.id for r in created.values() if r.item.id not in seen)
+    graph_client.write(
+        Entity.CONTACTS,
+        [
+            Update(key="a", item_id=served, fields={"job_title": "Changed"}),
+            Update(key="b", item_id=unserved, fields={"job_title": "Changed"}),
+        ],
+    )
+    while "@odata.nextLink" in page:
+        page = transport.call("GET", page["@odata.nextLink"])
+        seen |= {item["id"] for item in page["value"]}
+    next_round = graph_client.changes(Entity.CONTACTS, page["@odata.deltaLink"])
+    assert seen | set(next_round.items) == {r.item.id for r in created.values()}
+    assert {served, unserved} <= set(next_round.items)
