@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +25,8 @@ from tests.outlooksync.engine.harness import (
     World,
     contact,
 )
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_preview_writes_nothing_and_counts_what_a_run_would_do():
@@ -154,3 +159,32 @@ def test_second_change_meanwhile_is_reported_and_the_changes_are_seen_again_next
     world.outlook.busy_id = ""
     world.sync()
     assert world.outlook_field(busy_item, "notes") == "one"  # not lost: the cursor was kept
+
+
+@pytest.mark.parametrize("winner", [CRM_WINS, OUTLOOK_WINS])
+def test_conflict_winner_holds_when_new_items_share_the_records_key(winner):
+    world = World.with_settings(BI, winner)
+    record_id, item_id = world.linked_pair("Ann", "Lee", notes="first")
+    world.crm.edit(CONTACT, record_id, notes="CRM notes")
+    world.outlook.edit(CONTACT, item_id, notes="Outlook notes")
+    new_items = [world.outlook.add(CONTACT, contact("Ann", "Lee", mobile_phone="555")).id for _ in range(2)]
+
+    world.sync()
+    world.sync()
+
+    expected = "CRM notes" if winner is CRM_WINS else "Outlook notes"
+    assert world.crm_field(record_id, "notes") == expected
+    for outlook_id in [item_id, *new_items]:
+        assert world.outlook_field(outlook_id, "notes") == expected
+        assert world.outlook_field(outlook_id, "mobile_phone") == "555"
+    assert world.linked_pairs() == {(record_id, outlook_id) for outlook_id in [item_id, *new_items]}
+
+
+def test_the_engine_imports_no_django_and_no_http_client():
+    forbidden = "{'django', 'rest_framework', 'httpx', 'requests'}"
+    code = (
+        "import sys, outlooksync.engine, outlooksync.engine.memory;"
+        f"print(sorted({{name.split('.')[0] for name in sys.modules}} & {forbidden}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]"
