@@ -6,7 +6,7 @@ same client talks to Microsoft's cloud, a national cloud or the local Graph-prot
 
 from outlooksync.graph.auth import GraphTokenProvider, graph_scope
 from outlooksync.graph.batch import BatchRequest, BatchResult, run_batch
-from outlooksync.graph.client import Changes, Create, Delete, Entity, GraphClient, OutlookItem, Update, WriteResult
+from outlooksync.graph.client import GraphClient
 from outlooksync.graph.delta import DeltaRound, delta_round
 from outlooksync.graph.errors import (
     DeltaExpired,
@@ -18,6 +18,7 @@ from outlooksync.graph.errors import (
     GraphProtocolError,
     GraphUnavailable,
 )
+from outlooksync.graph.records import Changes, Create, Delete, Entity, OutlookItem, Update, WriteResult
 from outlooksync.graph.recurrence import UnsupportedRecurrence, graph_to_rrule, rrule_to_graph
 from outlooksync.graph.timezones import iana_to_windows, windows_to_iana
 from outlooksync.graph.transport import GraphTransport, RetryPolicy

@@ -1,11 +1,9 @@
 """The Graph client the Outlook sync uses: one mailbox, three entities, reads by delta and writes by $batch."""
 
 import datetime as dt
-import enum
 import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -13,8 +11,10 @@ from outlooksync.graph import mapping
 from outlooksync.graph.auth import GraphTokenProvider, graph_scope
 from outlooksync.graph.batch import BatchRequest, BatchResult, run_batch
 from outlooksync.graph.delta import delta_round
-from outlooksync.graph.errors import DeltaExpired, GraphError, GraphNotFound, GraphOutcomeUnknown, GraphProtocolError
-from outlooksync.graph.transport import GraphTransport, RetryPolicy
+from outlooksync.graph.errors import DeltaExpired, GraphNotFound, GraphOutcomeUnknown, GraphProtocolError
+from outlooksync.graph.occurrences import SeriesOccurrences
+from outlooksync.graph.records import Changes, Create, Delete, Entity, OutlookItem, Update, WriteResult
+from outlooksync.graph.transport import GraphTransport, RetryPolicy, collection_values
 
 TASK_LIST_NAME = "CRM tasks"
 MAX_LIST_PAGES = 500
@@ -23,80 +23,7 @@ MAX_LIST_PAGES = 500
 TRANSACTION_NAMESPACE = uuid.UUID("8f0c7e52-2a4b-4f57-9d0e-61b3c5a7d914")
 
 
-class Entity(enum.StrEnum):
-    """The synced kinds of Outlook items."""
-
-    CONTACTS = "contacts"
-    TASKS = "tasks"
-    EVENTS = "events"
-
-
-@dataclass
-class OutlookItem:
-    """An Outlook item as the sync sees it: ids, the CRM id stamped on it and its fields in CRM names."""
-
-    id: str
-    change_key: str | None
-    crm_id: str | None
-    fields: dict[str, Any]
-    last_modified: dt.datetime | None = None
-    # Events: the ids of the series' exceptions (moved or changed occurrences), by original start.
-    occurrence_ids: dict[dt.datetime, str] = field(default_factory=dict)
-
-
-@dataclass
-class Changes:
-    """One delta round of an entity: changed items (last state), removed ids (with Graph's reason), next link."""
-
-    items: dict[str, OutlookItem]
-    removed: dict[str, str]
-    delta_link: str
-
-
-@dataclass
-class Create:
-    """Create an item from CRM fields, stamped with `crm_id`."""
-
-    key: str
-    fields: Mapping[str, Any]
-    crm_id: str
-    transaction_id: str | None = None
-
-
-@dataclass
-class Update:
-    """Update the given fields of an item; with `change_key`, only if it did not change since (else 412)."""
-
-    key: str
-    item_id: str
-    fields: Mapping[str, Any]
-    change_key: str | None = None
-    crm_id: str | None = None
-
-
-@dataclass
-class Delete:
-    """Delete an item; with `change_key`, only if it did not change since."""
-
-    key: str
-    item_id: str
-    change_key: str | None = None
-
-
-@dataclass
-class WriteResult:
-    """The outcome of one write: the item as Graph returned it, or the typed error (GraphConflict for a 412)."""
-
-    key: str
-    item: OutlookItem | None = None
-    error: GraphError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-class GraphClient:
+class GraphClient(SeriesOccurrences):
     """Microsoft Graph for one rep's mailbox: contacts, To Do tasks in the "CRM tasks" list, calendar events.
 
     `time_zone` is the rep's IANA zone, used for events that name none.
@@ -327,7 +254,7 @@ class GraphClient:
             result = results[str(index)]
             if result.error:
                 raise result.error
-            for raw in _values(result.body):
+            for raw in collection_values(result.body):
                 item = self._item(entity, raw)
                 if item.crm_id == str(crm_id):
                     found[crm_id].append(item)
@@ -340,7 +267,7 @@ class GraphClient:
         url = self._collection(entity) + self._read_query(entity) + "&$top=100"
         for _page in range(MAX_LIST_PAGES):
             body = self.transport.call("GET", url)
-            items.extend(self._item(entity, raw) for raw in _values(body))
+            items.extend(self._item(entity, raw) for raw in collection_values(body))
             next_link = body.get("@odata.nextLink") if isinstance(body, dict) else None
             if not next_link:
                 return items
@@ -387,141 +314,6 @@ class GraphClient:
             else:
                 outcome[operation.key] = WriteResult(operation.key, item=self._item(entity, result.body))
         return outcome
-
-    def cancel_occurrences(self, cancellations: Mapping[str, Iterable[str | dt.datetime]]) -> dict[str, list[str]]:
-        """Cancel occurrences of series (series id -> original start instants) by deleting them, as Outlook does.
-
-        Returns, per series, the starts (UTC ISO) of the occurrences deleted; a start with no occurrence
-        (already cancelled, or not an occurrence of the series) is left out. Outlook cannot restore a
-        cancelled occurrence, so nothing here un-cancels one.
-        """
-        wanted = [(series_id, _instant(start)) for series_id, starts in cancellations.items() for start in starts]
-        found = self._occurrence_ids([(series_id, start) for series_id, start in wanted if start is not None], {})
-        requests = [
-            BatchRequest(str(index), "DELETE", self._item_path(Entity.EVENTS, occurrence_id))
-            for index, occurrence_id in enumerate(found.values())
-        ]
-        done: dict[str, list[str]] = {series_id: [] for series_id in cancellations}
-        for (series_id, start), result in zip(
-            found, self._checked(run_batch(self.transport, requests), requests), strict=True
-        ):
-            if result.ok or isinstance(result.error, GraphNotFound):
-                done[series_id].append(start.isoformat())
-        return done
-
-    def update_occurrences(self, changes: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
-        """Move or change occurrences of series (series id -> exceptions, each with its `original_start` and
-        any of `EXCEPTION_FIELDS`); each becomes an exception of its series in Outlook."""
-        self._write_occurrences({}, changes, {})
-
-    def _occurrence_ids(
-        self, wanted: Sequence[tuple[str, dt.datetime]], known: Mapping[tuple[str, dt.datetime], str]
-    ) -> dict[tuple[str, dt.datetime], str]:
-        """Ids of occurrences, by (series id, original start): known exception ids, else the series' instance
-        starting then (an occurrence not moved yet starts at its original start)."""
-        found = {key: known[key] for key in wanted if key in known}
-        lookups: list[BatchRequest] = []
-        for series_id, start in wanted:
-            if (series_id, start) in found:
-                continue
-            low = (start - dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            high = (start + dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            url = (
-                f"{self._item_path(Entity.EVENTS, series_id)}/instances?startDateTime={low}&endDateTime={high}"
-                "&$select=id,type,originalStart,start"
-            )
-            lookups.append(BatchRequest(str(len(lookups)), "GET", url))
-        pending = [key for key in wanted if key not in found]
-        results = run_batch(self.transport, lookups)
-        for request, key in zip(lookups, pending, strict=True):
-            result = results[request.id]
-            if isinstance(result.error, GraphNotFound):
-                continue
-            if result.error is not None:
-                raise result.error
-            for occurrence in _values(result.body):
-                original = mapping.instant_from_text(occurrence.get("originalStart"))
-                if occurrence.get("type") in ("occurrence", "exception") and original == key[1]:
-                    found[key] = str(occurrence["id"])[:512]
-        return found
-
-    def _write_occurrences(
-        self,
-        cancellations: Mapping[str, Iterable[dt.datetime]],
-        exceptions: Mapping[str, Sequence[Mapping[str, Any]]],
-        known: Mapping[tuple[str, dt.datetime], str],
-        series_fields: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> None:
-        """Delete the cancelled occurrences and patch the changed ones, in $batch requests."""
-        cancel_keys = [(series_id, start) for series_id, starts in cancellations.items() for start in starts]
-        patches: list[tuple[tuple[str, dt.datetime], dict[str, Any]]] = []
-        for series_id, changed in exceptions.items():
-            series = (series_fields or {}).get(series_id, {})
-            for exception in changed:
-                original = _instant(exception.get("original_start"))
-                if original is None:
-                    continue
-                values = {k: exception[k] for k in mapping.EXCEPTION_FIELDS if k in exception}
-                for name in ("start", "end"):
-                    if name in values and not isinstance(values[name], dt.datetime):
-                        values[name] = _instant(values[name])
-                values.update({k: series[k] for k in ("all_day", "time_zone") if k in series})
-                body = mapping.event_to_graph(values, default_time_zone=self.time_zone)
-                body.pop("recurrence", None)
-                patches.append(((series_id, original), body))
-        ids = self._occurrence_ids(list(dict.fromkeys([*cancel_keys, *(key for key, _ in patches)])), known)
-        requests = [
-            BatchRequest(f"c{index}", "DELETE", self._item_path(Entity.EVENTS, ids[key]))
-            for index, key in enumerate(cancel_keys)
-            if key in ids
-        ]
-        requests += [
-            BatchRequest(f"p{index}", "PATCH", self._item_path(Entity.EVENTS, ids[key]), body=body)
-            for index, (key, body) in enumerate(patches)
-            if key in ids
-        ]
-        self._checked(run_batch(self.transport, requests), requests)
-
-    def _checked(self, results: Mapping[str, BatchResult], requests: Sequence[BatchRequest]) -> list[BatchResult]:
-        """The results in request order; an error other than 404 (already gone) is raised."""
-        ordered = [results[request.id] for request in requests]
-        for result in ordered:
-            if result.error is not None and not isinstance(result.error, GraphNotFound):
-                raise result.error
-        return ordered
-
-    def _apply_occurrence_changes(
-        self, keys: dict[str, Create | Update | Delete], outcome: dict[str, WriteResult]
-    ) -> None:
-        """After writing series, cancel the occurrences their cancelled_starts list and Outlook still shows,
-        and write the exceptions that differ from Outlook's; the series are then read again."""
-        cancellations: dict[str, list[dt.datetime]] = {}
-        exceptions: dict[str, list[Mapping[str, Any]]] = {}
-        known: dict[tuple[str, dt.datetime], str] = {}
-        series_fields: dict[str, Mapping[str, Any]] = {}
-        key_of: dict[str, str] = {}
-        for operation in keys.values():
-            result = outcome[operation.key]
-            if isinstance(operation, Delete) or result.item is None or not result.item.fields.get("recurrence_rule"):
-                continue
-            item = result.item
-            have = {_instant(v) for v in item.fields.get("cancelled_starts") or []}
-            missing = [_instant(v) for v in operation.fields.get("cancelled_starts") or [] if _instant(v) not in have]
-            current = {_exception_key(e) for e in item.fields.get("exceptions") or []}
-            changed = [e for e in operation.fields.get("exceptions") or [] if _exception_key(e) not in current]
-            if missing:
-                cancellations[item.id] = [m for m in missing if m is not None]
-            if changed:
-                exceptions[item.id] = changed
-            if missing or changed:
-                key_of[item.id] = operation.key
-                series_fields[item.id] = item.fields
-                known.update({(item.id, start): oid for start, oid in item.occurrence_ids.items()})
-        if not key_of:
-            return
-        self._write_occurrences(cancellations, exceptions, known, series_fields)
-        for item_id, item in self.get_items(Entity.EVENTS, list(key_of)).items():
-            outcome[key_of[item_id]] = WriteResult(key_of[item_id], item=item)
 
     def _resolve_unknown_creates(
         self,
@@ -610,26 +402,3 @@ class GraphClient:
             last_modified=mapping.instant_from_text(raw.get("lastModifiedDateTime")),
             occurrence_ids=occurrence_ids,
         )
-
-
-def _instant(value: str | dt.datetime | None) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC) if value.tzinfo else None
-    return mapping.instant_from_text(value)
-
-
-def _exception_key(exception: Mapping[str, Any]) -> tuple:
-    """An exception's values in comparable form (instants as UTC datetimes, text trimmed)."""
-    return tuple(
-        _instant(exception.get(name))
-        if name in ("original_start", "start", "end")
-        else str(exception.get(name) or "").strip()
-        for name in ("original_start", *mapping.EXCEPTION_FIELDS)
-    )
-
-
-def _values(body: Any) -> list[dict[str, Any]]:
-    values = body.get("value") if isinstance(body, dict) else None
-    if not isinstance(values, list):
-        raise GraphProtocolError("collection answer without a value list")
-    return [v for v in values[:1000] if isinstance(v, dict)]

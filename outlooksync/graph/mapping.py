@@ -263,6 +263,13 @@ def from_graph_datetime(value: Any) -> dt.datetime | None:
     return local.astimezone(dt.UTC)
 
 
+def as_instant(value: Any) -> dt.datetime | None:
+    """An aware UTC instant from an aware datetime or DateTimeOffset text; None for anything else."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC) if value.tzinfo else None
+    return instant_from_text(value)
+
+
 def instant_from_text(value: Any) -> dt.datetime | None:
     """An aware UTC instant from Graph's DateTimeOffset text, or None."""
     if not value:

@@ -252,6 +252,14 @@ class GraphTransport:
         return GraphResponse(status=status, headers=response_headers, body=body)
 
 
+def collection_values(body: Any, *, limit: int = 1000) -> list[dict[str, Any]]:
+    """The items of a collection answer, at most `limit`; an answer without a value list is refused."""
+    values = body.get("value") if isinstance(body, dict) else None
+    if not isinstance(values, list):
+        raise GraphProtocolError("collection answer without a value list")
+    return [v for v in values[:limit] if isinstance(v, dict)]
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
