@@ -95,6 +95,52 @@ def _sorted_channel_key(key: tuple[int, int | None]) -> tuple[int, int]:
     return (key[0], -1 if key[1] is None else key[1])
 
 
+# From this many rows of one kind on, a delta write locks them in one statement and changes them in one
+# more (bulk moves: a strategy change re-relating thousands of customers); below, one UPDATE per row.
+BULK_ROWS = 8
+
+
+def _values_sql(rows: list[tuple], columns: int) -> tuple[str, list]:
+    row = "(" + ", ".join(["%s"] * columns) + ")"
+    return ", ".join([row] * len(rows)), [value for values in rows for value in values]
+
+
+def _bulk_add(model, field: str, deltas: list[tuple[int, Decimal]]) -> None:
+    """Add deltas to a column of many rows: locked in id order by one SELECT, changed by one UPDATE."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    table, column = quote(model._meta.db_table), quote(model._meta.get_field(field).column)
+    ids = [pk for pk, _ in deltas]
+    list(model._base_manager.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", flat=True))
+    values, params = _values_sql([(pk, str(delta)) for pk, delta in deltas], 2)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {table}.{column} + CAST(d.delta AS numeric) "  # noqa: S608
+            f"FROM (VALUES {values}) AS d(id, delta) WHERE {table}.id = CAST(d.id AS bigint)",
+            params,
+        )
+
+
+def _bulk_channel_values(rows: list[tuple[int, int | None, Decimal]]) -> None:
+    """Add to many channel values in one upsert per conflict target, rows in (account, channel) order."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(AccountChannelValue._meta.db_table)
+    for with_channel in (True, False):
+        chosen = [row for row in rows if (row[1] is not None) == with_channel]
+        if not chosen:
+            continue
+        target = "(account_id, channel_id)" if with_channel else "(account_id) WHERE channel_id IS NULL"
+        values, params = _values_sql(chosen, 3)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (account_id, channel_id, amount) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT {target} DO UPDATE SET amount = {table}.amount + excluded.amount",
+                params,
+            )
+
+
 @service_atomic
 def lifetime_apply_deltas(
     *,
@@ -108,20 +154,32 @@ def lifetime_apply_deltas(
     The order (accounts by id, then channel values, then customers by type and id) is the same for
     every write of lifetime values, so two of them never wait on each other in a circle.
     """
-    touched = []
-    for account_id in sorted(accounts):
-        if accounts[account_id]:
+    touched = [account_id for account_id in sorted(accounts) if accounts[account_id]]
+    if len(touched) >= BULK_ROWS:
+        _bulk_add(Account, "lifetime_value", [(pk, accounts[pk]) for pk in touched])
+    else:
+        for account_id in touched:
             Account.objects.filter(pk=account_id).update(lifetime_value=F("lifetime_value") + accounts[account_id])
-            touched.append(account_id)
-    for key in sorted(channels, key=_sorted_channel_key):
-        if channels[key]:
-            _add_channel_value(key[0], key[1], channels[key])
+    channel_rows = [
+        (key[0], key[1], channels[key]) for key in sorted(channels, key=_sorted_channel_key) if channels[key]
+    ]
+    if len(channel_rows) >= BULK_ROWS:
+        _bulk_channel_values(channel_rows)
+    else:
+        for account_id, channel_id, delta in channel_rows:
+            _add_channel_value(account_id, channel_id, delta)
+    by_type: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
     for type_id, customer_id in sorted(customers):
-        delta = customers[(type_id, customer_id)]
-        if delta:
-            model, registered = _customer_model(type_id)
-            field = registered.lifetime_field
-            model._base_manager.filter(pk=customer_id).update(**{field: F(field) + delta})
+        if customers[(type_id, customer_id)]:
+            by_type[type_id].append((customer_id, customers[(type_id, customer_id)]))
+    for type_id, deltas in by_type.items():
+        model, registered = _customer_model(type_id)
+        field = registered.lifetime_field
+        if len(deltas) >= BULK_ROWS:
+            _bulk_add(model, field, deltas)
+        else:
+            for customer_id, delta in deltas:
+                model._base_manager.filter(pk=customer_id).update(**{field: F(field) + delta})
     if touched:
         _record_totals(touched, actor)
 
