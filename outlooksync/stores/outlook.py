@@ -410,11 +410,12 @@ class GraphOutlookStore:
 
     # -- bookkeeping -----------------------------------------------------------------------
 
-    def _remember(self, item: OutlookItem) -> OutlookItem:
+    def _remember(self, item: OutlookItem, *, created: bool = False) -> OutlookItem:
         previous = self._seen.get((item.entity, item.id))
         self._seen[(item.entity, item.id)] = item
         listing = self._listings.get(item.entity)
-        if listing is not None:
+        # An item read directly may be outside the listing (an event out of the window): it stays out.
+        if listing is not None and (created or item.id in listing.items):
             listing.items[item.id] = item
         stamps = self._stamps[item.entity]
         if previous is not None and previous.crm_id in stamps and previous.crm_id != item.crm_id:
@@ -565,7 +566,7 @@ class GraphOutlookStore:
         assert result.item is not None
         item = engine_item(entity, result.item)
         self._stamps[entity].setdefault(stamp, {})
-        return self._remember(item)
+        return self._remember(item, created=True)
 
     def update_item(
         self,
@@ -574,7 +575,6 @@ class GraphOutlookStore:
         fields: FieldValues,
         *,
         stamp: str | None,
-        clear_stamp: bool = False,
         expected_change_key: str | None,
     ) -> OutlookItem:
         """Write `fields` and the stamp; a stale change key (412) or a gone item is ChangedMeanwhile."""
@@ -584,12 +584,11 @@ class GraphOutlookStore:
             # A task's stamp is a linked resource, its own collection: written apart from the task.
             if values or expected_change_key:
                 item = self._write_update(entity, outlook_id, values, None, expected_change_key)
-            if stamp or clear_stamp:
-                self._set_task_stamp(outlook_id, None if clear_stamp else stamp)
+            if stamp:
+                self._set_task_stamp(outlook_id, stamp)
                 item = None
         else:
-            crm_id = "" if clear_stamp else stamp  # an empty stamp reads as none
-            item = self._write_update(entity, outlook_id, values, crm_id, expected_change_key)
+            item = self._write_update(entity, outlook_id, values, stamp, expected_change_key)
         if item is None:
             read = self.get_items(entity, [outlook_id])
             if outlook_id not in read:
@@ -617,8 +616,8 @@ class GraphOutlookStore:
         assert result.item is not None
         return self._remember(engine_item(entity, result.item))
 
-    def _set_task_stamp(self, task_id: str, crm_id: str | None) -> None:
-        """Give a task our linked resource with `crm_id` (or remove it when None)."""
+    def _set_task_stamp(self, task_id: str, crm_id: str) -> None:
+        """Give a task our linked resource with `crm_id` (a task carries at most one of ours)."""
         path = f"{self._task_path(task_id)}/linkedResources"
         try:
             body = self.client.transport.call("GET", path)
@@ -629,12 +628,12 @@ class GraphOutlookStore:
             for link in (body or {}).get("value", [])
             if isinstance(link, dict) and link.get("applicationName") == TASK_LINK_APPLICATION
         ]
-        for link in ours:
-            if crm_id is not None and link.get("externalId") == crm_id:
-                return
-            self.client.transport.call("DELETE", f"{path}/{quote(str(link.get('id')), safe='')}")
-        if crm_id is not None:
-            link = {"applicationName": TASK_LINK_APPLICATION, "externalId": crm_id, "displayName": "CRM task"}
+        if any(link.get("externalId") == crm_id for link in ours):
+            return
+        link = {"applicationName": TASK_LINK_APPLICATION, "externalId": crm_id, "displayName": "CRM task"}
+        if ours:  # stamped for a record that is gone: the stamp is replaced
+            self.client.transport.call("PATCH", f"{path}/{quote(str(ours[0].get('id')), safe='')}", json_body=link)
+        else:
             self.client.transport.call("POST", path, json_body=link)
 
     def delete_item(self, entity: Entity, outlook_id: str) -> None:
