@@ -312,6 +312,8 @@ LOGGING = {
 GRAPH_BASE_URL = env.str("GRAPH_BASE_URL", default="https://graph.microsoft.com/v1.0")
 GRAPH_AUTHORITY = env.str("GRAPH_AUTHORITY", default="https://login.microsoftonline.com")
 GRAPH_CA_BUNDLE = env.str("GRAPH_CA_BUNDLE", default="")
+# An Outlook sync run silent (no step committed) for this many seconds is taken to have lost its worker.
+OUTLOOK_RUN_STALE_AFTER = env.int("OUTLOOK_RUN_STALE_AFTER", default=300)
 
 # Change log: how long entries are kept unless an organization sets its own (Configuration page).
 CHANGE_LOG_RETENTION_DAYS = env.int("CHANGE_LOG_RETENTION_DAYS", default=90)

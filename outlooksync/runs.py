@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from django.db import transaction
@@ -31,6 +32,7 @@ from outlooksync.services import (
     held_deletions_decision,
     sync_run_claim,
     sync_run_finish,
+    sync_run_heartbeat,
 )
 from outlooksync.settings_section import engine_settings, outlook_settings
 from outlooksync.stores.crm import DjangoCrmStore
@@ -57,6 +59,26 @@ class SideNotDue:
     def commit_cursor(self, entity: Entity, cursor: Any) -> None:
         if cursor is not None:
             self._store.commit_cursor(entity, cursor)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+class Heartbeat:
+    """The CRM store, telling other workers the run is alive at most every HEARTBEAT_EVERY seconds of steps."""
+
+    HEARTBEAT_EVERY = 5.0
+
+    def __init__(self, store, run: SyncRun):
+        self._store = store
+        self._run = run
+        self._last = time.monotonic()
+
+    def unit_of_work(self):
+        if time.monotonic() - self._last >= self.HEARTBEAT_EVERY:
+            sync_run_heartbeat(run=self._run)
+            self._last = time.monotonic()
+        return self._store.unit_of_work()
 
     def __getattr__(self, name):
         return getattr(self._store, name)
@@ -165,6 +187,7 @@ def sync_run_execute(*, run_id: int, now: dt.datetime | None = None) -> SyncRun 
         client = graph_client_for(connection, values, settings)
         crm, outlook = _stores(user=user, settings=settings, state=state, client=client, now=now)
         sides = set(run.sides or ["crm", "outlook"])
+        crm = Heartbeat(crm, run)
         crm_side = crm if "crm" in sides or run.resync else SideNotDue(crm, CrmChanges())
         outlook_side = outlook if "outlook" in sides or run.resync else SideNotDue(outlook, OutlookChanges())
         entities = [Entity(name) for name in run.entities] or None

@@ -11,6 +11,7 @@ import os
 import re
 from collections import defaultdict
 
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -215,7 +216,9 @@ def sync_dispatch(*, now: dt.datetime | None = None, batch: int = DISPATCH_BATCH
                 if user_id not in waiting
             ]
         )
-        run_ids = [run.pk for run in created]
+        # Waiting runs are sent again too: a task lost with a stopped worker must not leave its run waiting
+        # for good (a run already taken or finished ignores the repeat).
+        run_ids = [run.pk for run in created] + [run.pk for run in waiting.values()]
 
         def queue_all():
             from outlooksync.tasks import sync_run_task
@@ -234,9 +237,17 @@ def sync_run_claim(*, run_id: int) -> SyncRun | None:
         run = SyncRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.state != RunState.QUEUED:
             return None
-        running = SyncRun.objects.filter(user_id=run.user_id, state=RunState.RUNNING).first()
+        running = SyncRun.objects.select_for_update().filter(user_id=run.user_id, state=RunState.RUNNING).first()
         if running is not None:
-            return None
+            stale_before = timezone.now() - dt.timedelta(seconds=django_settings.OUTLOOK_RUN_STALE_AFTER)
+            if (running.heartbeat_at or running.created_at) >= stale_before:
+                return None
+            # Its worker stopped (killed, restarted): the run is over; this one carries on from what was
+            # committed, and every decision is idempotent.
+            running.state = RunState.FAILED
+            running.errors = [*running.errors, "The worker running it stopped; the next run carried on."]
+            running.finished_at = timezone.now()
+            running.save(update_fields=["state", "errors", "finished_at"])
         run.state = RunState.RUNNING
         run.started_at = run.heartbeat_at = timezone.now()
         try:
@@ -245,6 +256,11 @@ def sync_run_claim(*, run_id: int) -> SyncRun | None:
         except IntegrityError:
             return None  # another worker claimed a run of this rep at the same moment
         return run
+
+
+def sync_run_heartbeat(*, run: SyncRun) -> None:
+    """Tell other workers the run is alive (a run silent longer than OUTLOOK_RUN_STALE_AFTER is taken over)."""
+    SyncRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(heartbeat_at=timezone.now())
 
 
 def sync_run_finish(*, run: SyncRun, counts: dict, errors: list[str]) -> SyncRun:
