@@ -139,8 +139,14 @@ def _send(transport: GraphTransport, chunk: list[BatchRequest]) -> dict[str, Bat
     payload = {"requests": [_inner(request, ids) for request in chunk]}
     idempotent = all(request.idempotent for request in chunk)
     try:
+        # Graph runs up to four requests of a batch at a time against the mailbox: the batch takes as many slots.
         response = transport.request(
-            "POST", "$batch", json_body=payload, headers={"Content-Type": "application/json"}, idempotent=idempotent
+            "POST",
+            "$batch",
+            json_body=payload,
+            headers={"Content-Type": "application/json"},
+            idempotent=idempotent,
+            weight=min(MAX_IN_FLIGHT_PER_MAILBOX, len(chunk)),
         )
     except GraphOutcomeUnknown as error:
         return {request.id: _unknown_or_retry(request, error) for request in chunk}

@@ -5,13 +5,14 @@ and links Graph hands back (next pages, delta links) must point at the same serv
 so that the access token is never sent anywhere else.
 """
 
+import contextlib
 import email.utils
 import json
 import random
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,16 +38,44 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Failures that happen before a request reaches Graph: sending it again cannot apply it twice.
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
+
+class MailboxSlots:
+    """The four concurrent requests Outlook allows one app per mailbox, taken all at once by weight.
+
+    A plain request takes one slot; a $batch takes as many as Graph runs at a time from it (up to four),
+    so that batches and single requests together never exceed the mailbox's limit. A weight is taken
+    whole or waited for, so two callers cannot each hold part of what the other needs.
+    """
+
+    def __init__(self, size: int = MAX_IN_FLIGHT_PER_MAILBOX) -> None:
+        self.size = size
+        self._free = size
+        self._condition = threading.Condition()
+
+    @contextlib.contextmanager
+    def taken(self, weight: int = 1) -> Iterator[None]:
+        weight = max(1, min(weight, self.size))
+        with self._condition:
+            self._condition.wait_for(lambda: self._free >= weight)
+            self._free -= weight
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._free += weight
+                self._condition.notify_all()
+
+
 _slots_lock = threading.Lock()
-_slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+_slots: dict[tuple[str, str], MailboxSlots] = {}
 
 
-def mailbox_slots(base_url: str, mailbox: str) -> threading.BoundedSemaphore:
-    """The semaphore shared by every client of one mailbox in this process."""
+def mailbox_slots(base_url: str, mailbox: str) -> MailboxSlots:
+    """The slots shared by every client of one mailbox in this process."""
     key = (urlsplit(base_url).netloc.lower(), mailbox.lower())
     with _slots_lock:
         if key not in _slots:
-            _slots[key] = threading.BoundedSemaphore(MAX_IN_FLIGHT_PER_MAILBOX)
+            _slots[key] = MailboxSlots()
         return _slots[key]
 
 
@@ -177,12 +206,14 @@ class GraphTransport:
         headers: Mapping[str, str] | None = None,
         prefer: tuple[str, ...] = (),
         idempotent: bool = True,
+        weight: int = 1,
     ) -> GraphResponse:
         """Send one request with retries; the last answer is returned (`call` turns errors into exceptions).
 
         A request that is not `idempotent` (a create without a transactionId) is sent again only when
         Graph certainly did not apply it (the connection could not be made, 429, 503): after a dropped
         connection, a timeout or another 5xx it raises GraphOutcomeUnknown, and the caller looks first.
+        `weight` is how many of the mailbox's concurrent requests it stands for (a $batch: up to four).
         """
         url = self.url(path_or_url)
         all_headers = {"Accept": "application/json", "Prefer": ", ".join((IMMUTABLE_IDS, *prefer))}
@@ -191,7 +222,7 @@ class GraphTransport:
         while True:
             attempt += 1
             try:
-                response = self._send(method, url, params, json_body, all_headers)
+                response = self._send(method, url, params, json_body, all_headers, weight)
             except httpx.TransportError as error:
                 if not idempotent and not isinstance(error, NOT_SENT_ERRORS):
                     raise GraphOutcomeUnknown(
@@ -222,9 +253,9 @@ class GraphTransport:
             raise error_from(response.status, response.body)
         return response.body
 
-    def _send(self, method, url, params, json_body, headers) -> GraphResponse:
+    def _send(self, method, url, params, json_body, headers, weight) -> GraphResponse:
         request_headers = {**headers, "Authorization": f"Bearer {self._token()}"}
-        with self._slots:
+        with self._slots.taken(weight):
             with self._http.stream(method, url, params=params, json=json_body, headers=request_headers) as response:
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.max_body_bytes:

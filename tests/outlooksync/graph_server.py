@@ -856,8 +856,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, {}, _error("BadRequest", "Malformed JSON."))
             return
         mailbox = _mailbox_of(path, body)
+        # As Outlook counts: a batch runs up to four of its requests at a time against the mailbox.
+        weight = min(4, len(body.get("requests") or [])) if path == "/v1.0/$batch" and isinstance(body, dict) else 1
         with state.lock:
-            state.in_flight[mailbox] += 1
+            state.in_flight[mailbox] += weight
             state.max_in_flight[mailbox] = max(state.max_in_flight[mailbox], state.in_flight[mailbox])
         try:
             if state.latency:
@@ -866,7 +868,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, answer_headers, answer = state.handle(method, self.path[len("/v1.0") :], headers, body)
         finally:
             with state.lock:
-                state.in_flight[mailbox] -= 1
+                state.in_flight[mailbox] -= weight
         if fault and fault.drop:
             self._drop()
             return

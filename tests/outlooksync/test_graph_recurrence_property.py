@@ -109,7 +109,7 @@ def rules(draw):
     return ";".join(parts)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     rule=rules(),
     day=st.dates(dt.date(2025, 12, 1), dt.date(2026, 2, 28)),
