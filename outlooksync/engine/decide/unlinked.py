@@ -56,6 +56,12 @@ class UnlinkedDecisions(PlannerBase):
                     self.plan_match(record, items, rule="stamp without a link: rebuild the link")
             elif record is not None and record.availability is Availability.OUT_OF_RANGE:
                 continue
+            elif (
+                record is not None
+                and record.availability is Availability.REASSIGNED
+                and self.direction is Direction.OUTLOOK_TO_CRM
+            ):
+                continue  # section 5: the item of a record reassigned away is left alone in Outlook to CRM
             else:
                 for item in items:
                     self.plan_orphan_item(item)

@@ -259,3 +259,15 @@ def test_event_leaving_the_calendar_window_is_not_a_deletion(direction, winner):
     assert world.outlook.get(EVENT, item_id) is not None
     assert world.linked_pairs(EVENT) == {(record.id, item_id)}
     assert sum(report.counts.values()) == 0
+
+
+def test_outlook_to_crm_leaves_the_item_of_a_reassigned_record_alone_for_good():
+    world, record_id, item_id = synced_world(O2C, CRM_WINS)
+    world.crm.set_availability(CONTACT, record_id, Availability.REASSIGNED)
+    world.sync()
+    world.outlook.edit(CONTACT, item_id, notes="still mine")
+
+    world.sync()
+
+    assert [record.id for record in world.crm.all(CONTACT)] == [record_id]  # no record made from it
+    assert world.outlook_field(item_id, "notes") == "still mine"
