@@ -18,3 +18,9 @@ class OutlookSyncConfig(AppConfig):
 
         large_body_paths["/outlook/plugin/upload/"] = PLUGIN_MAX_BYTES + 64 * 1024
         menu.register(MenuEntry("system", "Outlook synchronization", "outlooksync:home", order=50))
+        from backoffice.record_panels import RecordPanel, record_panels
+
+        if "outlook_sync" not in record_panels:
+            record_panels.add(
+                RecordPanel("outlook_sync", "Outlook sync", ("contact", "task", "event"), "outlooksync:record-history")
+            )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.models import User
 from backoffice.org_settings import can_configure
 from outlooksync.graph.errors import GraphError
-from outlooksync.models import PluginRelease, SyncAlert, SyncRun
+from outlooksync.models import PluginRelease, SyncAlert, SyncHistory, SyncRun
 from outlooksync.selectors import sync_status
 from outlooksync.services import (
     PLUGIN_MAX_BYTES,
@@ -26,6 +26,7 @@ from outlooksync.services import (
     plugin_upload,
     sync_request,
 )
+from outlooksync.settings_section import field_label
 
 RECENT_RUNS = 10
 OPEN_ALERTS = 50
@@ -247,3 +248,50 @@ def outlook_alert(request, pk: int, decision: str):
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     return redirect(_home_url(alert.user, request.user))
+
+
+RECORD_HISTORY = 10
+ACTION_WORDS = {
+    "create": "created",
+    "update": "changed",
+    "delete": "deleted",
+    "archive": "archived",
+    "restore": "restored",
+    "link": "linked",
+    "unlink": "unlinked",
+    "stamp": "stamped",
+}
+
+
+def history_sentence(entry: SyncHistory) -> str:
+    """One sync action as a person says it: "Outlook changed the mobile phone and job title"."""
+    fields = [field_label(name).lower() for name in entry.fields or []]
+    what = ""
+    if fields:
+        what = " the " + (", ".join(fields[:-1]) + " and " + fields[-1] if len(fields) > 1 else fields[0])
+    verb = ACTION_WORDS.get(entry.action, entry.action)
+    if entry.side == "crm":
+        if entry.action in ("link", "unlink"):
+            return f"The sync {verb} it with an Outlook item"
+        return f"Outlook {verb}{what} in the CRM" if entry.action == "update" else f"The sync {verb} it from Outlook"
+    if entry.action == "update":
+        return f"The CRM's{what} written to Outlook" if what else "Written to Outlook"
+    return f"{verb.capitalize()} in Outlook"
+
+
+@login_required
+@require_GET
+def record_sync_history(request, record_type: str, pk: int):
+    """The last sync actions on a contact, task or event, for its page (the record's own organization only)."""
+    if record_type not in ("contact", "task", "event") or not request.user.organization_id:
+        raise Http404("No sync history for this kind of record.")
+    entries = list(
+        SyncHistory.objects.filter(organization_id=request.user.organization_id, entity=record_type, crm_id=pk)
+        .select_related("user")
+        .order_by("-created_at", "-id")[:RECORD_HISTORY]
+    )
+    return render(
+        request,
+        "outlooksync/_record_history.html",
+        {"entries": [{"entry": entry, "sentence": history_sentence(entry)} for entry in entries]},
+    )

@@ -3,6 +3,7 @@
 from django import template
 
 from backoffice.changelog import change_types
+from backoffice.record_panels import record_panels
 
 register = template.Library()
 
@@ -19,3 +20,9 @@ def change_type(record) -> str:
 @register.filter
 def archivable(record) -> bool:
     return hasattr(record, "archived_at") and bool(change_type(record))
+
+
+@register.filter
+def panels(record_type: str) -> list:
+    """The panels other apps add to pages of this record type (see backoffice.record_panels)."""
+    return record_panels.for_type(record_type) if record_type else []

@@ -136,3 +136,24 @@ def test_the_outlook_sync_command_runs_a_rep_now(graph, rep, organization):
     call_command("outlook_sync", "--user", rep.username, "--entity", "contact", stdout=out)
     assert "outlook  contact  1 created" in out.getvalue() and "succeeded" in out.getvalue()
     assert len(_contacts_in(graph, rep.email)) == 1
+
+
+def test_a_contacts_page_shows_its_last_sync_actions(graph, rep, organization):
+    from django.test import Client
+
+    ada = ContactFactory(owner=rep, organization=organization, first_name="Ada", last_name="Lovelace")
+    _run(rep, entities=["contact"])
+    [item] = _contacts_in(graph, rep.email)
+    state = graph.state
+    with state.lock:
+        box = state.mailbox(rep.email)
+        state._apply(box.contacts.items[item["id"]], "contact", {"mobilePhone": "+14155550111"}, creating=False)
+        box.contacts.touch(item["id"])
+    _run(rep, entities=["contact"])
+    browser = Client()
+    browser.force_login(rep)
+    page = browser.get(f"/crm/contacts/{ada.pk}/").content.decode()
+    assert "Outlook sync" in page and f"/outlook/history/contact/{ada.pk}/" in page
+    history = browser.get(f"/outlook/history/contact/{ada.pk}/").content.decode()
+    assert "Outlook changed the mobile phone in the CRM" in history
+    assert "Created in Outlook" in history
