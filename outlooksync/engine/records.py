@@ -56,7 +56,8 @@ class CrmRecord:
     """A CRM contact, task or event as the sync sees it.
 
     `version` grows with every write of the row; `created_at` decides which record is "the oldest"
-    when one Outlook item matches several records by key.
+    when one Outlook item matches several records by key; `updated_at` (when known) is compared
+    with the synchronization start date.
     """
 
     entity: Entity
@@ -102,6 +103,10 @@ class Link:
     The per-field hashes of each side are the snapshot that tells which fields a side changed
     since the last sync, so that a bidirectional merge can keep each side's own changes;
     `fields_hash` condenses them into one value for display and quick comparisons.
+
+    A link may outlive one of its sides where the tables keep it: an item deleted in Outlook while
+    the CRM wins (the snapshot then tells when the record changes, which creates the item again),
+    a record deleted in the CRM while Outlook is the master and its item did not change.
     """
 
     entity: Entity
