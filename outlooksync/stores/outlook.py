@@ -386,6 +386,9 @@ class GraphOutlookStore:
         # The last version of each item read or written in this run, to complete partial updates.
         self._seen: dict[tuple[Entity, str], OutlookItem] = {}
         self._keys = itertools.count(1)
+        # Recurring series this run read, wrote or deleted, for the series ids kept with the events' delta link.
+        self._series_seen: set[str] = set()
+        self._series_gone: set[str] = set()
 
     @classmethod
     def connect(
@@ -422,9 +425,14 @@ class GraphOutlookStore:
             stamps[previous.crm_id].pop(item.id, None)
         if item.crm_id in stamps:
             stamps[item.crm_id][item.id] = item
+        if item.entity is Entity.EVENT and item.fields.get("recurrence_rule"):
+            self._series_seen.add(item.id)
+            self._series_gone.discard(item.id)
         return item
 
-    def _forget(self, entity: Entity, outlook_id: str) -> None:
+    def _forget(self, entity: Entity, outlook_id: str, *, gone: bool) -> None:
+        if entity is Entity.EVENT and gone:
+            self._series_gone.add(outlook_id)
         self._seen.pop((entity, outlook_id), None)
         listing = self._listings.get(entity)
         if listing is not None:
@@ -609,7 +617,7 @@ class GraphOutlookStore:
         )
         result = self.client.write(GRAPH_ENTITY[entity], [operation])[key]
         if isinstance(result.error, GraphConflict | GraphNotFound):
-            self._forget(entity, outlook_id)
+            self._forget(entity, outlook_id, gone=isinstance(result.error, GraphNotFound))
             raise ChangedMeanwhile(Side.OUTLOOK, entity, outlook_id)
         if result.error is not None:
             raise result.error
@@ -642,7 +650,7 @@ class GraphOutlookStore:
         result = self.client.write(GRAPH_ENTITY[entity], [Delete(key=key, item_id=outlook_id)])[key]
         if result.error is not None and not isinstance(result.error, GraphNotFound):
             raise result.error
-        self._forget(entity, outlook_id)
+        self._forget(entity, outlook_id, gone=True)
 
     def commit_cursor(self, entity: Entity, cursor: Any) -> None:
         """Keep the delta link of the round the run applied (and what goes with it), then tell the caller."""
@@ -653,6 +661,7 @@ class GraphOutlookStore:
             self.state.task_list_id = self.client.task_list_id()  # known since the round: no request
         if entity is Entity.EVENT:
             self.state.window = cursor.window
-            self.state.series_ids = list(cursor.series_ids)
+            series = (set(cursor.series_ids) | self._series_seen) - self._series_gone
+            self.state.series_ids = sorted(series)
         if self.on_state_change is not None:
             self.on_state_change(self.state)

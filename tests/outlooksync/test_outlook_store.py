@@ -19,6 +19,8 @@ from outlooksync.engine import (
     Entity,
     EntitySettings,
     SyncSettings,
+    apply_plan,
+    plan_run,
     synchronize,
 )
 from outlooksync.engine.memory import MemoryCrmStore
@@ -534,3 +536,60 @@ def test_graph_requests_of_a_first_sync_of_500_contacts(graph_server, make_clien
     # its own $batch (writes in batches of 20 would make the minimum 1 + 25 requests).
     assert requests == 1 + 500
     assert graph_server.state.counts["POST contacts"] == 500
+
+
+def test_a_series_deleted_in_outlook_is_seen_through_its_occurrences(rep):
+    rep.settings = SyncSettings(conflict=ConflictWinner.OUTLOOK)
+    first_sync_world(rep)
+    series = rep.crm_by_name(EVENT)["Weekly review"]
+    series_item = dict(rep.linked(EVENT))[series.id]
+    assert rep.stored_state["series_ids"] == [series_item]
+
+    rep.outlook_delete(EVENT, series_item)  # the calendar view reports its occurrences removed, not the series
+    rep.sync()
+    assert rep.crm.get(EVENT, series.id).availability is Availability.ARCHIVED
+    assert rep.stored_state["series_ids"] == []
+
+
+def test_an_item_edited_while_the_run_applies_is_read_again_and_merged(rep):
+    first_sync_world(rep)
+    ann = rep.crm_by_name(CONTACT)["Ann"]
+    ann_item = dict(rep.linked(CONTACT))[ann.id]
+    rep.crm.edit(CONTACT, ann.id, job_title="Head buyer")
+    store = rep.store()
+    plan = plan_run(settings=rep.settings, crm=rep.crm, outlook=store)
+    rep.outlook_edit(CONTACT, ann_item, description="Met at the fair")  # the planned write now answers 412
+
+    report = apply_plan(plan, settings=rep.settings, crm=rep.crm, outlook=store)
+    assert not report.errors
+    values = rep.outlook_values(CONTACT)[ann_item]
+    assert (values["job_title"], values["notes"]) == ("Head buyer", "Met at the fair")
+    assert rep.crm.get(CONTACT, ann.id).fields["notes"] == "Met at the fair"
+
+
+def test_the_store_connects_with_the_stored_state_and_reports_its_changes(graph_server, sleeps):
+    saved = []
+    options = {
+        "base_url": graph_server.base_url,
+        "authority": graph_server.authority,
+        "client_id": graph_server.state.client_id,
+        "client_secret": graph_server.state.client_secret,
+        "mailbox": MAILBOX,
+        "ca_bundle": graph_server.ca_bundle,
+        "retry": RetryPolicy(sleep=sleeps),
+    }
+    crm = MemoryCrmStore()
+    crm.add(TASK, task("Send the quote"))
+    store = GraphOutlookStore.connect(state=None, window=WINDOW, on_state_change=saved.append, **options)
+    synchronize(settings=SyncSettings(), crm=crm, outlook=store)
+    store.close()
+    state = saved[-1].to_dict()
+    assert set(state["delta_links"]) == {"contact", "task", "event"}
+    assert state["task_list_id"] and state["window"]
+
+    graph_server.state.reset_counts()
+    again = GraphOutlookStore.connect(state=state, window=WINDOW, **options)
+    synchronize(settings=SyncSettings(), crm=crm, outlook=again)
+    again.close()
+    assert graph_server.state.counts["GET delta"] == 3
+    assert graph_server.state.counts["GET lists"] == 0  # the stored list id spares looking the task list up
