@@ -2,10 +2,13 @@
 
 from django.urls import include, path
 
+from accounts.views import search
+
 app_name = "accounts"
 
 urlpatterns = [
     path("", include("accounts.urls.records")),
     path("", include("accounts.urls.pipeline")),
     path("", include("accounts.urls.activities")),
+    path("search/", search.search, name="search"),
 ]
