@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -357,9 +357,6 @@ class _Listing:
     # Whether a stamp absent from the listing is absent from the mailbox (events are listed in the window only).
     has_every_stamp: bool
 
-    def stamped(self, crm_id: str) -> list[OutlookItem]:
-        return [item for item in self.items.values() if item.crm_id == crm_id]
-
 
 class GraphOutlookStore:
     """The engine's `OutlookStore` for one rep's mailbox, over a `GraphClient` of that mailbox.
@@ -441,7 +438,10 @@ class GraphOutlookStore:
             found.pop(outlook_id, None)
 
     def _window_key(self) -> tuple[str, str] | None:
-        return tuple(w.astimezone(dt.UTC).isoformat() for w in self.window) if self.window else None  # type: ignore[return-value]
+        if self.window is None:
+            return None
+        low, high = self.window
+        return low.astimezone(dt.UTC).isoformat(), high.astimezone(dt.UTC).isoformat()
 
     def _require_window(self) -> tuple[dt.datetime, dt.datetime]:
         if self.window is None:
@@ -587,22 +587,25 @@ class GraphOutlookStore:
     ) -> OutlookItem:
         """Write `fields` and the stamp; a stale change key (412) or a gone item is ChangedMeanwhile."""
         values = self._complete(entity, outlook_id, fields)
-        item: OutlookItem | None = None
-        if entity is Entity.TASK:
-            # A task's stamp is a linked resource, its own collection: written apart from the task.
-            if values or expected_change_key:
-                item = self._write_update(entity, outlook_id, values, None, expected_change_key)
-            if stamp:
-                self._set_task_stamp(outlook_id, stamp)
-                item = None
+        if entity is not Entity.TASK:
+            return self._write_update(entity, outlook_id, values, stamp, expected_change_key)
+        # A task's stamp is a linked resource, its own collection: written apart from the task.
+        if values or expected_change_key:
+            item = self._write_update(entity, outlook_id, values, None, expected_change_key)
         else:
-            item = self._write_update(entity, outlook_id, values, stamp, expected_change_key)
-        if item is None:
-            read = self.get_items(entity, [outlook_id])
-            if outlook_id not in read:
-                raise ChangedMeanwhile(Side.OUTLOOK, entity, outlook_id)
-            item = read[outlook_id]
+            item = self._seen.get((entity, outlook_id)) or self._read(entity, outlook_id)
+        if stamp and item.crm_id != stamp:
+            self._set_task_stamp(outlook_id, stamp, replacing=item.crm_id is not None)
+            # The task's own change key may move with its linked resources: a later run that finds it
+            # moved compares the fields and finds nothing to do.
+            item = self._remember(replace(item, crm_id=stamp))
         return item
+
+    def _read(self, entity: Entity, outlook_id: str) -> OutlookItem:
+        read = self.get_items(entity, [outlook_id])
+        if outlook_id not in read:
+            raise ChangedMeanwhile(Side.OUTLOOK, entity, outlook_id)
+        return read[outlook_id]
 
     def _write_update(
         self, entity: Entity, outlook_id: str, values: Values, crm_id: str | None, expected_change_key: str | None
@@ -624,25 +627,26 @@ class GraphOutlookStore:
         assert result.item is not None
         return self._remember(engine_item(entity, result.item))
 
-    def _set_task_stamp(self, task_id: str, crm_id: str) -> None:
-        """Give a task our linked resource with `crm_id` (a task carries at most one of ours)."""
+    def _set_task_stamp(self, task_id: str, crm_id: str, *, replacing: bool) -> None:
+        """Give a task our linked resource with `crm_id`; `replacing` the one it has for another record."""
         path = f"{self._task_path(task_id)}/linkedResources"
+        link = {"applicationName": TASK_LINK_APPLICATION, "externalId": crm_id, "displayName": "CRM task"}
         try:
+            if not replacing:
+                self.client.transport.call("POST", path, json_body=link)
+                return
             body = self.client.transport.call("GET", path)
+            ours = [
+                each
+                for each in (body or {}).get("value", [])
+                if isinstance(each, dict) and each.get("applicationName") == TASK_LINK_APPLICATION
+            ]
+            if not ours:
+                self.client.transport.call("POST", path, json_body=link)
+            elif ours[0].get("externalId") != crm_id:
+                self.client.transport.call("PATCH", f"{path}/{quote(str(ours[0].get('id')), safe='')}", json_body=link)
         except GraphNotFound:
             raise ChangedMeanwhile(Side.OUTLOOK, Entity.TASK, task_id) from None
-        ours = [
-            link
-            for link in (body or {}).get("value", [])
-            if isinstance(link, dict) and link.get("applicationName") == TASK_LINK_APPLICATION
-        ]
-        if any(link.get("externalId") == crm_id for link in ours):
-            return
-        link = {"applicationName": TASK_LINK_APPLICATION, "externalId": crm_id, "displayName": "CRM task"}
-        if ours:  # stamped for a record that is gone: the stamp is replaced
-            self.client.transport.call("PATCH", f"{path}/{quote(str(ours[0].get('id')), safe='')}", json_body=link)
-        else:
-            self.client.transport.call("POST", path, json_body=link)
 
     def delete_item(self, entity: Entity, outlook_id: str) -> None:
         """Delete the item; one already gone is fine."""
