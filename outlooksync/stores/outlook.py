@@ -492,7 +492,13 @@ class GraphOutlookStore:
     def _full_listing(self, entity: Entity) -> OutlookChanges:
         # A first delta round lists every item (events: the window's series) and ends with a delta link.
         window = self._require_window() if entity is Entity.EVENT else None
-        changes = self.client.changes(GRAPH_ENTITY[entity], window=window)
+        try:
+            changes = self.client.changes(GRAPH_ENTITY[entity], window=window)
+        except DeltaExpired:
+            if entity is not Entity.TASK:
+                raise
+            # The stored "CRM tasks" list was deleted: the client forgot its id and finds or creates it again.
+            changes = self.client.changes(GRAPH_ENTITY[entity])
         link = changes.delta_link
         items = [self._remember(engine_item(entity, graph_item)) for graph_item in changes.items.values()]
         self._listings[entity] = _Listing({item.id: item for item in items}, has_every_stamp=entity is not Entity.EVENT)

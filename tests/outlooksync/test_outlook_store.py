@@ -593,3 +593,20 @@ def test_the_store_connects_with_the_stored_state_and_reports_its_changes(graph_
     again.close()
     assert graph_server.state.counts["GET delta"] == 3
     assert graph_server.state.counts["GET lists"] == 0  # the stored list id spares looking the task list up
+
+
+@pytest.mark.parametrize("delta_link_kept", [True, False], ids=["with its delta link", "without"])
+def test_a_task_list_deleted_in_outlook_is_created_again(rep, delta_link_kept):
+    first_sync_world(rep)
+    old_list = rep.stored_state["task_list_id"]
+    rep.user.transport.call("DELETE", f"/users/{MAILBOX}/todo/lists/{old_list}")
+    if not delta_link_kept:
+        del rep.stored_state["delta_links"]["task"]
+
+    rep.sync()
+    assert rep.stored_state["task_list_id"] not in (None, old_list)
+    quote = rep.crm_by_name(TASK)["Send the quote"]
+    rep.crm.edit(TASK, quote.id, status="in_progress")
+    rep.sync()
+    assert rep.outlook_stamps(TASK)[quote.id] == 1
+    assert len(rep.crm.all(TASK)) == 2
