@@ -10,8 +10,10 @@ Two things happen here and nowhere else:
   last read, never sent half-empty.
 - **Reads and writes for the engine's rules**: a delta round per entity, or a full listing when
   there is no delta link yet or it expired (the engine then reconciles by stored link, stamp and
-  key, so an expired token never re-creates anything); stamp and key look-ups answered from one
-  listing per run; creates that reuse an item already stamped with the record's id.
+  key, so an expired token never re-creates anything); key look-ups answered from one listing
+  per run, and so are stamp look-ups of contacts and tasks (events are listed in the calendar
+  window only, so their stamps are looked up by Graph's $filter, 20 per $batch); creates that
+  reuse an item already stamped with the record's id (events also carry a transactionId).
 
 Engine values (plain data; what the Django store hands the engine as well):
 
@@ -28,7 +30,9 @@ Engine values (plain data; what the Django store hands the engine as well):
 The adapter keeps its state (delta links, the "CRM tasks" list id, the calendar window of the
 delta links, the recurring series seen) in a `GraphStoreState` that the caller persists between
 runs as JSON (`to_dict` / `from_dict`); `commit_cursor` updates it and calls `on_state_change`.
-The msal token cache stays with the client (`token_cache_dump`), to be stored encrypted.
+The msal token cache stays with the client (`token_cache_dump`), to be stored encrypted. Build
+one store per run (`GraphOutlookStore.connect(state=..., window=calendar_window(settings, now),
+**graph_connect_options)`): its listings and look-ups are cached for the run.
 """
 
 from __future__ import annotations

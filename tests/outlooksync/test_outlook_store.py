@@ -610,3 +610,18 @@ def test_a_task_list_deleted_in_outlook_is_created_again(rep, delta_link_kept):
     rep.sync()
     assert rep.outlook_stamps(TASK)[quote.id] == 1
     assert len(rep.crm.all(TASK)) == 2
+
+
+def test_a_resync_replaces_every_stamped_item_once(rep):
+    first_sync_world(rep)
+    rep.outlook_add(CONTACT, contact("Cy"))  # not stamped yet: a resync matches it by key like any new item
+    stamped_before = {raw["id"] for entity in Entity for raw in rep.raw_items(entity) if crm_id_of(raw)}
+
+    rep.sync(resync=True)
+    for entity in Entity:
+        records = rep.crm.all(entity)
+        assert rep.outlook_stamps(entity) == Counter({record.id: 1 for record in records})
+        assert len(rep.linked(entity)) == len(records)
+    assert not stamped_before & {raw["id"] for entity in Entity for raw in rep.raw_items(entity)}
+    assert set(rep.crm_by_name(CONTACT)) == {"Ann", "Bob", "Cy"}
+    assert sum(rep.sync().counts.values()) == 0
