@@ -23,11 +23,12 @@ from outlooksync.engine import (
     plan_run,
     synchronize,
 )
+from outlooksync.engine.hashing import values_equal
 from outlooksync.engine.memory import MemoryCrmStore
 from outlooksync.graph import Create, Delete, RetryPolicy, Update
-from outlooksync.graph import Entity as GraphEntity
 from outlooksync.graph.mapping import crm_id_of
 from outlooksync.stores.outlook import (
+    GRAPH_ENTITY,
     GraphOutlookStore,
     GraphStoreState,
     calendar_window,
@@ -150,8 +151,7 @@ def event(title: str, day: int, **extra) -> dict:
 
 
 def same_values(first, second) -> bool:
-    from outlooksync.engine.hashing import values_equal
-
+    """Whether two sets of field values mean the same (None, "" and () alike; instants in any zone)."""
     names = set(first) | set(second)
     return all(values_equal(first.get(name), second.get(name)) for name in names)
 
@@ -216,18 +216,17 @@ class Rep:
     # What the rep does in Outlook.
 
     def outlook_add(self, entity: Entity, fields: dict) -> str:
-        graph_entity = {CONTACT: GraphEntity.CONTACTS, TASK: GraphEntity.TASKS, EVENT: GraphEntity.EVENTS}[entity]
-        result = self.user.write(graph_entity, [Create(key="a", fields=graph_fields(entity, fields), crm_id=None)])
+        result = self.user.write(
+            GRAPH_ENTITY[entity], [Create(key="a", fields=graph_fields(entity, fields), crm_id=None)]
+        )
         return result["a"].item.id
 
     def outlook_edit(self, entity: Entity, item_id: str, **fields) -> None:
-        graph_entity = {CONTACT: GraphEntity.CONTACTS, TASK: GraphEntity.TASKS, EVENT: GraphEntity.EVENTS}[entity]
-        result = self.user.write(graph_entity, [Update(key="e", item_id=item_id, fields=fields)])
+        result = self.user.write(GRAPH_ENTITY[entity], [Update(key="e", item_id=item_id, fields=fields)])
         assert result["e"].ok
 
     def outlook_delete(self, entity: Entity, item_id: str) -> None:
-        graph_entity = {CONTACT: GraphEntity.CONTACTS, TASK: GraphEntity.TASKS, EVENT: GraphEntity.EVENTS}[entity]
-        assert self.user.write(graph_entity, [Delete(key="d", item_id=item_id)])["d"].ok
+        assert self.user.write(GRAPH_ENTITY[entity], [Delete(key="d", item_id=item_id)])["d"].ok
 
 
 @pytest.fixture
