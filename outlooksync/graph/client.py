@@ -379,8 +379,15 @@ class GraphClient(SeriesOccurrences):
         return mapping.event_to_graph(fields, crm_id=crm_id, default_time_zone=self.time_zone)
 
     def _item(self, entity: Entity, raw: Any) -> OutlookItem:
+        """An item Graph answered, read into CRM field names; values outside the protocol are refused whole."""
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             raise GraphProtocolError("item without an id")
+        try:
+            return self._read_item(entity, raw)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as error:
+            raise GraphProtocolError(f"{entity} item unreadable: {type(error).__name__}: {str(error)[:200]}") from None
+
+    def _read_item(self, entity: Entity, raw: dict[str, Any]) -> OutlookItem:
         if entity is Entity.CONTACTS:
             fields = mapping.contact_from_graph(raw)
         elif entity is Entity.TASKS:
@@ -388,8 +395,8 @@ class GraphClient(SeriesOccurrences):
         else:
             fields = mapping.event_from_graph(raw, default_time_zone=self.time_zone)
         occurrence_ids: dict[dt.datetime, str] = {}
-        if entity is Entity.EVENTS:
-            for occurrence in (raw.get("exceptionOccurrences") or [])[: mapping.MAX_EXCEPTIONS]:
+        if entity is Entity.EVENTS and isinstance(raw.get("exceptionOccurrences"), list):
+            for occurrence in raw["exceptionOccurrences"][: mapping.MAX_EXCEPTIONS]:
                 original = mapping.event_original_start(occurrence) if isinstance(occurrence, dict) else None
                 if original is not None and isinstance(occurrence.get("id"), str):
                     occurrence_ids[original] = occurrence["id"][:512]

@@ -69,7 +69,7 @@ def stamp_filter(crm_id: str) -> str:
 def extended_properties(item: Mapping[str, Any]) -> dict[str, str]:
     """The item's single-value extended properties by lower-cased id."""
     found = {}
-    for prop in (item.get("singleValueExtendedProperties") or [])[:50]:
+    for prop in _list(item.get("singleValueExtendedProperties"), 50):
         if isinstance(prop, dict) and isinstance(prop.get("id"), str):
             found[prop["id"].lower()] = str(prop.get("value") or "")[:1000]
     return found
@@ -80,10 +80,15 @@ def crm_id_of(item: Mapping[str, Any]) -> str | None:
     stamp = extended_properties(item).get(CRM_ID_PROPERTY.lower())
     if stamp:
         return stamp
-    for link in (item.get("linkedResources") or [])[:50]:
+    for link in _list(item.get("linkedResources"), 50):
         if isinstance(link, dict) and link.get("applicationName") == TASK_LINK_APPLICATION and link.get("externalId"):
             return str(link["externalId"])[:200]
     return None
+
+
+def _list(value: Any, limit: int) -> list[Any]:
+    """At most `limit` entries of a list Graph answered; anything that is not a list is no entries."""
+    return value[:limit] if isinstance(value, list) else []
 
 
 def _text(value: Any, limit: int = 255) -> str:
@@ -183,14 +188,14 @@ def contact_from_graph(item: Mapping[str, Any]) -> dict[str, Any]:
         except ValueError:
             birthday = None
     emails = []
-    for entry in (item.get("emailAddresses") or [])[:MAX_EMAILS]:
+    for entry in _list(item.get("emailAddresses"), MAX_EMAILS):
         address = _text(entry.get("address") if isinstance(entry, dict) else "", 254)
         if address:
             emails.append({"email": address, "is_primary": not emails})
     numbers = {
-        "business": [_text(n, 50) for n in (item.get("businessPhones") or [])[:MAX_BUSINESS_PHONES] if n],
+        "business": [_text(n, 50) for n in _list(item.get("businessPhones"), MAX_BUSINESS_PHONES) if n],
         "mobile": [_text(item.get("mobilePhone"), 50)] if item.get("mobilePhone") else [],
-        "home": [_text(n, 50) for n in (item.get("homePhones") or [])[:MAX_HOME_PHONES] if n],
+        "home": [_text(n, 50) for n in _list(item.get("homePhones"), MAX_HOME_PHONES) if n],
     }
     phones = []
     for phone_type in PHONE_PRECEDENCE:
@@ -422,10 +427,10 @@ def event_from_graph(item: Mapping[str, Any], *, default_time_zone: str = "UTC")
     cancelled = []
     if rule and start is not None:
         cancelled = cancelled_starts_from_graph(
-            list(item.get("cancelledOccurrences") or []), start=start, time_zone=zone_name
+            _list(item.get("cancelledOccurrences"), 1000), start=start, time_zone=zone_name
         )
     exceptions = []
-    for occurrence in (item.get("exceptionOccurrences") or [])[:MAX_EXCEPTIONS]:
+    for occurrence in _list(item.get("exceptionOccurrences"), MAX_EXCEPTIONS):
         if isinstance(occurrence, dict) and rule:
             values = event_from_graph(occurrence, default_time_zone=zone_name)
             exceptions.append(

@@ -4,8 +4,20 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from outlooksync.graph import UnsupportedRecurrence, graph_to_rrule, iana_to_windows, rrule_to_graph, windows_to_iana
+from outlooksync.graph import (
+    Entity,
+    GraphClient,
+    GraphProtocolError,
+    GraphTransport,
+    UnsupportedRecurrence,
+    graph_to_rrule,
+    iana_to_windows,
+    rrule_to_graph,
+    windows_to_iana,
+)
 from outlooksync.graph.mapping import event_from_graph, event_to_graph
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -130,3 +142,52 @@ def test_every_windows_zone_round_trips_through_its_iana_name():
 
     unmatched = {w: windows_to_iana(w) for w in win_tz if iana_to_windows(windows_to_iana(w)) != w}
     assert unmatched == {}
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+GRAPH_KEYS = [
+    "givenName",
+    "surname",
+    "birthday",
+    "emailAddresses",
+    "businessPhones",
+    "homePhones",
+    "mobilePhone",
+    "homeAddress",
+    "singleValueExtendedProperties",
+    "linkedResources",
+    "title",
+    "body",
+    "status",
+    "importance",
+    "dueDateTime",
+    "reminderDateTime",
+    "isReminderOn",
+    "start",
+    "end",
+    "isAllDay",
+    "recurrence",
+    "originalStartTimeZone",
+    "cancelledOccurrences",
+    "exceptionOccurrences",
+    "location",
+    "lastModifiedDateTime",
+]
+
+
+# Reading an item needs no request: one client that never connects serves every example.
+OFFLINE_CLIENT = GraphClient(transport=GraphTransport(base_url="https://graph.invalid/v1.0", mailbox="m", token=str))
+
+
+@settings(max_examples=150, deadline=None)
+@given(entity=st.sampled_from(list(Entity)), values=st.dictionaries(st.sampled_from(GRAPH_KEYS), JSON, max_size=8))
+def test_an_item_outside_the_protocol_is_refused_as_such_never_half_read(entity, values):
+    try:
+        item = OFFLINE_CLIENT._item(entity, {"id": "x", **values})
+    except GraphProtocolError:
+        return
+    assert item.id == "x" and isinstance(item.fields, dict)

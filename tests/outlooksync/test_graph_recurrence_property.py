@@ -135,7 +135,7 @@ def test_outlook_repeats_a_series_on_the_days_the_crm_does(rule, day, minutes, z
     assert within == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     days=st.sets(st.sampled_from(GRAPH_DAYS), min_size=1, max_size=7),
     week_start=st.sampled_from(GRAPH_DAYS),
