@@ -93,6 +93,8 @@ class PlannerBase:
         # so a run decides the same whether or not an interrupted run already applied those steps.
         self.restored_in_run: dict[str, CrmRecord] = {}
         self.archived_in_run: set[str] = set()
+        # Records this run creates, by key: the index of the step that creates each.
+        self.created_in_run: dict[RecordKey, int] = {}
         self.steps: list[Step] = []
 
         self.crm_full = crm_changes.full
@@ -143,6 +145,10 @@ class PlannerBase:
     def _add(self, rule: str, actions: Sequence[Action], **details: object) -> None:
         if actions:
             self.steps.append(Step(entity=self.entity, rule=rule, actions=tuple(actions), **details))  # type: ignore[arg-type]
+
+    def note_creation(self, values: FieldValues) -> None:
+        """Remember that the step just added creates a CRM record with these values."""
+        self.created_in_run.setdefault(self.key_of(values), len(self.steps) - 1)
 
     def _alert(
         self, kind: str, message: str, *, crm_id: str | None = None, outlook_id: str | None = None

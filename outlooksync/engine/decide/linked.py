@@ -156,6 +156,7 @@ class LinkedPairDecisions(PlannerBase):
         actions += [LinkRecords(self.entity, None, item.id) for item in items]
         actions += [StampOutlookItem(self.entity, item.id, None, item.change_key) for item in items]
         self._add("edited in Outlook, deleted in the CRM: recreate", actions, outlook_items=items)
+        self.note_creation(values)
         return None
 
     def plan_present_record(self, record: CrmRecord, pairs: list[LinkedPair], *, restored: bool) -> None:

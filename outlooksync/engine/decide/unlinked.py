@@ -16,7 +16,9 @@ from outlooksync.engine.plan import (
     KeyMatch,
     LinkRecords,
     StampOutlookItem,
+    Step,
     UpdateCrmRecord,
+    UpdateOutlookItem,
 )
 from outlooksync.engine.records import (
     Availability,
@@ -76,6 +78,7 @@ class UnlinkedDecisions(PlannerBase):
                 StampOutlookItem(self.entity, item.id, None, item.change_key),
             ]
             self._add("stamp of no available record: create the record", actions, outlook_items=(item,))
+            self.note_creation(item.fields)
         else:
             self._add(
                 "stamp of no available record: delete the item",
@@ -201,6 +204,10 @@ class UnlinkedDecisions(PlannerBase):
         values: dict[str, object] = {}
         for item in items:
             values.update(self.rules.values_for_crm(item.fields))
+        creating = self.created_in_run.get(self.key_of(items[0].fields))
+        if not matches and creating is not None:
+            self.join_creation(creating, items)
+            return
         if matches and self.direction is Direction.BIDIRECTIONAL:
             key_match = KeyMatch(
                 Side.OUTLOOK,
@@ -238,3 +245,46 @@ class UnlinkedDecisions(PlannerBase):
         actions += [StampOutlookItem(self.entity, item.id, oldest, item.change_key) for item in items]
         rule = "key match: link to the oldest" if matches else "no stamp, no key match: create in the CRM"
         self._add(rule, actions, crm_records=tuple(matches), outlook_items=tuple(items), key_match=key_match)
+
+    def join_creation(self, index: int, items: list[OutlookItem]) -> None:
+        """Items whose key matches a record this run creates (recreated, or made from an orphan stamp):
+        they match it as they would match it once created, so a repeated run decides the same."""
+        self.claimed_items.update(item.id for item in items)
+        step = self.steps[index]
+        create = next(action for action in step.actions if isinstance(action, CreateCrmRecord))
+        values = dict(create.fields)
+        conflicts: list[FieldConflict] = list(step.conflicts)
+        for item in items:
+            if self.direction is Direction.BIDIRECTIONAL:
+                merged = merge_first_match(self.rules, values, item.fields)
+                values = apply_writes(values, merged.crm_writes)
+                conflicts.extend(merged.conflicts)
+            else:
+                values.update(self.rules.values_for_crm(item.fields))
+        actions: list[Action] = [
+            CreateCrmRecord(self.entity, values, create.outlook_id) if action is create else action
+            for action in step.actions
+        ]
+        every_item = [*step.outlook_items, *items]
+        if self.direction is Direction.BIDIRECTIONAL:
+            two_way = {
+                name: values.get(name)
+                for name, way in self.rules.directions.items()
+                if way.writes_outlook and way.writes_crm
+            }
+            for item in every_item:
+                writes = differing_values(two_way, item.fields)
+                if writes:
+                    actions.append(UpdateOutlookItem(self.entity, item.id, writes, None, item.change_key))
+        for item in items:
+            actions += [
+                LinkRecords(self.entity, None, item.id),
+                StampOutlookItem(self.entity, item.id, None, item.change_key),
+            ]
+        self.steps[index] = Step(
+            entity=self.entity,
+            rule=step.rule,
+            actions=tuple(actions),
+            outlook_items=tuple(every_item),
+            conflicts=tuple(conflicts),
+        )

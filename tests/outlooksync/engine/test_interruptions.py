@@ -170,7 +170,6 @@ OPERATIONS = st.lists(
                 "crm out of range",
                 "crm back in range",
                 "crm delete for good",
-                "outlook leaves window",
             ]
         ),
         st.integers(min_value=0, max_value=5),
@@ -214,8 +213,6 @@ def apply_operations(world: World, operations) -> None:
             world.crm.set_availability(CONTACT, pick(out_of_range, number), Availability.AVAILABLE)
         elif operation == "crm delete for good" and every_record:
             world.crm.delete_for_good(CONTACT, pick(every_record, number))
-        elif operation == "outlook leaves window" and items:
-            world.outlook.leave_window(CONTACT, pick(items, number))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
