@@ -224,6 +224,9 @@ class GraphTransport:
             try:
                 response = self._send(method, url, params, json_body, all_headers, weight)
             except httpx.TransportError as error:
+                if _tls_refused(error):
+                    # A certificate the CA bundle does not trust stays untrusted: no point in retrying.
+                    raise GraphUnavailable("Graph's TLS certificate is not trusted (check GRAPH_CA_BUNDLE)") from None
                 if not idempotent and not isinstance(error, NOT_SENT_ERRORS):
                     raise GraphOutcomeUnknown(
                         f"Graph connection failed during the request: {type(error).__name__}"
@@ -289,6 +292,17 @@ def collection_values(body: Any, *, limit: int = 1000) -> list[dict[str, Any]]:
     if not isinstance(values, list):
         raise GraphProtocolError("collection answer without a value list")
     return [v for v in values[:limit] if isinstance(v, dict)]
+
+
+def _tls_refused(error: BaseException) -> bool:
+    cause: BaseException | None = error
+    for _depth in range(5):
+        if cause is None:
+            return False
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+import trustme
 
 from outlooksync.graph import (
     BatchRequest,
@@ -16,6 +17,7 @@ from outlooksync.graph import (
     GraphClient,
     GraphConflict,
     GraphProtocolError,
+    GraphTransport,
     GraphUnavailable,
     RetryPolicy,
     Update,
@@ -347,3 +349,19 @@ def test_items_changed_while_a_round_pages_come_in_that_round_or_the_next_never_
     next_round = graph_client.changes(Entity.CONTACTS, page["@odata.deltaLink"])
     assert seen | set(next_round.items) == {r.item.id for r in created.values()}
     assert {served, unserved} <= set(next_round.items)
+
+
+def test_an_untrusted_certificate_fails_at_once(graph_server, graph_waits, tmp_path):
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    transport = GraphTransport(
+        base_url=graph_server.base_url,
+        mailbox=MAILBOX,
+        token=lambda: "unused",
+        ca_bundle=str(other_ca),
+        retry=RetryPolicy(sleep=graph_waits),
+    )
+    with pytest.raises(GraphUnavailable, match="not trusted"):
+        transport.call("GET", f"/users/{MAILBOX}/contacts")
+    assert graph_waits == []
+    transport.close()
