@@ -9,6 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Case, F, IntegerField, Value, When
+from django.utils import timezone
 
 from accounts.models import ZERO, Account, Opportunity
 from accounts.services.lifetime import lifetime_apply_deltas
@@ -75,17 +76,63 @@ def customers_relate_accounts(
             accounts[moving[pk]] += total
             channels[(moving[pk], channel_id)] += total
     with change_context(actor=actor):
-        changes = {}
-        if moving:
-            changes["account_id"] = _case(moving, default="account_id")
-        if remember:
-            changes["previous_account_id"] = _case(remember, default="previous_account_id")
-        touched = sorted({*moving, *remember})
-        CommerceCustomer.objects.filter(pk__in=touched).update(**changes)
+        _write_customer_accounts(moving, remember, {pk: current[pk][0] for pk in moving})
         if moving:
             deals.update(account_id=_case(moving, key="customer_id"))
     lifetime_apply_deltas(accounts=accounts, channels=channels, customers={}, actor=actor)
     return len(moving)
+
+
+def _write_customer_accounts(moving: dict[int, int], remember: dict[int, int | None], old: dict[int, int]) -> None:
+    """Write new accounts and remembered accounts of many customers: one UPDATE from a list of values.
+
+    A changed account is a change a person sees (a new version and a change log entry, all entries in
+    one INSERT); a remembered account is bookkeeping of the strategy and is written without either.
+    """
+    from django.db import connection
+
+    from backoffice.changes import ChangeAction
+    from backoffice.models.changelog import change_log_write
+
+    ids = sorted({*moving, *remember})
+    if not ids:
+        return
+    quote = connection.ops.quote_name
+    table = quote(CommerceCustomer._meta.db_table)
+    rows, params = [], []
+    for pk in ids:
+        rows.append("(%s, %s, %s, %s)")
+        params += [pk, moving.get(pk), pk in remember, remember.get(pk)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} c SET "  # noqa: S608
+            "account_id = COALESCE(CAST(v.account AS bigint), c.account_id), "
+            "previous_account_id = CASE WHEN CAST(v.remember AS boolean) THEN CAST(v.previous AS bigint) "
+            "ELSE c.previous_account_id END, "
+            "version = c.version + CASE WHEN v.account IS NULL THEN 0 ELSE 1 END, "
+            "updated_at = CASE WHEN v.account IS NULL THEN c.updated_at ELSE CAST(%s AS timestamptz) END "
+            f"FROM (VALUES {', '.join(rows)}) AS v(id, account, remember, previous) "
+            "WHERE c.id = CAST(v.id AS bigint) "
+            "RETURNING c.id, c.organization_id, c.version, c.owner_id, c.name",
+            [timezone.now(), *params],
+        )
+        written = cursor.fetchall()
+    change_log_write(
+        CommerceCustomer,
+        [
+            {
+                "pk": pk,
+                "organization_id": organization_id,
+                "version": version,
+                "owner_id": owner_id,
+                "repr": name,
+                "action": ChangeAction.UPDATE,
+                "changes": {"account": [old[pk], moving[pk]]},
+            }
+            for pk, organization_id, version, owner_id, name in written
+            if pk in moving
+        ],
+    )
 
 
 def accounts_create_for(*, customers: list[dict], actor=None) -> list[int]:

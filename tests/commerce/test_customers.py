@@ -40,7 +40,13 @@ def test_commerce_customer_is_a_customer_type_opportunities_can_name(manager):
     assert commerce.amount == Decimal("100.00") and customer.channel.channel_type == "commerce"
     # Moved to another account, the customer takes its orders' and its deals' value, and the deals.
     target = AccountFactory(owner=manager)
+    old_account, version = customer.account_id, CommerceCustomer.objects.get(pk=customer.pk).version
     customer_move_account(actor=manager, customer=customer, account=target)
+    moved = CommerceCustomer.objects.get(pk=customer.pk)
+    assert moved.version == version + 1
+    entry = ChangeLogEntry.objects.filter(object_id=customer.pk, content_type__model="commercecustomer").latest("id")
+    assert entry.changes == {"account": [old_account, target.pk]} and entry.version == moved.version
+    assert entry.actor_id == manager.pk
     assert Opportunity.objects.get(pk=deal.pk).account_id == target.pk
     assert Account.objects.get(pk=target.pk).lifetime_value == Decimal("100.00")
     assert Account.objects.get(pk=deal.account_id).lifetime_value == Decimal("0.00")
