@@ -56,6 +56,7 @@ PAGES = [
     ("calendar", "/crm/calendar/", "main"),
     ("calendar week", "/crm/calendar/?view=week", "main"),
     ("pipeline", "/crm/pipeline/", "main"),
+    ("search results", "/crm/search/?q=accessible", "[data-search-group]"),
     ("my tasks", "/crm/tasks/mine/", "main"),
 ]
 
