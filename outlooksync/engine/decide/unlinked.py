@@ -23,6 +23,7 @@ from outlooksync.engine.plan import (
 from outlooksync.engine.records import (
     Availability,
     CrmRecord,
+    FieldValues,
     OutlookItem,
     Side,
     display_name,
@@ -205,9 +206,11 @@ class UnlinkedDecisions(PlannerBase):
         for item in items:
             values.update(self.rules.values_for_crm(item.fields))
         creating = self.created_in_run.get(self.key_of(items[0].fields))
-        if not matches and creating is not None:
-            self.join_creation(creating, items)
-            return
+        if creating is not None:
+            if not matches:
+                self.join_creation(creating, items)
+                return
+            self.creation_takes_values(creating, values)
         if matches and self.direction is Direction.BIDIRECTIONAL:
             key_match = KeyMatch(
                 Side.OUTLOOK,
@@ -251,8 +254,7 @@ class UnlinkedDecisions(PlannerBase):
         they match it as they would match it once created, so a repeated run decides the same."""
         self.claimed_items.update(item.id for item in items)
         step = self.steps[index]
-        create = next(action for action in step.actions if isinstance(action, CreateCrmRecord))
-        values = dict(create.fields)
+        values = dict(self._creation(step).fields)
         conflicts: list[FieldConflict] = list(step.conflicts)
         for item in items:
             if self.direction is Direction.BIDIRECTIONAL:
@@ -261,18 +263,36 @@ class UnlinkedDecisions(PlannerBase):
                 conflicts.extend(merged.conflicts)
             else:
                 values.update(self.rules.values_for_crm(item.fields))
-        actions: list[Action] = [
-            CreateCrmRecord(self.entity, values, create.outlook_id) if action is create else action
-            for action in step.actions
-        ]
-        every_item = [*step.outlook_items, *items]
-        if self.direction is Direction.BIDIRECTIONAL:
+        self._rewrite_creation(index, values, [*step.outlook_items, *items], conflicts)
+
+    def creation_takes_values(self, index: int, values: FieldValues) -> None:
+        """A record this run creates shares the key of items matched to older records: like every
+        record with that key, it takes the items' values."""
+        step = self.steps[index]
+        self._rewrite_creation(
+            index, {**self._creation(step).fields, **values}, list(step.outlook_items), list(step.conflicts)
+        )
+
+    @staticmethod
+    def _creation(step: Step) -> CreateCrmRecord:
+        return next(action for action in step.actions if isinstance(action, CreateCrmRecord))
+
+    def _rewrite_creation(
+        self, index: int, values: FieldValues, items: list[OutlookItem], conflicts: list[FieldConflict]
+    ) -> None:
+        """Decide a creating step again with the record's final values and every item linked to it."""
+        step = self.steps[index]
+        create = self._creation(step)
+        redecided = (CreateCrmRecord, UpdateOutlookItem, LinkRecords, StampOutlookItem)
+        actions: list[Action] = [CreateCrmRecord(self.entity, values, create.outlook_id)]
+        actions += [action for action in step.actions if not isinstance(action, redecided)]
+        if self.direction is Direction.BIDIRECTIONAL:  # both sides end equal on the two-way fields
             two_way = {
                 name: values.get(name)
                 for name, way in self.rules.directions.items()
                 if way.writes_outlook and way.writes_crm
             }
-            for item in every_item:
+            for item in items:
                 writes = differing_values(two_way, item.fields)
                 if writes:
                     actions.append(UpdateOutlookItem(self.entity, item.id, writes, None, item.change_key))
@@ -285,6 +305,6 @@ class UnlinkedDecisions(PlannerBase):
             entity=self.entity,
             rule=step.rule,
             actions=tuple(actions),
-            outlook_items=tuple(every_item),
+            outlook_items=tuple(items),
             conflicts=tuple(conflicts),
         )
