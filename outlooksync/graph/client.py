@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from outlooksync.graph import mapping
 from outlooksync.graph.auth import GraphTokenProvider, graph_scope
-from outlooksync.graph.batch import BatchRequest, BatchResult, run_batch
+from outlooksync.graph.batch import MAX_BATCH, BatchRequest, BatchResult, run_batch
 from outlooksync.graph.delta import delta_round
 from outlooksync.graph.errors import DeltaExpired, GraphNotFound, GraphOutcomeUnknown, GraphProtocolError
 from outlooksync.graph.occurrences import SeriesOccurrences
@@ -18,6 +18,7 @@ from outlooksync.graph.transport import GraphTransport, RetryPolicy, collection_
 
 TASK_LIST_NAME = "CRM tasks"
 MAX_LIST_PAGES = 500
+LIST_PAGE_SIZE = 1000
 # transactionId of a created event: the same CRM record and values give the same id, so a create sent
 # again after an interruption does not make a second event.
 TRANSACTION_NAMESPACE = uuid.UUID("8f0c7e52-2a4b-4f57-9d0e-61b3c5a7d914")
@@ -38,8 +39,11 @@ class GraphClient(SeriesOccurrences):
         tokens: GraphTokenProvider | None = None,
         task_list_id: str | None = None,
         contact_folder_id: str | None = None,
+        list_first_rounds: bool = False,
     ) -> None:
         self.transport = transport
+        # A first round of contacts or tasks read by listing the collection (see `changes`).
+        self.list_first_rounds = list_first_rounds
         # Graph documents contact delta per folder; without a folder id the mailbox's contacts are used.
         self.contact_folder_id = contact_folder_id
         self.time_zone = time_zone
@@ -65,6 +69,7 @@ class GraphClient(SeriesOccurrences):
         retry: RetryPolicy | None = None,
         task_list_id: str | None = None,
         contact_folder_id: str | None = None,
+        list_first_rounds: bool = False,
     ) -> "GraphClient":
         """A client authenticating with the app registration's client credentials through msal.
 
@@ -93,6 +98,7 @@ class GraphClient(SeriesOccurrences):
             tokens=tokens,
             task_list_id=task_list_id,
             contact_folder_id=contact_folder_id,
+            list_first_rounds=list_first_rounds,
         )
 
     def token_cache_dump(self) -> str | None:
@@ -167,8 +173,10 @@ class GraphClient(SeriesOccurrences):
         """One delta round: every item changed since `delta_link` (all items without one), read in full.
 
         Delta pages carry ids only (they cannot expand extended properties or linked resources); the changed
-        items are then read in $batch requests of 20. Events come from the calendar view between `window`'s
-        instants: occurrences point at their series, which is read instead. A removed occurrence may be all
+        items are then read in $batch requests of 20, or, with `list_first_rounds`, a first round of more
+        than 20 contacts or tasks by listing the collection (a request per 1,000 items instead of per 20).
+        Events come from the calendar view between `window`'s instants: occurrences point at their series,
+        which is read instead. A removed occurrence may be all
         that tells a series was deleted, so the `series_ids` known to the caller are checked when any is.
         Raises DeltaExpired when the delta link is no longer valid.
         """
@@ -191,6 +199,12 @@ class GraphClient(SeriesOccurrences):
             # The rep deleted the "CRM tasks" list: a full sync creates it again and reconciles by stamp.
             self._task_list_id = None
             raise DeltaExpired(f"task list gone: {error}", status=error.status, code=error.code) from None
+        if self.list_first_rounds and not delta_link and entity is not Entity.EVENTS and len(found.items) > MAX_BATCH:
+            # A first round wants every item: past one batch of ids, reading the collection in pages of 1,000
+            # with the stamps expanded costs one request per page instead of one per 20 ids. An item changed
+            # since the round began comes again in the next round, as it would have anyway.
+            listing = {item.id: item for item in self.list_items(entity)}
+            return Changes(items=listing, removed={}, delta_link=found.delta_link)
         removed = dict(found.removed)
         wanted: list[str] = []
         for item_id, raw in found.items.items():
@@ -264,7 +278,7 @@ class GraphClient(SeriesOccurrences):
         """Every item of the collection, page by page (contacts, tasks, or events with their series)."""
         entity = Entity(entity)
         items: list[OutlookItem] = []
-        url = self._collection(entity) + self._read_query(entity) + "&$top=100"
+        url = self._collection(entity) + self._read_query(entity) + f"&$top={LIST_PAGE_SIZE}"
         for _page in range(MAX_LIST_PAGES):
             body = self.transport.call("GET", url)
             items.extend(self._item(entity, raw) for raw in collection_values(body))

@@ -365,3 +365,13 @@ def test_an_untrusted_certificate_fails_at_once(graph_server, graph_waits, tmp_p
         transport.call("GET", f"/users/{MAILBOX}/contacts")
     assert graph_waits == []
     transport.close()
+
+
+def test_a_first_round_can_list_the_collection_instead_of_reading_items_by_20(graph_server, make_graph_client):
+    graph_client = make_graph_client(list_first_rounds=True)
+    create_contacts(graph_client, 450)
+    graph_server.state.reset_counts()
+    first = graph_client.changes(Entity.CONTACTS)
+    assert len(first.items) == 450 and all(item.crm_id for item in first.items.values())
+    assert graph_server.state.counts["requests"] == 3 + 1  # delta pages of 200, one listing page of 1,000
+    assert graph_client.changes(Entity.CONTACTS, first.delta_link).items == {}
