@@ -87,6 +87,7 @@ class Collection:
         self.counter = 0
         self.epoch = 1
         self.parent_folder_id: str | None = None
+        self.expired_code = "SyncStateNotFound"
 
     def touch(self, item_id: str) -> None:
         self.counter += 1
@@ -183,12 +184,13 @@ class GraphState:
             self.faults.append(fault)
         return fault
 
-    def expire_delta_tokens(self, address: str) -> None:
-        """Every delta token of the mailbox becomes unknown (410 syncStateNotFound on its next use)."""
+    def expire_delta_tokens(self, address: str, *, code: str = "SyncStateNotFound") -> None:
+        """Every delta token of the mailbox becomes unknown: 410 with `code` (syncStateNotFound, resyncRequired)."""
         with self.lock:
             box = self.mailbox(address)
             for collection in [box.contacts, box.events, *box.task_collections.values()]:
                 collection.epoch += 1
+                collection.expired_code = code
 
     def reset_counts(self) -> None:
         with self.lock:
@@ -556,7 +558,7 @@ class GraphState:
         if state.get("k") != collection.key:
             raise GraphFailure(400, "BadRequest", "The state token belongs to another collection.")
         if state.get("e") != collection.epoch:
-            raise GraphFailure(410, "SyncStateNotFound", "The sync state generation is not found.")
+            raise GraphFailure(410, collection.expired_code, "The sync state generation is not found.")
         if "$deltatoken" in query:
             # A new round: what changed after the last one, up to now. Changes made while it pages get a
             # later sequence number and come in the next round, so paging never skips or loses one.

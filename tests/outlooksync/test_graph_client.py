@@ -111,13 +111,14 @@ def test_an_item_repeated_within_a_round_is_reported_once_with_its_last_state(gr
     assert len(found.items) == 30
 
 
-def test_an_expired_delta_token_raises_delta_expired(graph_server, graph_client):
+@pytest.mark.parametrize("code", ["SyncStateNotFound", "resyncRequired"])
+def test_an_expired_delta_token_raises_delta_expired(graph_server, graph_client, code):
     create_contacts(graph_client, 3)
     first = graph_client.changes(Entity.CONTACTS)
-    graph_server.state.expire_delta_tokens(MAILBOX)
+    graph_server.state.expire_delta_tokens(MAILBOX, code=code)
     with pytest.raises(DeltaExpired) as raised:
         graph_client.changes(Entity.CONTACTS, first.delta_link)
-    assert raised.value.status == 410
+    assert (raised.value.status, raised.value.code) == (410, code)
     # A full round (no token) works again.
     assert len(graph_client.changes(Entity.CONTACTS).items) == 3
 
