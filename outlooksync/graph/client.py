@@ -389,7 +389,7 @@ class GraphClient(SeriesOccurrences):
         if entity is Entity.CONTACTS:
             return mapping.contact_to_graph(fields, crm_id=crm_id)
         if entity is Entity.TASKS:
-            return mapping.task_to_graph(fields, crm_id=crm_id)
+            return mapping.task_to_graph(fields, crm_id=crm_id, time_zone=self.time_zone)
         return mapping.event_to_graph(fields, crm_id=crm_id, default_time_zone=self.time_zone)
 
     def _item(self, entity: Entity, raw: Any) -> OutlookItem:

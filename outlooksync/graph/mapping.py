@@ -289,8 +289,13 @@ def instant_from_text(value: Any) -> dt.datetime | None:
 # Tasks
 
 
-def task_to_graph(fields: Mapping[str, Any], *, crm_id: str | None = None, crm_url: str = "") -> dict[str, Any]:
-    """Graph todoTask properties for the CRM task fields present in `fields` (and the CRM id link)."""
+def task_to_graph(
+    fields: Mapping[str, Any], *, crm_id: str | None = None, crm_url: str = "", time_zone: str = "UTC"
+) -> dict[str, Any]:
+    """Graph todoTask properties for the CRM task fields present in `fields` (and the CRM id link).
+
+    Times are sent on the wall clock of the rep's `time_zone`, so that To Do shows the dates the rep means.
+    """
     body: dict[str, Any] = {}
     if "subject" in fields:
         body["title"] = fields["subject"] or ""
@@ -298,14 +303,14 @@ def task_to_graph(fields: Mapping[str, Any], *, crm_id: str | None = None, crm_u
         body["body"] = {"contentType": "text", "content": fields["description"] or ""}
     for name, prop in (("start_at", "startDateTime"), ("due_at", "dueDateTime"), ("completed_at", "completedDateTime")):
         if name in fields:
-            body[prop] = to_graph_datetime(fields[name])
+            body[prop] = to_graph_datetime(fields[name], time_zone)
     if "status" in fields:
         body["status"] = TASK_STATUS_TO_GRAPH.get(fields["status"] or "not_started", "notStarted")
     if "priority" in fields:
         body["importance"] = PRIORITY_TO_IMPORTANCE.get(fields["priority"] or "normal", "normal")
     if "reminder_at" in fields:
         body["isReminderOn"] = fields["reminder_at"] is not None
-        body["reminderDateTime"] = to_graph_datetime(fields["reminder_at"])
+        body["reminderDateTime"] = to_graph_datetime(fields["reminder_at"], time_zone)
     if crm_id is not None:
         link = {"applicationName": TASK_LINK_APPLICATION, "externalId": str(crm_id), "displayName": "CRM task"}
         if crm_url:

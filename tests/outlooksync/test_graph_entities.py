@@ -83,7 +83,8 @@ def test_the_task_list_is_created_once(graph_server, make_graph_client):
     assert [v["displayName"] for v in lists.values()] == ["CRM tasks"]
 
 
-def test_a_task_round_trips_with_its_crm_id_as_a_linked_resource(graph_server, graph_client):
+def test_a_task_round_trips_with_its_crm_id_as_a_linked_resource(graph_server, make_graph_client):
+    graph_client = make_graph_client(time_zone="America/New_York")
     fields = {
         "subject": "Call Grace",
         "description": "About the compiler",
@@ -96,6 +97,9 @@ def test_a_task_round_trips_with_its_crm_id_as_a_linked_resource(graph_server, g
     }
     created = graph_client.write(Entity.TASKS, [Create(key="t", fields=fields, crm_id="task-7")])["t"]
     assert created.ok and created.item.crm_id == "task-7"
+    stored = graph_server.state.mailbox(MAILBOX).task_collections[graph_client.task_list_id()].items[created.item.id]
+    # To Do shows the due date the rep means: in the rep's zone.
+    assert stored["dueDateTime"] == {"dateTime": "2026-03-02T12:00:00.0000000", "timeZone": "Eastern Standard Time"}
     changes = graph_client.changes(Entity.TASKS)
     (item,) = changes.items.values()
     assert item.fields == fields
