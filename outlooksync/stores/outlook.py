@@ -376,8 +376,11 @@ class GraphOutlookStore:
         state: GraphStoreState | Mapping[str, Any] | None = None,
         window: tuple[dt.datetime, dt.datetime] | None = None,
         on_state_change: Callable[[GraphStoreState], None] | None = None,
+        read_only: bool = False,
     ) -> None:
         self.client = client
+        # For a preview: nothing is written, not even the "CRM tasks" list a first read would create.
+        self.read_only = read_only
         self.state = state if isinstance(state, GraphStoreState) else GraphStoreState.from_dict(state)
         self.window = window
         self.on_state_change = on_state_change
@@ -398,12 +401,13 @@ class GraphOutlookStore:
         state: GraphStoreState | Mapping[str, Any] | None = None,
         window: tuple[dt.datetime, dt.datetime] | None = None,
         on_state_change: Callable[[GraphStoreState], None] | None = None,
+        read_only: bool = False,
         **connect_options: Any,
     ) -> GraphOutlookStore:
         """A store over `GraphClient.connect(**connect_options)`, given the stored task list id."""
         state = state if isinstance(state, GraphStoreState) else GraphStoreState.from_dict(state)
         client = GraphClient.connect(task_list_id=state.task_list_id, **connect_options)
-        return cls(client, state=state, window=window, on_state_change=on_state_change)
+        return cls(client, state=state, window=window, on_state_change=on_state_change, read_only=read_only)
 
     def close(self) -> None:
         self.client.close()
@@ -493,7 +497,23 @@ class GraphOutlookStore:
         cursor = DeltaCursor(changes.delta_link, self._window_key(), tuple(sorted(series)))
         return OutlookChanges(entries=entries, cursor=cursor)
 
+    def _no_task_list_yet(self) -> bool:
+        """Whether a read-only store finds no "CRM tasks" list (looked up by name, never created)."""
+        if not self.read_only or self.state.task_list_id:
+            return False
+        name = self.client.task_list_name
+        mailbox = quote(self.client.transport.mailbox, safe="@")
+        escaped = name.replace("'", "''")
+        found = self.client.transport.call(
+            "GET", f"/users/{mailbox}/todo/lists", params={"$filter": f"displayName eq '{escaped}'"}
+        )
+        values = found.get("value", []) if isinstance(found, dict) else []
+        return not any(isinstance(each, dict) and each.get("displayName") == name for each in values)
+
     def _full_listing(self, entity: Entity) -> OutlookChanges:
+        if entity is Entity.TASK and self._no_task_list_yet():
+            self._listings[entity] = _Listing({}, has_every_stamp=True)
+            return OutlookChanges(entries=[], cursor=None, full=True)
         # A first delta round lists every item (events: the window's series) and ends with a delta link.
         window = self._require_window() if entity is Entity.EVENT else None
         try:
@@ -554,6 +574,10 @@ class GraphOutlookStore:
 
     # -- writes ----------------------------------------------------------------------------
 
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only Graph store (a preview) writes nothing")
+
     def _key(self) -> str:
         return f"w{next(self._keys)}"
 
@@ -573,6 +597,7 @@ class GraphOutlookStore:
 
     def create_item(self, entity: Entity, fields: FieldValues, *, stamp: str) -> OutlookItem:
         """Create an item stamped with `stamp`, or write the item already stamped with it (an interrupted run's)."""
+        self._check_writable()
         existing = self.find_by_stamps(entity, [stamp])
         if existing:
             return self.update_item(entity, existing[0].id, fields, stamp=stamp, expected_change_key=None)
@@ -596,6 +621,7 @@ class GraphOutlookStore:
         expected_change_key: str | None,
     ) -> OutlookItem:
         """Write `fields` and the stamp; a stale change key (412) or a gone item is ChangedMeanwhile."""
+        self._check_writable()
         values = self._complete(entity, outlook_id, fields)
         if entity is not Entity.TASK:
             return self._write_update(entity, outlook_id, values, stamp, expected_change_key)
@@ -660,6 +686,7 @@ class GraphOutlookStore:
 
     def delete_item(self, entity: Entity, outlook_id: str) -> None:
         """Delete the item; one already gone is fine."""
+        self._check_writable()
         key = self._key()
         result = self.client.write(GRAPH_ENTITY[entity], [Delete(key=key, item_id=outlook_id)])[key]
         if result.error is not None and not isinstance(result.error, GraphNotFound):
@@ -668,7 +695,7 @@ class GraphOutlookStore:
 
     def commit_cursor(self, entity: Entity, cursor: Any) -> None:
         """Keep the delta link of the round the run applied (and what goes with it), then tell the caller."""
-        if not isinstance(cursor, DeltaCursor) or not cursor.delta_link:
+        if self.read_only or not isinstance(cursor, DeltaCursor) or not cursor.delta_link:
             return
         self.state.delta_links[str(entity)] = cursor.delta_link
         if entity is Entity.TASK:

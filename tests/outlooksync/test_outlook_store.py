@@ -18,9 +18,11 @@ from outlooksync.engine import (
     ConflictWinner,
     Entity,
     EntitySettings,
+    Side,
     SyncSettings,
     apply_plan,
     plan_run,
+    preview,
     synchronize,
 )
 from outlooksync.engine.hashing import values_equal
@@ -480,16 +482,14 @@ def test_a_first_sync_of_500_contacts_interrupted_at_20_random_points(graph_serv
 
     aborted = 0
     for point in range(20):
-        # A point among the requests of the run: the listing (delta pages, then the items read by $batch of 20)
-        # or the creates, at most an even share of those left, so that all twenty points fall in the first sync.
-        # Two requests fail in a row: the client absorbs one failure (it retries, or looks a create up by its stamp).
+        # A point among the requests of the run: its listing (at least one delta page) or its creates, at most
+        # an even share of those left, so that all twenty points fall within the first sync. Two requests fail
+        # in a row: the client absorbs one failure (it retries, or looks a create up by its stamp).
         store = rep.store()
         store.client.tokens.access_token()  # the token endpoint first: the points fall on Graph requests
-        listed = len(rep.raw_items(CONTACT))
-        listing = 2 + listed // 200 + (listed + 19) // 20
         creates = max(1, (500 - len(rep.linked(CONTACT))) // (20 - point))
         steps = randomness.randint(1, creates)
-        at = state.request_number + randomness.randint(1, listing + creates)
+        at = state.request_number + randomness.randint(1, 1 + creates)
         kind = randomness.choice(["drop before", "drop after", "500", "inner 500", "worker killed"])
         faults = []
         if kind.startswith("drop"):  # the connection drops before or after the request was applied
@@ -624,3 +624,23 @@ def test_a_resync_replaces_every_stamped_item_once(rep):
     assert not stamped_before & {raw["id"] for entity in Entity for raw in rep.raw_items(entity)}
     assert set(rep.crm_by_name(CONTACT)) == {"Ann", "Bob", "Cy"}
     assert sum(rep.sync().counts.values()) == 0
+
+
+def test_a_preview_reads_the_mailbox_and_writes_nothing(rep):
+    rep.crm.add(CONTACT, contact("Ann"))
+    rep.crm.add(CONTACT, contact("Bob", "Ray"))
+    rep.outlook_add(CONTACT, contact("Bob", "Ray", mobile_phone="555"))
+    rep.server.state.reset_counts()
+
+    store = rep.store()
+    store.read_only = True
+    summary = preview(settings=rep.settings, crm=rep.crm, outlook=store)
+    assert summary.counts[(Side.OUTLOOK, CONTACT, "create")] == 1
+    assert summary.matched_by_key[CONTACT] == 1
+    counts = rep.server.state.counts
+    assert not [kind for kind in counts if kind.split()[0] in ("POST", "PATCH", "DELETE") and kind != "POST $batch"]
+    assert counts["batch inner"] == counts["GET contacts"] == 1  # the listing read Bob; it answered every look-up
+    assert rep.stored_state == {} and rep.crm.links(CONTACT) == []
+    assert rep.server.state.mailbox(MAILBOX).lists == {}  # not even the "CRM tasks" list
+    with pytest.raises(RuntimeError):
+        store.delete_item(CONTACT, "any")
