@@ -586,12 +586,7 @@ class GraphOutlookStore:
         values = dict(fields)
         missing = incomplete_rows(entity, values)
         if missing:
-            current = self._seen.get((entity, outlook_id))
-            if current is None:
-                read = self.get_items(entity, [outlook_id])
-                if outlook_id not in read:
-                    raise ChangedMeanwhile(Side.OUTLOOK, entity, outlook_id)
-                current = read[outlook_id]
+            current = self._seen.get((entity, outlook_id)) or self._read(entity, outlook_id)
             values.update({name: current.fields.get(name) for name in missing})
         return values
 
@@ -669,7 +664,8 @@ class GraphOutlookStore:
         link = {"applicationName": TASK_LINK_APPLICATION, "externalId": crm_id, "displayName": "CRM task"}
         try:
             if not replacing:
-                self.client.transport.call("POST", path, json_body=link)
+                # Not sent twice by the transport: a second linked resource would be harmless, but clutter.
+                self.client.transport.call("POST", path, json_body=link, idempotent=False)
                 return
             body = self.client.transport.call("GET", path)
             ours = [
@@ -678,7 +674,7 @@ class GraphOutlookStore:
                 if isinstance(each, dict) and each.get("applicationName") == TASK_LINK_APPLICATION
             ]
             if not ours:
-                self.client.transport.call("POST", path, json_body=link)
+                self.client.transport.call("POST", path, json_body=link, idempotent=False)
             elif ours[0].get("externalId") != crm_id:
                 self.client.transport.call("PATCH", f"{path}/{quote(str(ours[0].get('id')), safe='')}", json_body=link)
         except GraphNotFound:
