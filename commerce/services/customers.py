@@ -183,10 +183,10 @@ def _change_parent(*, actor, customer: CommerceCustomer, parent: CommerceCustome
 
         CommerceCustomer.objects.filter(pk__in=subtree).update(depth=F("depth") + shift)
     if account_strategy_for_write(organization_id=customer.organization_id) == AccountStrategy.ROOT:
-        target = (new_root or customer).account_id
+        root = new_root or locked[customer.pk]
+        target = root.account_id
         if target is None:
             # Only a customer made before the CRM lacks an account; the strategy gives the root one.
-            root = new_root or customer
             [target] = accounts_create_for(
                 customers=[{"organization_id": root.organization_id, "owner_id": root.owner_id, "name": root.name}],
                 actor=actor,

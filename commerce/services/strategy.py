@@ -192,11 +192,40 @@ def customers_relate_batch(*, organization_id: int, ids: list[int], strategy: st
     return {"moved": moved, "accounts_created": len(created)}
 
 
+PREVIEW_SQL = """
+SELECT
+    count(*) FILTER (WHERE c.root_id IS NULL AND c.account_id IS NULL) AS roots_without_account,
+    count(*) FILTER (WHERE c.root_id IS NOT NULL
+        AND (r.account_id IS NULL OR c.account_id IS DISTINCT FROM r.account_id)) AS off_root,
+    count(*) FILTER (WHERE c.root_id IS NOT NULL AND c.previous_account_id IS NOT NULL
+        AND c.previous_account_id IS DISTINCT FROM c.account_id
+        AND c.previous_account_id IS DISTINCT FROM r.account_id) AS restored,
+    count(*) FILTER (WHERE c.root_id IS NOT NULL AND NOT (c.previous_account_id IS NOT NULL
+        AND c.previous_account_id IS DISTINCT FROM c.account_id
+        AND c.previous_account_id IS DISTINCT FROM r.account_id)
+        AND (c.account_id IS NULL OR c.account_id IS NOT DISTINCT FROM r.account_id)) AS made,
+    count(*) AS customers
+FROM {customers} c LEFT JOIN {customers} r ON r.id = c.root_id
+WHERE c.organization_id = %s
+"""
+
+
 def account_strategy_preview(*, organization_id: int, strategy: str) -> dict:
-    """What changing to `strategy` would do, before it is saved: customers that move, accounts made."""
-    rows = _read(CommerceCustomer.objects.filter(organization_id=organization_id))
-    plan = _plan(rows, rows, strategy)
-    return {"customers": len(rows), "customers_moving": len(plan.moves), "accounts_created": len(plan.new_accounts)}
+    """What changing to `strategy` would do, before it is saved: customers that move, accounts made.
+
+    One aggregate over the organization's customers, counting what the job's rules would do.
+    """
+    from django.db import connection
+
+    table = connection.ops.quote_name(CommerceCustomer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(PREVIEW_SQL.format(customers=table), [organization_id])
+        roots_without, off_root, restored, made, customers = cursor.fetchone()
+    if strategy == AccountStrategy.ROOT:
+        moving, created = roots_without + off_root, roots_without
+    else:
+        moving, created = roots_without + restored + made, roots_without + made
+    return {"customers": customers, "customers_moving": moving, "accounts_created": created}
 
 
 def relation_batches(*, organization_id: int, after: int, size: int, only_without_account: bool = False):

@@ -190,10 +190,14 @@ def test_an_interrupted_job_run_again_ends_as_a_clean_run(seed):
     broken = build("Broken", seed)
     rng = random.Random(seed)
     for strategy in ("root", "each", "root"):
+        preview = account_strategy_preview(organization_id=clean.organization_id, strategy=strategy)
         account_strategy_update(actor=clean, strategy=strategy)
         for job in Job.objects.filter(organization=clean.organization, state=JobState.QUEUED):
             Job.objects.filter(pk=job.pk).update(params={"batch_size": 6})
-        run_relation_jobs(clean.organization)
+        [clean_job] = run_relation_jobs(clean.organization)
+        # The preview said what the job did.
+        assert clean_job.result["moved"] == preview["customers_moving"]
+        assert clean_job.result["accounts_created"] == preview["accounts_created"]
 
         account_strategy_update(actor=broken, strategy=strategy)
         job = Job.objects.get(organization=broken.organization, kind=RELATION_JOB, state=JobState.QUEUED)
