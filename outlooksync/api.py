@@ -13,6 +13,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers.fields import StrictBooleanField
 from accounts.api.views import drf_validation_error
 from backoffice.models import User
 from backoffice.org_settings import can_configure
@@ -42,11 +43,15 @@ def _subject(request) -> User:
     wanted = request.query_params.get("user")
     if wanted in (None, "", str(user.pk)):
         return user
-    if not wanted.isdigit() or len(wanted) > 18:
-        raise exceptions.ValidationError({"user": "A user id."})
+    try:
+        wanted_id = int(wanted)
+    except ValueError:
+        raise exceptions.ValidationError({"user": "A user id, such as 12."})
     if not can_configure(user):
         raise exceptions.PermissionDenied("Only organization admins read another rep's synchronization.")
-    return get_object_or_404(User, pk=int(wanted), organization_id=user.organization_id)
+    if not 0 < wanted_id < 2**63:
+        raise exceptions.NotFound("No such user in your organization.")
+    return get_object_or_404(User, pk=wanted_id, organization_id=user.organization_id)
 
 
 USER_PARAMETER = OpenApiParameter(
@@ -94,6 +99,9 @@ class SettingsView(APIView):
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
+    sync_enabled = StrictBooleanField(required=False, help_text="Enable Sync: runs start at the intervals")
+    show_alerts = StrictBooleanField(required=False, help_text="Show the sync's alerts in the plug-in")
+
     class Meta:
         model = OutlookConnection
         fields = ["sync_enabled", "show_alerts", "disabled_by_admin", "mailbox", "crm_due_at", "outlook_due_at"]
@@ -125,7 +133,7 @@ class SyncRequestSerializer(serializers.Serializer):
         max_length=len(Entity),
         help_text="Entities to sync; all enabled ones when omitted",
     )
-    resync = serializers.BooleanField(
+    resync = StrictBooleanField(
         required=False, default=False, help_text="Delete every synced item from Outlook, forget the links, sync anew"
     )
 

@@ -44,6 +44,17 @@ class StrictDecimalField(_StringOnly, serializers.DecimalField):
     default_error_messages = {"not_a_string": 'Send the number as a string, such as "12.50".'}
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A yes or no sent as JSON true or false: 0, 1 and "yes" are refused rather than guessed."""
+
+    default_error_messages = {"not_a_boolean": "Send true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer with text and decimal model fields taken strictly (see the module docstring)."""
 
