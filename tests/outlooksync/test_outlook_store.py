@@ -470,34 +470,28 @@ class WorkerKilledAt:
             raise WorkerKilled(operation)
 
 
-def test_a_first_sync_of_500_contacts_interrupted_at_20_random_points(graph_server, make_client, sleeps):
-    started = time.monotonic()
-    randomness = random.Random(20261126)
-    # One attempt per request: a fault the client would otherwise retry stops the run where it happens.
-    rep = Rep(graph_server, make_client, retry=RetryPolicy(max_attempts=1, sleep=sleeps))
-    rep.settings = CONTACTS_ONLY
-    for number in range(500):
-        rep.crm.add(CONTACT, contact(f"Ann{number:03d}", job_title=f"Buyer {number}"))
-    state = graph_server.state
-
+def interrupt_first_sync(rep: Rep, entity: Entity, total: int, points: int, randomness: random.Random) -> int:
+    """Run the first sync of `total` records again and again, each run cut at a random point; the runs cut."""
+    state = rep.server.state
+    collection = {CONTACT: "/contacts", TASK: "/tasks", EVENT: "/events"}[entity]
     aborted = 0
-    for point in range(20):
-        # A point among the requests of the run: its listing (at least one delta page) or its creates, at most
-        # an even share of those left, so that all twenty points fall within the first sync. Two requests fail
+    for point in range(points):
+        # A point among the requests of the run: its listing (at least one delta page) or its writes, at most
+        # an even share of those left, so that every point falls within the first sync. Two requests fail
         # in a row: the client absorbs one failure (it retries, or looks a create up by its stamp).
         store = rep.store()
         store.client.tokens.access_token()  # the token endpoint first: the points fall on Graph requests
-        creates = max(1, (500 - len(rep.linked(CONTACT))) // (20 - point))
-        steps = randomness.randint(1, creates)
-        at = state.request_number + randomness.randint(1, 1 + creates)
+        writes = max(1, (total - len(rep.linked(entity))) // (points - point))
+        steps = randomness.randint(1, writes)
+        at = state.request_number + randomness.randint(1, 1 + writes)
         kind = randomness.choice(["drop before", "drop after", "500", "inner 500", "worker killed"])
         faults = []
         if kind.startswith("drop"):  # the connection drops before or after the request was applied
             faults = [state.drop(at_request=at + n, after=kind == "drop after") for n in (0, 1)]
         elif kind == "500":
             faults = [state.fail(500, at_request=at + n) for n in (0, 1)]
-        elif kind == "inner 500":  # inside a $batch, the next create answers 500, and again when sent again
-            faults = [state.fail(500, method="POST", path_contains="/contacts", inner=True, times=2)]
+        elif kind == "inner 500":  # inside a $batch, the next write answers 500, and again when sent again
+            faults = [state.fail(500, path_contains=collection, inner=True, times=2)]
         else:  # the worker dies before its nth CRM write (records and links commit together)
             rep.crm.before_write = WorkerKilledAt(steps)
         try:
@@ -508,17 +502,50 @@ def test_a_first_sync_of_500_contacts_interrupted_at_20_random_points(graph_serv
         state.faults.clear()
         rep.crm.before_write = lambda operation: None
     rep.sync()
+    return aborted
 
-    assert aborted == 20, aborted
-    assert len(rep.linked(CONTACT)) == 500
-    assert len(rep.crm.all(CONTACT)) == 500
-    stamps = rep.outlook_stamps(CONTACT)
-    assert len(rep.raw_items(CONTACT)) == 500
-    assert set(stamps.values()) == {1}
-    assert set(stamps) == {record.id for record in rep.crm.all(CONTACT)}
-    assert {outlook_id for _, outlook_id in rep.linked(CONTACT)} == {raw["id"] for raw in rep.raw_items(CONTACT)}
+
+def assert_one_item_per_record(rep: Rep, entity: Entity, total: int) -> None:
+    records = rep.crm.all(entity)
+    assert len(records) == total
+    assert len(rep.linked(entity)) == total
+    assert len(rep.raw_items(entity)) == total
+    assert rep.outlook_stamps(entity) == Counter({record.id: 1 for record in records})
+    assert {outlook_id for _, outlook_id in rep.linked(entity)} == {raw["id"] for raw in rep.raw_items(entity)}
     assert sum(rep.sync().counts.values()) == 0
+
+
+def test_a_first_sync_of_500_contacts_interrupted_at_20_random_points(graph_server, make_client, sleeps):
+    started = time.monotonic()
+    # One attempt per request: a fault the client would otherwise retry stops the run where it happens.
+    rep = Rep(graph_server, make_client, retry=RetryPolicy(max_attempts=1, sleep=sleeps))
+    rep.settings = CONTACTS_ONLY
+    for number in range(500):
+        rep.crm.add(CONTACT, contact(f"Ann{number:03d}", job_title=f"Buyer {number}"))
+
+    aborted = interrupt_first_sync(rep, CONTACT, 500, 20, random.Random(20261126))
+    assert aborted == 20
+    assert_one_item_per_record(rep, CONTACT, 500)
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("entity", [TASK, EVENT])
+def test_a_first_sync_of_tasks_or_events_half_matched_by_key_interrupted_at_random_points(
+    graph_server, make_client, sleeps, entity
+):
+    rep = Rep(graph_server, make_client, retry=RetryPolicy(max_attempts=1, sleep=sleeps))
+    rep.settings = SyncSettings(
+        entities={each: EntitySettings.defaults(each, enabled=each is entity) for each in (CONTACT, TASK, EVENT)}
+    )
+    for number in range(100):
+        values = task(f"Task {number:03d}") if entity is TASK else event(f"Event {number:03d}", 1 + number % 28)
+        rep.crm.add(entity, values)
+        if number % 2:  # the rep has it in Outlook already: matched by key, stamped, not created again
+            rep.outlook_add(entity, values)
+
+    aborted = interrupt_first_sync(rep, entity, 100, 8, random.Random(1126))
+    assert aborted == 8
+    assert_one_item_per_record(rep, entity, 100)
 
 
 def test_graph_requests_of_a_first_sync_of_500_contacts(graph_server, make_client, record_property):
