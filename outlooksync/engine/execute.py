@@ -169,9 +169,18 @@ class PlanExecutor:
             if not isinstance(action, CRM_SIDE_ACTIONS + (RaiseAlert,)) and action not in after_crm:
                 self._apply_outlook(action, state, report)
         if crm_actions:
-            with self.crm.unit_of_work() as unit:
-                for action in crm_actions:
-                    self._apply_crm(unit, action, state, report)
+            # Counted and remembered only once committed: a unit of work that rolls back wrote nothing.
+            committed = RunReport()
+            written_before = dict(self._written)
+            try:
+                with self.crm.unit_of_work() as unit:
+                    for action in crm_actions:
+                        self._apply_crm(unit, action, state, committed)
+            except BaseException:
+                self._written = written_before
+                raise
+            report.counts.update(committed.counts)
+            report.history.extend(committed.history)
         for action in after_crm:
             self._apply_outlook(action, state, report)
         report.alerts.extend(action for action in step.actions if isinstance(action, RaiseAlert))

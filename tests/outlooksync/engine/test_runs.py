@@ -19,6 +19,7 @@ from tests.outlooksync.engine.harness import (
     CONTACT,
     CRM_WINS,
     EVENT,
+    O2C,
     OUTLOOK_WINS,
     SETTINGS_COLUMNS,
     TASK,
@@ -188,3 +189,20 @@ def test_the_engine_imports_no_django_and_no_http_client():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_write_rolled_back_by_a_change_meanwhile_is_counted_once():
+    world = World.with_settings(O2C)
+    older = world.crm.add(CONTACT, contact("Ann", "Lee"))
+    newer = world.crm.add(CONTACT, contact("Ann", "Lee"))
+    world.sync()
+    world.outlook.add(CONTACT, contact("Ann", "Lee", mobile_phone="555"))
+    plan = world.plan()
+    world.crm.edit(CONTACT, newer.id, job_title="edited meanwhile")  # the second write of the step is refused
+
+    report = apply_plan(plan, settings=world.settings, crm=world.crm, outlook=world.outlook)
+
+    assert report.errors == []
+    assert report.count(Side.CRM, CONTACT, "updated") == 2
+    assert [entry.crm_id for entry in report.history if entry.action == "update"] == [older.id, newer.id]
+    assert world.crm_field(older.id, "mobile_phone") == world.crm_field(newer.id, "mobile_phone") == "555"
