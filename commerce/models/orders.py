@@ -39,6 +39,14 @@ class Order(OwnedModel):
         indexes = [
             models.Index(fields=["organization", "placed_at"]),
             models.Index(fields=["customer", "payment_status"], name="order_customer_payment"),
+            # The orders that count toward lifetime values, per customer, with what they count: the
+            # recalculation reads them by index only.
+            models.Index(
+                fields=["customer"],
+                include=["id", "base_subtotal", "payment_status"],
+                condition=Q(payment_status__in=["paid", "partially_refunded"]) & ~Q(status="cancelled"),
+                name="order_counting",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
