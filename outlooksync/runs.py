@@ -144,11 +144,11 @@ def _history_rows(run: SyncRun, report) -> list[SyncHistory]:
     ]
 
 
-def _stores(*, user, settings: SyncSettings, state: dict, client: GraphClient, now: dt.datetime):
+def _stores(*, user, settings: SyncSettings, state: dict, client: GraphClient, now: dt.datetime, read_only=False):
     """The CRM store and the Graph store of one rep, keeping their state in `state` (the connection's)."""
     crm = DjangoCrmStore(user=user, settings=settings, state=state.setdefault("crm", {}), now=now)
     window = calendar_window(settings, now) if settings.entities[Entity.EVENT].enabled else None
-    outlook = GraphOutlookStore(client, state=state.get("graph"), window=window)
+    outlook = GraphOutlookStore(client, state=state.get("graph"), window=window, read_only=read_only)
     return crm, outlook
 
 
@@ -162,7 +162,9 @@ def sync_preview(*, actor, user, now: dt.datetime | None = None) -> dict:
     state: dict = dict(connection.state or {})
     client = graph_client_for(connection, values, settings)
     try:
-        crm, outlook = _stores(user=user, settings=settings, state=state, client=client, now=now or timezone.now())
+        crm, outlook = _stores(
+            user=user, settings=settings, state=state, client=client, now=now or timezone.now(), read_only=True
+        )
         return preview(settings=settings, crm=crm, outlook=outlook).as_dict()
     finally:
         client.close()

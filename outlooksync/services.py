@@ -14,7 +14,7 @@ from collections import defaultdict
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from backoffice.models import User
@@ -184,25 +184,34 @@ def sync_dispatch(*, now: dt.datetime | None = None, batch: int = DISPATCH_BATCH
         )
         if not connections:
             return 0
-        intervals = {}
-        for organization_id in {connection.organization_id for connection in connections}:
-            values = outlook_settings(organization_id=organization_id)
-            intervals[organization_id] = (values["crm_sync_interval"], values["outlook_sync_interval"])
-        sides_by_user: dict[int, list[str]] = {}
+        sides_by_user = {connection.user_id: _due_sides(connection, now) for connection in connections}
+        # Next due times: one statement per organization (its intervals), whatever the number of reps.
+        ids_by_organization: dict[int, list[int]] = defaultdict(list)
         for connection in connections:
-            crm_interval, outlook_interval = intervals[connection.organization_id]
-            sides = _due_sides(connection, now)
-            sides_by_user[connection.user_id] = sides
-            if "crm" in sides:
-                connection.crm_due_at = now + dt.timedelta(seconds=crm_interval)
-            if "outlook" in sides:
-                connection.outlook_due_at = now + dt.timedelta(seconds=outlook_interval)
-        OutlookConnection.objects.bulk_update(connections, ["crm_due_at", "outlook_due_at"])
-        waiting = {run.user_id: run for run in SyncRun.objects.filter(user_id__in=sides_by_user, state=RunState.QUEUED)}
-        for run in waiting.values():
-            run.sides = _merged(run.sides, sides_by_user[run.user_id])
-            run.triggers += 1
-        SyncRun.objects.bulk_update(list(waiting.values()), ["sides", "triggers"])
+            ids_by_organization[connection.organization_id].append(connection.pk)
+        for organization_id, ids in ids_by_organization.items():
+            values = outlook_settings(organization_id=organization_id)
+            due = Q(crm_due_at__isnull=True) | Q(crm_due_at__lte=now)
+            OutlookConnection.objects.filter(pk__in=ids).update(
+                crm_due_at=Case(
+                    When(due, then=Value(now + dt.timedelta(seconds=values["crm_sync_interval"]))),
+                    default=F("crm_due_at"),
+                ),
+                outlook_due_at=Case(
+                    When(
+                        Q(outlook_due_at__isnull=True) | Q(outlook_due_at__lte=now),
+                        then=Value(now + dt.timedelta(seconds=values["outlook_sync_interval"])),
+                    ),
+                    default=F("outlook_due_at"),
+                ),
+            )
+        waiting = dict(
+            SyncRun.objects.filter(user_id__in=sides_by_user, state=RunState.QUEUED).values_list("user_id", "pk")
+        )
+        if waiting:
+            # A waiting run answers this trigger too, and then checks both sides.
+            SyncRun.objects.filter(pk__in=list(waiting.values())).update(triggers=F("triggers") + 1)
+            SyncRun.objects.filter(pk__in=list(waiting.values())).exclude(sides=[]).update(sides=[])
         organization_of = {connection.user_id: connection.organization_id for connection in connections}
         created = SyncRun.objects.bulk_create(
             [
@@ -218,7 +227,7 @@ def sync_dispatch(*, now: dt.datetime | None = None, batch: int = DISPATCH_BATCH
         )
         # Waiting runs are sent again too: a task lost with a stopped worker must not leave its run waiting
         # for good (a run already taken or finished ignores the repeat).
-        run_ids = [run.pk for run in created] + [run.pk for run in waiting.values()]
+        run_ids = [run.pk for run in created] + list(waiting.values())
 
         def queue_all():
             from outlooksync.tasks import sync_run_task

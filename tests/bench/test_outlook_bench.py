@@ -154,21 +154,35 @@ def _body(server, results: dict):
             server.state.reset_counts()
             _, seconds, sql = _run(rep, queries)
             results["idle"] = {"seconds": seconds, "requests": _graph_requests(server.state), "sql": sql}
-        # The dispatcher with 1,000 connected reps, all due.
+        # The dispatcher with 1,000 connected reps at the default intervals (Outlook 30 s, CRM 120 s), their
+        # due times spread as they are once running: a minute of beat rounds, one a second.
         reps = UserFactory.create_batch(DISPATCH_REPS, organization=organization, role=Role.REP)
+        start = timezone.now()
         OutlookConnection.objects.bulk_create(
-            OutlookConnection(organization=organization, user=user, sync_enabled=True, mailbox=user.email)
-            for user in reps
+            OutlookConnection(
+                organization=organization,
+                user=user,
+                sync_enabled=True,
+                mailbox=user.email,
+                outlook_due_at=start + dt.timedelta(seconds=index % 30),
+                crm_due_at=start + dt.timedelta(seconds=index % 120),
+            )
+            for index, user in enumerate(reps)
         )
+        rounds, dispatched = [], 0
         dispatch_queries = QueryCounter()
         with connection.execute_wrapper(dispatch_queries):
-            started = time.perf_counter()
-            dispatched = sync_dispatch(now=timezone.now())
-            results["dispatch"] = {
-                "seconds": time.perf_counter() - started,
-                "reps": dispatched,
-                "sql": dispatch_queries.count,
-            }
+            for second in range(60):
+                started = time.perf_counter()
+                dispatched += sync_dispatch(now=start + dt.timedelta(seconds=second, milliseconds=1))
+                rounds.append(time.perf_counter() - started)
+        results["dispatch"] = {
+            "rounds": len(rounds),
+            "max_seconds": max(rounds),
+            "mean_seconds": sum(rounds) / len(rounds),
+            "dispatched": dispatched,
+            "queries_per_round": dispatch_queries.count / len(rounds),
+        }
     finally:
         # The organization stays (the test database goes at the end of the run); its rows are its own.
         connections.close_all()
@@ -218,6 +232,8 @@ def test_outlook_sync_bench(settings):
         f"{_verdict(idle['requests']['delta'] == 3 and idle['requests']['http'] == 3)}"
     )
     print(
-        f"bench outlook_dispatch reps={dispatch['reps']} ms={dispatch['seconds'] * 1000:.0f} "
-        f"queries={dispatch['sql']} target<1000ms {_verdict(dispatch['seconds'] < 1)}"
+        f"bench outlook_dispatch reps={DISPATCH_REPS} rounds={dispatch['rounds']} dispatched={dispatch['dispatched']} "
+        f"(expected {DISPATCH_REPS * 2}) mean_ms={dispatch['mean_seconds'] * 1000:.0f} "
+        f"max_ms={dispatch['max_seconds'] * 1000:.0f} queries_per_round={dispatch['queries_per_round']:.1f} "
+        f"target: every round under 1000 ms {_verdict(dispatch['max_seconds'] < 1)}"
     )
