@@ -20,7 +20,7 @@ from typing import Any
 from outlooksync.engine.hashing import is_empty, value_hash, values_equal
 from outlooksync.engine.plan import FieldConflict
 from outlooksync.engine.records import Entity, FieldValues
-from outlooksync.engine.settings import ConflictWinner, FieldDirection, SyncSettings
+from outlooksync.engine.settings import ConflictWinner, Direction, FieldDirection, SyncSettings
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class FieldRules:
     entity: Entity
     directions: Mapping[str, FieldDirection]
     winner: ConflictWinner
+    bidirectional: bool = True
 
     @classmethod
     def from_settings(cls, settings: SyncSettings, entity: Entity) -> FieldRules:
@@ -37,6 +38,7 @@ class FieldRules:
             entity=entity,
             directions={name: settings.field_direction(entity, name) for name in settings.synced_fields(entity)},
             winner=settings.conflict,
+            bidirectional=settings.direction is Direction.BIDIRECTIONAL,
         )
 
     @property
@@ -46,6 +48,16 @@ class FieldRules:
     def values_for_outlook(self, crm_values: FieldValues) -> dict[str, Any]:
         """Every field a CRM record may write to Outlook: what a create or a full write sends."""
         return {name: crm_values.get(name) for name, way in self.directions.items() if way.writes_outlook}
+
+    def values_for_matched_outlook(self, crm_values: FieldValues) -> dict[str, Any]:
+        """What a record matched by stamp or key writes to its items: as `values_for_outlook`, except
+        that in a bidirectional sync an empty CRM-owned field leaves the item's value alone (see
+        `merge_first_match`)."""
+        return {
+            name: value
+            for name, value in self.values_for_outlook(crm_values).items()
+            if not (self.bidirectional and self.directions[name] is FieldDirection.TO_OUTLOOK and is_empty(value))
+        }
 
     def values_for_crm(self, outlook_values: FieldValues) -> dict[str, Any]:
         """Every field an Outlook item may write to the CRM."""
@@ -124,7 +136,11 @@ def merge_first_match(rules: FieldRules, crm: FieldValues, outlook: FieldValues)
     """Merge a pair matched by key or stamp, with no snapshot to compare with (OUTLOOK_RULES.md section 2).
 
     One-way fields take their source's value; a two-way field set on one side only takes that
-    value; set on both and different, it takes the winner's value.
+    value; set on both and different, it takes the winner's value. In a one-way sync the source's
+    values overwrite every mapped field, empty or not (the seed: "values of all the mapped fields
+    are overwritten"); a one-way field of a bidirectional sync is only written when its source has
+    a value, since a create never writes it to the other side and a repeated match must not then
+    empty it on its own side.
     """
     result = MergeResult()
     for name, way in rules.directions.items():
@@ -132,9 +148,11 @@ def merge_first_match(rules: FieldRules, crm: FieldValues, outlook: FieldValues)
         if values_equal(crm_value, outlook_value):
             continue
         if way is FieldDirection.TO_OUTLOOK:
-            result.outlook_writes[name] = crm_value
+            if not (rules.bidirectional and is_empty(crm_value)):
+                result.outlook_writes[name] = crm_value
         elif way is FieldDirection.TO_CRM:
-            result.crm_writes[name] = outlook_value
+            if not (rules.bidirectional and is_empty(outlook_value)):
+                result.crm_writes[name] = outlook_value
         elif is_empty(crm_value):
             result.crm_writes[name] = outlook_value
         elif is_empty(outlook_value):

@@ -105,7 +105,7 @@ class UnlinkedDecisions(PlannerBase):
         if crm_writes:
             actions.append(UpdateCrmRecord(self.entity, record.id, crm_writes, record.version))
         for item in items:
-            writes = differing_values(self.rules.values_for_outlook(values), item.fields)
+            writes = differing_values(self.rules.values_for_matched_outlook(values), item.fields)
             actions += self._stamp_or_update(item, record.id, writes)
             actions.append(LinkRecords(self.entity, record.id, item.id))
         self._add(

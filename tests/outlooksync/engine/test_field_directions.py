@@ -131,3 +131,24 @@ def test_creates_write_every_field_whose_direction_allows_the_target_side():
     }
     created_record = visible(world.crm.get(CONTACT, world.outlook.get(CONTACT, item.id).crm_id).fields)
     assert created_record == {"first_name": "Bob", "last_name": "Ray", "gender": "female", "mobile_phone": "2"}
+
+
+@pytest.mark.parametrize(("field", "way"), [("mobile_phone", TO_CRM), ("job_title", TO_OUTLOOK)])
+def test_rebuilt_links_do_not_empty_a_one_way_field_the_other_side_never_received(field, way):
+    world = World.with_settings(BI, field_directions={field: way})
+    if way is TO_CRM:
+        record = world.crm.add(CONTACT, contact("Ann", "Lee", **{field: "kept"}))
+        world.sync()  # the item is created without the CRM-only-bound field
+        item_id = world.only_item_of(record.id)
+    else:
+        item_id = world.outlook.add(CONTACT, contact("Ann", "Lee", **{field: "kept"})).id
+        world.sync()  # the record is created without the Outlook-only-bound field
+        record = world.crm.all(CONTACT)[0]
+    world.crm.stored_links.clear()
+    world.crm.edit(CONTACT, record.id, notes="rebuild")
+
+    world.sync()
+
+    kept_on = world.crm_field(record.id, field) if way is TO_CRM else world.outlook_field(item_id, field)
+    assert kept_on == "kept"
+    assert world.linked_pairs() == {(record.id, item_id)}
