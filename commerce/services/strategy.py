@@ -160,8 +160,13 @@ def customers_relate_batch(*, organization_id: int, ids: list[int], strategy: st
     The customers and their roots are locked in id order, then the rules are applied to the stored rows,
     new accounts made in one INSERT and every move written set-based with its value.
     """
+    from django.db import connection
+
+    from accounts.services.lifetime_recalculation import without_jit
     from commerce.services.accounts import accounts_create_for, customers_relate_accounts
 
+    with connection.cursor() as cursor:
+        without_jit(cursor)
     scope = CommerceCustomer.objects.filter(organization_id=organization_id)
     root_ids = set(scope.filter(pk__in=ids, root_id__isnull=False).values_list("root_id", flat=True))
     locked_ids = sorted({*ids, *root_ids})
