@@ -343,19 +343,32 @@ class DjangoUnitOfWork:
         return self._reread(entity, row.pk)
 
     def save_link(self, link: Link) -> None:
-        SyncLink.objects.update_or_create(
-            user=self.user,
-            entity=str(link.entity),
-            outlook_id=link.outlook_id,
-            defaults={
-                "organization_id": self.user.organization_id,
-                "crm_id": int(link.crm_id),
-                "change_key": link.change_key,
-                "crm_version": link.crm_version,
-                "crm_field_hashes": dict(link.crm_field_hashes),
-                "outlook_field_hashes": dict(link.outlook_field_hashes),
-                "synced_at": timezone.now(),
-            },
+        """Insert or replace the link of the item: one statement (INSERT … ON CONFLICT DO UPDATE)."""
+        SyncLink.objects.bulk_create(
+            [
+                SyncLink(
+                    organization_id=self.user.organization_id,
+                    user=self.user,
+                    entity=str(link.entity),
+                    outlook_id=link.outlook_id,
+                    crm_id=int(link.crm_id),
+                    change_key=link.change_key,
+                    crm_version=link.crm_version,
+                    crm_field_hashes=dict(link.crm_field_hashes),
+                    outlook_field_hashes=dict(link.outlook_field_hashes),
+                    synced_at=timezone.now(),
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["user", "entity", "outlook_id"],
+            update_fields=[
+                "crm_id",
+                "change_key",
+                "crm_version",
+                "crm_field_hashes",
+                "outlook_field_hashes",
+                "synced_at",
+            ],
         )
 
     def delete_link(self, entity: Entity, outlook_id: str) -> None:
