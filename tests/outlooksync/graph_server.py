@@ -547,13 +547,22 @@ class GraphState:
         """(seq, id) of the items and removals of the round, in change order; a removal only after a first round."""
         since, upto = state["s"], state["u"]
         live = [(seq, i) for i, seq in collection.seq.items() if since < seq <= upto]
-        gone = [(seq, i) for i, (seq, _) in collection.tombstones.items() if since < seq <= upto] if since else []
+        first_round = state.get("f", not since)
+        gone = [] if first_round else [(seq, i) for i, (seq, _) in collection.tombstones.items() if since < seq <= upto]
         return sorted(live + gone)
 
     def _delta_state(self, collection: Collection, query: dict[str, str], initial: dict[str, Any]) -> dict[str, Any]:
         token = query.get("$skiptoken") or query.get("$deltatoken")
         if not token:
-            return {"k": collection.key, "e": collection.epoch, "s": 0, "u": collection.counter, "c": None, **initial}
+            return {
+                "k": collection.key,
+                "e": collection.epoch,
+                "s": 0,
+                "u": collection.counter,
+                "c": None,
+                "f": 1,  # the first round lists what exists; removals come from the next round on
+                **initial,
+            }
         state = _token_decode(token)
         if state.get("k") != collection.key:
             raise GraphFailure(400, "BadRequest", "The state token belongs to another collection.")
@@ -562,7 +571,7 @@ class GraphState:
         if "$deltatoken" in query:
             # A new round: what changed after the last one, up to now. Changes made while it pages get a
             # later sequence number and come in the next round, so paging never skips or loses one.
-            state.update(u=collection.counter, c=None)
+            state.update(u=collection.counter, c=None, f=0)
         return state
 
     def _delta_page(
