@@ -42,6 +42,13 @@ def contact_list(*, actor: User) -> QuerySet[Contact]:
     return organization_scope(Contact.objects.select_related("owner"), actor=actor)
 
 
+def contact_row_list(*, actor: User) -> QuerySet[Contact]:
+    """Contacts with their owner and the names of their accounts, for the list (one query for all accounts)."""
+    return contact_list(actor=actor).prefetch_related(
+        Prefetch("accounts", queryset=Account.objects.only("id", "name").order_by("name", "id"))
+    )
+
+
 def contact_detail_list(*, actor: User) -> QuerySet[Contact]:
     """Contacts with their e-mails, phones, addresses and accounts (two queries per relation, not per row)."""
     return contact_list(actor=actor).prefetch_related(

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts.views import records as views
+from accounts.views.record_actions import RecordBulkView, RecordExportView
 
 PREFIXES = {
     views.ACCOUNT.key: "accounts",
@@ -14,11 +15,13 @@ PREFIXES = {
 
 
 def record_urls(record_type: views.RecordType) -> list:
-    """The five routes of one record type, named <key>-list / -detail / -create / -update / -delete."""
+    """The routes of one record type, named <key>-list / -detail / -create / -update / -delete / -bulk / -export."""
     prefix, key = PREFIXES[record_type.key], record_type.key
     detail_view = views.DETAIL_VIEWS[key]
     return [
         path(f"{prefix}/", views.RecordListView.as_view(record_type=record_type), name=f"{key}-list"),
+        path(f"{prefix}/bulk/", RecordBulkView.as_view(record_type=record_type), name=f"{key}-bulk"),
+        path(f"{prefix}/export.csv", RecordExportView.as_view(record_type=record_type), name=f"{key}-export"),
         path(f"{prefix}/new/", views.RecordFormView.as_view(record_type=record_type), name=f"{key}-create"),
         path(f"{prefix}/<int:pk>/", detail_view.as_view(record_type=record_type), name=f"{key}-detail"),
         path(f"{prefix}/<int:pk>/edit/", views.RecordFormView.as_view(record_type=record_type), name=f"{key}-update"),

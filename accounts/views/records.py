@@ -31,6 +31,7 @@ from accounts.services.recent import recently_viewed_note
 from accounts.views.common import PAGE_SIZES, filtered_page, query_without_page
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors, style_form
+from backoffice.models import User
 
 # Filters on a record id: set by links from other pages, not typed in.
 ID_FILTERS = ("account",)
@@ -138,7 +139,7 @@ CONTACT = RecordType(
     key="contact",
     label="contact",
     label_plural="Contacts",
-    list_selector=selectors.contact_list,
+    list_selector=selectors.contact_row_list,
     get_selector=selectors.contact_get,
     filterset=filters.ContactFilter,
     form=forms.ContactForm,
@@ -146,6 +147,7 @@ CONTACT = RecordType(
     delete=_delete_record,
     columns=(
         Column("Name", "last_name"),
+        Column("Account"),
         Column("Job title"),
         Column("E-mail", "email"),
         Column("Phone"),
@@ -278,6 +280,17 @@ def _scope_label(request) -> dict | None:
     }
 
 
+def _assignable_owners(actor) -> list:
+    """Whom the actor may give records to: anyone of the organization for managers, themselves for reps."""
+    if not actor.can_manage_organization:
+        return [actor]
+    return list(
+        User.objects.filter(organization_id=actor.organization_id, is_active=True).order_by(
+            "first_name", "last_name", "username"
+        )
+    )
+
+
 class RecordView(LoginRequiredMixin, View):
     """Base of the record views: the record type and access to one row (404 outside the organization)."""
 
@@ -317,6 +330,8 @@ class RecordListView(RecordView):
                 "page_sizes": _page_size_links(request, page),
                 "scope": _scope_label(request),
                 "filtered": any(k not in ("page", "page_size", "ordering") and v for k, v in request.GET.items()),
+                "bulk_owners": _assignable_owners(request.user),
+                "export_query": query_without_page(request),
             },
         )
 

@@ -3,6 +3,8 @@
 //   data-confirm="Question?"   on a button or link: ask first; cancelling stops the click.
 //   data-copy-target="#id"     on a button: copy that field's value to the clipboard.
 //   data-autosubmit            on a select or input: submit its form when the value changes.
+//   data-select-all="form-id"  on a checkbox: tick or untick every "ids" checkbox of that form; the
+//                              form's #bulk-count says how many are ticked.
 // And the keyboard shortcut "/" (outside a text field) to the top bar's search; Escape closes its results.
 (function () {
   "use strict";
@@ -21,9 +23,31 @@
     }
   });
 
+  function tickedBoxes(form) {
+    return Array.from(document.querySelectorAll(`input[type=checkbox][name=ids][form="${form.id}"]`));
+  }
+
+  function countTicked(form) {
+    const boxes = tickedBoxes(form);
+    const ticked = boxes.filter((box) => box.checked).length;
+    const counter = form.querySelector("#bulk-count");
+    if (counter) counter.textContent = ticked ? `${ticked} ticked` : "None ticked";
+    const all = document.querySelector(`[data-select-all="${form.id}"]`);
+    if (all) {
+      all.checked = ticked > 0 && ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+  }
+
   document.addEventListener("change", (event) => {
     const field = event.target.closest("[data-autosubmit]");
     if (field && field.form) field.form.submit();
+    const all = event.target.closest("[data-select-all]");
+    const box = all || event.target.closest("input[type=checkbox][name=ids][form]");
+    const form = box && document.getElementById(all ? all.dataset.selectAll : box.getAttribute("form"));
+    if (!form) return;
+    if (all) tickedBoxes(form).forEach((item) => { item.checked = all.checked; });
+    countTicked(form);
   });
 
   document.addEventListener("keydown", (event) => {
