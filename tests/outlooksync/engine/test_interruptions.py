@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outlooksync.engine import Availability
+from outlooksync.engine import Availability, FieldDirection
 from outlooksync.engine.memory import MemoryCrmStore, MemoryOutlookStore
 from tests.outlooksync.engine.harness import (
     COLUMN_IDS,
@@ -45,10 +45,10 @@ class WriteCounter:
         self.fail_at = fail_at
 
 
-def new_world(direction, winner) -> tuple[World, WriteCounter]:
+def new_world(direction, winner, field_directions=None) -> tuple[World, WriteCounter]:
     counter = WriteCounter()
     world = World(
-        settings=settings_for(direction, winner),
+        settings=settings_for(direction, winner, field_directions=field_directions),
         crm=MemoryCrmStore(before_write=counter),
         outlook=MemoryOutlookStore(before_write=counter),
     )
@@ -218,12 +218,19 @@ def apply_operations(world: World, operations) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     column=st.sampled_from(SETTINGS_COLUMNS),
+    field_directions=st.sampled_from(
+        [
+            {},
+            {"notes": FieldDirection.TO_OUTLOOK, "mobile_phone": FieldDirection.TO_CRM},
+            {"notes": FieldDirection.NOT_SYNCED},
+        ]
+    ),
     rounds=st.lists(st.tuples(OPERATIONS, st.integers(min_value=1, max_value=40)), min_size=1, max_size=3),
 )
-def test_random_edits_with_random_interruptions_match_an_uninterrupted_twin(column, rounds):
+def test_random_edits_with_random_interruptions_match_an_uninterrupted_twin(column, field_directions, rounds):
     direction, winner = column
-    steady, _ = new_world(direction, winner)
-    shaken, counter = new_world(direction, winner)
+    steady, _ = new_world(direction, winner, field_directions)
+    shaken, counter = new_world(direction, winner, field_directions)
     for operations, fail_at in rounds:
         apply_operations(steady, operations)
         apply_operations(shaken, operations)
