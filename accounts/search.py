@@ -37,11 +37,16 @@ class SearchTerm:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One result: the record's name, a detail that says which one it is (e-mail, account, ...), its page."""
+    """One result: the record's name, a detail that says which one it is (e-mail, account, ...), its page.
+
+    `key` names the record as an activity's related record ("app_label.model:id"), for the pickers that
+    reuse these sources; a kind of record no activity attaches to leaves it empty.
+    """
 
     label: str
     detail: str
     url: str
+    key: str = ""
 
 
 @dataclass(frozen=True)

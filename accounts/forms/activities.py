@@ -1,7 +1,8 @@
 """Forms of the activity pages: tasks, calendar events, notes and the activity list's filters.
 
-A "related record" is typed as an "app_label.model:id" key and resolved among the records the acting
-user may read. An event's start and end are typed in the event's own time zone.
+A "related record" is chosen in a searchable picker over every kind of record an activity attaches to;
+what it posts (an "app_label.model:id" key, never shown) is resolved among the records the acting user
+may read. An event's start and end are typed in the event's own time zone.
 """
 
 import datetime as dt
@@ -15,9 +16,9 @@ from accounts import selectors
 from accounts.calendar import parse_instant
 from accounts.choices import TaskPriority, TaskStatus
 from accounts.date_range import validate_in_range
-from accounts.forms.base import without_archived
+from accounts.forms.base import UserChoiceField, picker_widget, use_picker, without_archived
 from accounts.recurrence import rule_parse
-from backoffice.forms import BootstrapForm
+from backoffice.forms import BootstrapForm, style_form
 from backoffice.selectors import user_list
 
 REPEAT_CHOICES = [("", "Does not repeat"), ("DAILY", "Daily"), ("WEEKLY", "Weekly"), ("MONTHLY", "Monthly")]
@@ -38,9 +39,7 @@ def related_record_from_key(*, actor, key: str):
     label, _, pk = key.strip().partition(":")
     label = label.lower()
     if label not in selectors.related_record_types() or not pk.isdecimal():
-        raise ValidationError(
-            "Choose an account, contact, customer, lead or opportunity (such as accounts.account:12)."
-        )
+        raise ValidationError("Choose an account, contact, customer, lead or opportunity.")
     record = selectors.related_record_get(actor=actor, content_type_label=label, object_id=int(pk))
     if record is None:
         raise ValidationError("No such record in your organization.")
@@ -58,14 +57,20 @@ def _datetime_field(**kwargs) -> forms.DateTimeField:
     )
 
 
+def related_record_label(record) -> str:
+    """How a related record reads in the picker: its name and its kind ("Acme rollout (Opportunity)")."""
+    return f"{record} ({record._meta.verbose_name.capitalize()})"
+
+
 class RelatedFormMixin:
-    """A "related record" field holding an "app_label.model:id" key, resolved for the actor."""
+    """A "related record" picker searching every kind of record an activity attaches to, resolved for the actor."""
 
     def _setup_related(self, *, required: bool) -> None:
         self.fields["related"] = forms.CharField(
             required=required,
             label="Related record",
-            help_text="Such as accounts.account:12; opening this form from a record fills it in.",
+            help_text="Type part of the name of an account, contact, customer, lead or opportunity.",
+            widget=picker_widget("record", placeholder="Search records…"),
         )
         self.related_record = None
         key = self.data.get("related") if self.is_bound else self.initial.get("related")
@@ -74,6 +79,12 @@ class RelatedFormMixin:
                 self.related_record = related_record_from_key(actor=self.actor, key=key)
             except ValidationError:
                 self.related_record = None
+        # The page carries only the record chosen now; the others are searched as one types.
+        chosen = []
+        if self.related_record is not None:
+            chosen = [(related_key(self.related_record), related_record_label(self.related_record))]
+        self.fields["related"].widget.choices = [("", "None"), *chosen]
+        style_form(self)  # the fields set up after BootstrapForm styled the others
 
     def clean_related(self):
         key = self.cleaned_data.get("related", "")
@@ -83,7 +94,9 @@ class RelatedFormMixin:
 
 
 def _owner_field(actor) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(queryset=user_list(actor=actor), label="Owner", initial=actor.pk)
+    field = UserChoiceField(queryset=user_list(actor=actor), label="Owner", initial=actor.pk)
+    use_picker(field, "owner")
+    return field
 
 
 # --- account activity list ----------------------------------------------------------------------
@@ -128,9 +141,7 @@ class TaskForm(RelatedFormMixin, BootstrapForm):
         super().__init__(*args, **kwargs)
         if actor.can_manage_organization:
             self.fields["owner"] = _owner_field(actor)
-            self.fields["owner"].widget.attrs["class"] = "form-select"
         self._setup_related(required=False)
-        self.fields["related"].widget.attrs["class"] = "form-control"
 
 
 # --- calendar events ----------------------------------------------------------------------------
@@ -171,16 +182,12 @@ class EventForm(RelatedFormMixin, BootstrapForm):
             # Offered: active contacts and those already attending; a saved list may keep archived ones.
             attending = [getattr(c, "pk", c) for c in self.initial.get("attendees") or []]
             contacts = without_archived(contacts, current=attending)
-        self.fields["attendees"] = forms.ModelMultipleChoiceField(
-            queryset=contacts,
-            required=False,
-            widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
-        )
+        self.fields["attendees"] = forms.ModelMultipleChoiceField(queryset=contacts, required=False)
+        use_picker(self.fields["attendees"], "contact")
+        use_picker(self.fields["time_zone"], "timezone")
         if actor.can_manage_organization:
             self.fields["owner"] = _owner_field(actor)
-            self.fields["owner"].widget.attrs["class"] = "form-select"
         self._setup_related(required=False)
-        self.fields["related"].widget.attrs["class"] = "form-control"
 
     def _localize(self, value: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
         """Read the typed wall-clock time in the event's zone rather than the user's."""
@@ -250,4 +257,3 @@ class NoteForm(RelatedFormMixin, BootstrapForm):
         self.actor = actor
         super().__init__(*args, **kwargs)
         self._setup_related(required=True)
-        self.fields["related"].widget.attrs["class"] = "form-control"

@@ -9,10 +9,34 @@ model field the form edits under another name). Pickers only offer rows of the a
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.http import urlencode
 
+from accounts.models import Account, BusinessCustomer, Contact
+from accounts.selectors.pickers import owner_choices
 from backoffice.forms import mark_invalid_fields, style_form
 from backoffice.models import User
-from backoffice.selectors import user_list
+from backoffice.widgets import PickerSelect, PickerSelectMultiple
+
+# The picker (accounts.selectors.pickers) that searches each kind of row a record form links to.
+PICKER_KINDS = {Account: "account", BusinessCustomer: "businesscustomer", Contact: "contact", User: "owner"}
+
+
+def picker_widget(kind: str, *, multiple: bool = False, exclude=(), **kwargs) -> PickerSelect:
+    """A select that searches `kind` through the picker endpoint as one types, leaving out `exclude`."""
+    widget_class = PickerSelectMultiple if multiple else PickerSelect
+    url = reverse("accounts:picker", args=[kind])
+    if exclude:
+        url += "?" + urlencode({"exclude": list(exclude)}, doseq=True)
+    return widget_class(url=url, **kwargs)
+
+
+def use_picker(field: forms.ChoiceField, kind: str, *, exclude=()) -> None:
+    """Give a choice field a searchable picker; its queryset or choices still validate what is posted."""
+    multiple = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
+    field.widget = picker_widget(kind, multiple=multiple, exclude=exclude)
+    field.widget.choices = field.choices
+    field.widget.is_required = field.required
 
 
 def without_archived(queryset, *, current=()):
@@ -31,9 +55,7 @@ class UserChoiceField(forms.ModelChoiceField):
 
 def owner_queryset(actor: User):
     """Whom the actor may make owner: reps only themselves, managers and admins anyone of the organization."""
-    if actor.can_manage_organization:
-        return user_list(actor=actor)
-    return User.objects.filter(pk=actor.pk)
+    return owner_choices(actor)
 
 
 class RecordForm(forms.ModelForm):
@@ -54,6 +76,9 @@ class RecordForm(forms.ModelForm):
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField):
                 field.queryset = without_archived(field.queryset, current=self._current_ids(name))
+                kind = PICKER_KINDS.get(field.queryset.model)
+                if kind:
+                    use_picker(field, kind, exclude=self.picker_exclude(name))
         self._add_model_validators()
         style_form(self)
 
@@ -71,6 +96,10 @@ class RecordForm(forms.ModelForm):
 
     def limit_choices(self) -> None:
         """Restrict related pickers to the actor's organization (subclasses)."""
+
+    def picker_exclude(self, name: str) -> tuple[str, ...]:
+        """Values the picker of field `name` should not offer, because the form refuses them (subclasses)."""
+        return ()
 
     def _current_ids(self, name: str) -> list:
         """What the record holds in a picker now: an archived choice stays offered while it is chosen."""

@@ -28,6 +28,10 @@ class AccountForm(RecordForm):
             accounts = accounts.exclude(pk=self.instance.pk)
         self.fields["referred_by"].queryset = accounts
 
+    def picker_exclude(self, name: str) -> tuple[str, ...]:
+        # An account cannot refer itself.
+        return (str(self.instance.pk),) if name == "referred_by" and self.instance.pk else ()
+
 
 class LeadForm(RecordForm):
     """A prospect, with the account and contact it concerns when they are known."""

@@ -60,7 +60,15 @@ def _active(rows: QuerySet) -> QuerySet:
 def account_search(*, actor: User, term: SearchTerm, limit: int) -> list[SearchHit]:
     """Accounts by name."""
     rows = _matching(_active(account_list(actor=actor)), term, names=("name",)).order_by("name", "id")[:limit]
-    return [SearchHit(account.name, "", reverse("accounts:account-detail", args=[account.pk])) for account in rows]
+    return [
+        SearchHit(
+            account.name,
+            "",
+            reverse("accounts:account-detail", args=[account.pk]),
+            key=f"accounts.account:{account.pk}",
+        )
+        for account in rows
+    ]
 
 
 def contact_search(*, actor: User, term: SearchTerm, limit: int) -> list[SearchHit]:
@@ -77,6 +85,7 @@ def contact_search(*, actor: User, term: SearchTerm, limit: int) -> list[SearchH
             contact.full_name,
             contact.email or str(contact.phone or ""),
             reverse("accounts:contact-detail", args=[contact.pk]),
+            key=f"accounts.contact:{contact.pk}",
         )
         for contact in rows
     ]
@@ -92,6 +101,7 @@ def business_customer_search(*, actor: User, term: SearchTerm, limit: int) -> li
             customer.name,
             customer.email or customer.account.name,
             reverse("accounts:businesscustomer-detail", args=[customer.pk]),
+            key=f"accounts.businesscustomer:{customer.pk}",
         )
         for customer in rows
     ]
@@ -107,7 +117,12 @@ def lead_search(*, actor: User, term: SearchTerm, limit: int) -> list[SearchHit]
         phones=("phone",),
     ).order_by("name", "id")[:limit]
     return [
-        SearchHit(lead.name, lead.company_name or lead.email, reverse("accounts:lead-detail", args=[lead.pk]))
+        SearchHit(
+            lead.name,
+            lead.company_name or lead.email,
+            reverse("accounts:lead-detail", args=[lead.pk]),
+            key=f"accounts.lead:{lead.pk}",
+        )
         for lead in rows
     ]
 
@@ -120,7 +135,13 @@ def opportunity_search(*, actor: User, term: SearchTerm, limit: int) -> list[Sea
         .order_by("name", "id")[:limit]
     )
     return [
-        SearchHit(deal.name, deal.account.name, reverse("accounts:opportunity-detail", args=[deal.pk])) for deal in rows
+        SearchHit(
+            deal.name,
+            deal.account.name,
+            reverse("accounts:opportunity-detail", args=[deal.pk]),
+            key=f"accounts.opportunity:{deal.pk}",
+        )
+        for deal in rows
     ]
 
 

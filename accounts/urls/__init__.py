@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from accounts.views import search
+from accounts.views import pickers, search
 
 app_name = "accounts"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("accounts.urls.pipeline")),
     path("", include("accounts.urls.activities")),
     path("search/", search.search, name="search"),
+    path("pick/<slug:kind>/", pickers.picker, name="picker"),
 ]

@@ -1,5 +1,7 @@
 """The sales reps' record pages: lists, forms, access rules, the 360-degree account page, lead conversion."""
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -188,7 +190,11 @@ def test_account_cannot_refer_itself(session_client, rep):
     other = AccountFactory(owner=rep)
     client = session_client(rep)
     form_html = client.get(url("account-update", account.pk)).content.decode()
-    assert f'<option value="{other.pk}">' in form_html and f'<option value="{account.pk}">' not in form_html
+    # The referring account's picker searches the other accounts, never this one.
+    select = re.search(r'<select name="referred_by"[^>]*>', form_html).group(0)
+    picker_url = html.unescape(re.search(r'data-picker-url="([^"]+)"', select).group(1))
+    offered = [option["value"] for option in client.get(picker_url).json()["results"]]
+    assert str(other.pk) in offered and str(account.pk) not in offered
     # Even a hand-made request is refused under the field.
     response = client.post(
         url("account-update", account.pk), {"name": "Loop", "owner": rep.pk, "referred_by": account.pk}
@@ -210,15 +216,18 @@ def test_account_with_dependants_is_not_deleted_and_says_why(session_client, rep
 def test_pickers_offer_only_own_organization_and_reps_only_themselves(session_client, rep, manager, outsider):
     ContactFactory(owner=rep, last_name="Ourcontact")
     ContactFactory(owner=outsider, last_name="Theircontact")
-    html = session_client(rep).get(url("account-create")).content.decode()
-    assert "Ourcontact" in html and "Theircontact" not in html
-    owner_select = html[html.index('name="owner"') : html.index("</select>", html.index('name="owner"'))]
-    assert f'value="{rep.pk}"' in owner_select and f'value="{manager.pk}"' not in owner_select
+    client = session_client(rep)
+    html = client.get(url("account-create")).content.decode()
+    # The form carries no list of rows: its pickers search them, within the organization.
+    assert "Ourcontact" not in html and "Theircontact" not in html
+    contacts = client.get(reverse("accounts:picker", args=["contact"])).json()["results"]
+    assert [option["text"].split()[-1] for option in contacts] == ["Ourcontact"]
+    owners = client.get(reverse("accounts:picker", args=["owner"])).json()["results"]
+    assert [option["value"] for option in owners] == [str(rep.pk)]
 
-    html = session_client(manager).get(url("account-create")).content.decode()
-    owner_select = html[html.index('name="owner"') : html.index("</select>", html.index('name="owner"'))]
-    assert f'value="{rep.pk}"' in owner_select and f'value="{manager.pk}"' in owner_select
-    assert f'value="{outsider.pk}"' not in owner_select
+    owners = session_client(manager).get(reverse("accounts:picker", args=["owner"])).json()["results"]
+    values = [option["value"] for option in owners]
+    assert str(rep.pk) in values and str(manager.pk) in values and str(outsider.pk) not in values
 
 
 def test_rep_cannot_pick_another_organizations_contact(session_client, rep, outsider):

@@ -47,3 +47,15 @@ def login(page):
         page.wait_for_url("**/")
 
     return do
+
+
+@pytest.fixture
+def pick(page):
+    """Choose an option of a searchable picker by typing part of it, as a user does."""
+
+    def do(field_id: str, typed: str, option: str):
+        page.locator(f"#{field_id} + .ts-wrapper .ts-control").click()
+        page.keyboard.type(typed, delay=30)
+        page.locator(f"#{field_id}-ts-dropdown .option", has_text=option).first.click()
+
+    return do

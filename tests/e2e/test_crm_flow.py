@@ -16,7 +16,7 @@ def figure(page, selector: str) -> str:
     return page.inner_text(selector).split()[0]
 
 
-def test_rep_wins_an_opportunity_and_sees_lsv_and_forecast_change(page, login, rep):
+def test_rep_wins_an_opportunity_and_sees_lsv_and_forecast_change(page, login, pick, rep):
     login("rep1", DEFAULT_PASSWORD)
 
     # The forecast before the deal exists.
@@ -50,7 +50,7 @@ def test_rep_wins_an_opportunity_and_sees_lsv_and_forecast_change(page, login, r
     assert "Grace Hopper" in page.inner_text("#account-contacts")
     page.click("#account-opportunities >> text=New")
     page.fill("#id_name", "Playwright rollout")
-    page.select_option("#id_contact", str(contact.pk))
+    pick("id_contact", "Hopp", "Grace Hopper")
     page.fill("#id_budget_amount", "5000")
     close = (timezone.localdate() + dt.timedelta(days=20)).isoformat()
     page.fill("#id_expected_close_date", close)
