@@ -17,13 +17,15 @@ from accounts.calendar import parse_instant
 from accounts.choices import TaskPriority, TaskStatus
 from accounts.date_range import validate_in_range
 from accounts.forms.base import UserChoiceField, picker_widget, use_picker, without_archived
-from accounts.recurrence import rule_parse
+from accounts.recurrence import MAX_COUNT, MAX_INTERVAL, WEEKDAYS, Rule, rule_parse
+from accounts.recurrence_words import DAY_NAMES, rule_describe, rule_last_day
 from backoffice.forms import BootstrapForm, style_form
 from backoffice.selectors import user_list
 
 REPEAT_CHOICES = [("", "Does not repeat"), ("DAILY", "Daily"), ("WEEKLY", "Weekly"), ("MONTHLY", "Monthly")]
 REPEAT_CHOICES.append(("YEARLY", "Yearly"))
 TIME_ZONES = sorted(zoneinfo.available_timezones())
+TIME_ZONE_SET = frozenset(TIME_ZONES)
 
 
 # --- related records ----------------------------------------------------------------------------
@@ -147,8 +149,24 @@ class TaskForm(RelatedFormMixin, BootstrapForm):
 # --- calendar events ----------------------------------------------------------------------------
 
 
+WEEKDAY_CHOICES = [(code, name[:3]) for code, name in zip(WEEKDAYS, DAY_NAMES, strict=True)]
+ENDS_CHOICES = [("never", "Never"), ("until", "On a date"), ("count", "After a number of times")]
+KEEP = "KEEP"  # the "Repeats" choice that keeps a rule the editor cannot show (one written in Outlook)
+
+
+def _editable(rule: Rule) -> bool:
+    """Whether the repetition editor can show the rule: every N days, weeks on chosen days, months or years."""
+    plain_days = all(ordinal is None for ordinal, _day in rule.byday)
+    weekly_days = not rule.byday or (rule.freq == "WEEKLY" and plain_days)
+    return weekly_days and not (rule.bymonthday or rule.bymonth or rule.bysetpos)
+
+
 class EventForm(RelatedFormMixin, BootstrapForm):
-    """A calendar event or series, typed in its own time zone; "Repeats" or an RRULE makes a series."""
+    """A calendar event or series, typed in its own time zone; the repetition editor writes its rule.
+
+    The editor covers every N days, weeks (on chosen days), months or years, until a date or a number of
+    times. A rule it cannot show (from Outlook, say) is kept as it is unless another repetition is chosen.
+    """
 
     title = forms.CharField(max_length=255)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -158,17 +176,40 @@ class EventForm(RelatedFormMixin, BootstrapForm):
     all_day = forms.BooleanField(required=False, label="All day")
     time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES], help_text="Start and end are in this zone.")
     repeat = forms.ChoiceField(choices=REPEAT_CHOICES, required=False, label="Repeats")
+    interval = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_INTERVAL,
+        label="Every",
+        initial=1,
+        help_text="1 for every day, week, month or year; 2 for every other one.",
+        error_messages={"min_value": "Repeat at least every 1.", "max_value": f"Repeat at most every {MAX_INTERVAL}."},
+    )
+    weekdays = forms.MultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        label="On",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Weekly only; none chosen repeats on the start's weekday.",
+    )
+    ends = forms.ChoiceField(
+        choices=ENDS_CHOICES, initial="never", required=False, label="Ends", widget=forms.RadioSelect
+    )
     repeat_until = forms.DateField(
         required=False,
-        label="Until",
+        label="Last day",
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_in_range],
     )
-    recurrence_rule = forms.CharField(
+    repeat_count = forms.IntegerField(
         required=False,
-        label="Advanced recurrence (RRULE)",
-        help_text="An RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO,WE; it takes precedence over “Repeats”.",
+        min_value=1,
+        max_value=MAX_COUNT,
+        label="Number of times",
+        error_messages={"min_value": "Repeat at least once.", "max_value": f"Repeat at most {MAX_COUNT} times."},
     )
+    # The rule kept when "Repeats" is KEEP: a rule the editor cannot show, carried over unchanged.
+    recurrence_rule = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, actor, **kwargs):
         self.actor = actor
@@ -182,12 +223,48 @@ class EventForm(RelatedFormMixin, BootstrapForm):
             # Offered: active contacts and those already attending; a saved list may keep archived ones.
             attending = [getattr(c, "pk", c) for c in self.initial.get("attendees") or []]
             contacts = without_archived(contacts, current=attending)
+            self._initial_repetition()
+        kept = self.data.get("recurrence_rule") if self.is_bound else self.initial.get("recurrence_rule")
+        if kept:
+            zone = (self.data if self.is_bound else self.initial).get("time_zone") or "UTC"
+            self.fields["repeat"].choices = [
+                *REPEAT_CHOICES,
+                (KEEP, f"As it is: {rule_describe(kept, zone=zone if zone in TIME_ZONE_SET else 'UTC')}"),
+            ]
         self.fields["attendees"] = forms.ModelMultipleChoiceField(queryset=contacts, required=False)
         use_picker(self.fields["attendees"], "contact")
         use_picker(self.fields["time_zone"], "timezone")
         if actor.can_manage_organization:
             self.fields["owner"] = _owner_field(actor)
         self._setup_related(required=False)
+
+    def _initial_repetition(self) -> None:
+        """Fill the editor from the rule the event has (or the "Repeats"/"Until" pair the view gives)."""
+        initial = self.initial
+        rule_text = initial.get("recurrence_rule") or ""
+        if not rule_text:
+            if initial.get("repeat"):
+                initial.setdefault("ends", "until" if initial.get("repeat_until") else "never")
+            return
+        try:
+            rule = rule_parse(rule_text)
+        except ValidationError:
+            initial["repeat"] = KEEP
+            return
+        if not _editable(rule):
+            initial["repeat"] = KEEP
+            return
+        zone_name = initial.get("time_zone") or "UTC"
+        zone = zoneinfo.ZoneInfo(zone_name if zone_name in TIME_ZONE_SET else "UTC")
+        initial.update(
+            repeat=rule.freq,
+            interval=rule.interval,
+            weekdays=[WEEKDAYS[day] for _ordinal, day in rule.byday],
+            ends="count" if rule.count else "until" if rule.until else "never",
+            repeat_count=rule.count,
+            repeat_until=rule_last_day(rule, zone),
+            recurrence_rule="",
+        )
 
     def _localize(self, value: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
         """Read the typed wall-clock time in the event's zone rather than the user's."""
@@ -196,34 +273,61 @@ class EventForm(RelatedFormMixin, BootstrapForm):
         naive = timezone.make_naive(value, timezone.get_current_timezone())
         return naive.replace(tzinfo=zone)
 
+    def _edited_rule(self, data: dict, zone: zoneinfo.ZoneInfo) -> str:
+        """The RRULE the repetition editor's fields describe; each problem lands under its field."""
+        freq = data.get("repeat")
+        parts = [f"FREQ={freq}"]
+        interval = data.get("interval") or 1
+        if interval != 1:
+            parts.append(f"INTERVAL={interval}")
+        weekdays = data.get("weekdays") or []
+        if weekdays and freq == "WEEKLY":
+            parts.append("BYDAY=" + ",".join(code for code in WEEKDAYS if code in weekdays))
+        ends = data.get("ends") or ("until" if data.get("repeat_until") else "never")
+        if ends == "until":
+            until = data.get("repeat_until")
+            start = data.get("start")
+            if until is None and "repeat_until" not in self.errors:
+                self.add_error("repeat_until", "Choose the last day of the series, or another way for it to end.")
+            elif until is not None and start and until < start.date():
+                self.add_error("repeat_until", "The series cannot end before its first occurrence.")
+            elif until is not None:
+                last_instant = dt.datetime.combine(until, dt.time(23, 59, 59), zone).astimezone(dt.UTC)
+                parts.append(f"UNTIL={last_instant:%Y%m%dT%H%M%SZ}")
+        elif ends == "count":
+            count = data.get("repeat_count")
+            if count is None and "repeat_count" not in self.errors:
+                self.add_error(
+                    "repeat_count", "Say how many times the event takes place, or another way for it to end."
+                )
+            elif count is not None:
+                parts.append(f"COUNT={count}")
+        return ";".join(parts)
+
     def clean(self):
         data = super().clean()
         zone_name = data.get("time_zone")
-        if not zone_name:
-            return data
-        zone = zoneinfo.ZoneInfo(zone_name)
-        data["start"] = self._localize(data.get("start"), zone)
-        data["end"] = self._localize(data.get("end"), zone)
+        zone = zoneinfo.ZoneInfo(zone_name) if zone_name else None
+        if zone is not None:
+            data["start"] = self._localize(data.get("start"), zone)
+            data["end"] = self._localize(data.get("end"), zone)
         start, end = data.get("start"), data.get("end")
         if start and end and end < start and not data.get("all_day"):
             self.add_error("end", "The event cannot end before it starts.")
-        rule = (data.get("recurrence_rule") or "").strip()
-        if rule.upper().startswith("RRULE:"):
-            rule = rule[len("RRULE:") :]
-        if not rule and data.get("repeat"):
-            rule = f"FREQ={data['repeat']}"
-            until = data.get("repeat_until")
-            if until:
-                if start and until < start.date():
-                    self.add_error("repeat_until", "The series cannot end before its first occurrence.")
-                last_instant = dt.datetime.combine(until, dt.time(23, 59, 59), zone).astimezone(dt.UTC)
-                rule += f";UNTIL={last_instant:%Y%m%dT%H%M%SZ}"
+        repeat = data.get("repeat")
+        rule, error_field = "", "repeat"
+        if repeat == KEEP:
+            rule = (data.get("recurrence_rule") or "").strip()
+            if not rule:
+                self.add_error("repeat", "There is no repetition to keep; choose how the event repeats.")
+        elif repeat:
+            rule = self._edited_rule(data, zone or dt.UTC)
         if rule:
             try:
                 rule = rule_parse(rule).text()
             except ValidationError as error:
                 for message in error.message_dict["recurrence_rule"]:
-                    self.add_error("recurrence_rule", message)
+                    self.add_error(error_field, message)
         data["recurrence_rule"] = rule
         return data
 

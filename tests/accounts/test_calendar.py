@@ -247,8 +247,11 @@ def test_event_created_with_simple_repeat_builds_the_rule(rep, session_client):
     ("overrides", "field"),
     [
         ({"end": "2025-03-17T08:00"}, "end"),
-        ({"recurrence_rule": "FREQ=FORTNIGHTLY"}, "recurrence_rule"),
-        ({"recurrence_rule": "BYDAY=XX"}, "recurrence_rule"),
+        ({"repeat": "KEEP", "recurrence_rule": "FREQ=FORTNIGHTLY"}, "repeat"),
+        ({"repeat": "KEEP", "recurrence_rule": "BYDAY=XX"}, "repeat"),
+        ({"repeat": "WEEKLY", "interval": "0"}, "interval"),
+        ({"repeat": "WEEKLY", "ends": "count", "repeat_count": ""}, "repeat_count"),
+        ({"repeat": "WEEKLY", "ends": "until", "repeat_until": ""}, "repeat_until"),
         ({"start": "not a date"}, "start"),
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
         ({"repeat": "DAILY", "repeat_until": "2025-03-01"}, "repeat_until"),
