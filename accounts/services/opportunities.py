@@ -15,6 +15,9 @@ from backoffice.db import retry_on_conflict, service_atomic
 from backoffice.models import Organization, User
 from backoffice.money import money_to_base
 
+# What closing sets, whatever the organization's defaults or the rep's estimate.
+CLOSED_PROBABILITY = {OpportunityStatus.WON: Decimal("100"), OpportunityStatus.LOST: Decimal("0")}
+
 
 def status_probabilities(*, organization_id: int) -> dict[str, Decimal]:
     """Default probability (percent) per status for an organization: its own, else the built-in."""
@@ -61,7 +64,8 @@ def _apply_customer(data: dict) -> dict:
 
 
 def _apply_status_rules(opportunity: Opportunity, data: dict, organization_id: int) -> dict:
-    """Probability follows the status unless the rep set their own; closing stamps closed_at."""
+    """Probability follows the status unless the rep set their own; closing sets it to 100 % (won) or 0 %
+    (lost) and stamps closed_at; reopening goes back to the new status' default."""
     data = dict(data)
     defaults = status_probabilities(organization_id=organization_id)
     old_status = opportunity.status if opportunity.pk else None
@@ -73,10 +77,14 @@ def _apply_status_rules(opportunity: Opportunity, data: dict, organization_id: i
     elif new_status != old_status:
         submitted = data.get("probability", opportunity.probability)
         unchanged = submitted is None or Decimal(submitted) == opportunity.probability
-        if unchanged and opportunity.probability == defaults[old_status]:
+        if unchanged and (opportunity.probability == defaults[old_status] or old_status in CLOSED_STATUSES):
             data["probability"] = defaults[new_status]
     was_closed = old_status in CLOSED_STATUSES
     is_closed = new_status in CLOSED_STATUSES
+    if is_closed:
+        # A closed deal is certain: won counts in full and lost not at all, whatever was estimated before,
+        # so a won column's weighted total equals its total.
+        data["probability"] = CLOSED_PROBABILITY[new_status]
     if is_closed and (not was_closed or opportunity.closed_at is None):
         data["closed_at"] = timezone.now()
     elif not is_closed:

@@ -23,7 +23,7 @@ from accounts.models import (
     Lead,
     Opportunity,
 )
-from backoffice.access import check_write
+from backoffice.access import check_same_organization, check_write
 from backoffice.db import retry_on_conflict, service_atomic
 from backoffice.models import User
 from backoffice.records import (
@@ -319,20 +319,34 @@ def lead_save(*, actor: User, data: dict, lead: Lead | None = None) -> Lead:
 
 
 @service_atomic
-def lead_convert(*, actor: User, lead: Lead, account: Account | None = None, opportunity_name: str = ""):
-    """Turn a lead into an opportunity: reuse or create its account and contact, then open the deal."""
+def lead_convert(
+    *,
+    actor: User,
+    lead: Lead,
+    account: Account | None = None,
+    contact: Contact | None = None,
+    opportunity_name: str = "",
+    budget_amount=None,
+    budget_currency: str = "",
+    expected_close_date=None,
+):
+    """Turn a lead into an opportunity: use the given account and contact, else reuse or create the lead's,
+    then open the deal with the amount and close date given."""
     from accounts.services.opportunities import opportunity_save
 
     check_write(actor, lead)
     if lead.status == LeadStatus.DISQUALIFIED:
         raise ValidationError("A disqualified lead cannot be converted.")
+    check_same_organization(actor, account, contact)
+    if budget_amount is not None and budget_amount < 0:
+        raise ValidationError({"budget_amount": "The amount cannot be negative."})
     account = account or lead.account
     if account is None:
         name = lead.company_name or f"{lead.first_name} {lead.last_name}".strip() or lead.name
         account = Account.objects.filter(organization_id=lead.organization_id, name__iexact=name).first()
         if account is None:
             account = account_save(actor=actor, data={"name": name, "owner": lead.owner})
-    contact = lead.contact
+    contact = contact or lead.contact
     if contact is None and (lead.last_name or lead.first_name):
         contact = contact_save(
             actor=actor,
@@ -356,6 +370,9 @@ def lead_convert(*, actor: User, lead: Lead, account: Account | None = None, opp
             "contact": contact,
             "lead": lead,
             "owner": lead.owner,
+            "budget_amount": budget_amount,
+            "budget_currency": budget_currency if budget_amount is not None else "",
+            "expected_close_date": expected_close_date,
         },
     )
     lead_save(actor=actor, lead=lead, data={"account": account, "contact": contact, "status": LeadStatus.QUALIFIED})

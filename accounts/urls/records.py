@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts.views import records as views
+from accounts.views.lead_conversion import lead_convert
 from accounts.views.record_actions import RecordBulkView, RecordExportView
 
 PREFIXES = {
@@ -32,6 +33,6 @@ def record_urls(record_type: views.RecordType) -> list:
 
 
 urlpatterns: list = [url for record_type in views.RECORD_TYPES for url in record_urls(record_type)] + [
-    path("leads/<int:pk>/convert/", views.lead_convert, name="lead-convert"),
+    path("leads/<int:pk>/convert/", lead_convert, name="lead-convert"),
     path("accounts/<int:pk>/value-history.csv", views.AccountValueHistoryView.as_view(), name="account-value-history"),
 ]

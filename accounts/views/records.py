@@ -15,12 +15,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import HiddenInput, SelectMultiple
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.views import View
-from django.views.decorators.http import require_POST
 from django_filters.widgets import DateRangeWidget
 
 from accounts import filters, forms, selectors, services
@@ -29,6 +28,7 @@ from accounts.models import Account, BusinessCustomer, Contact, Lead, Opportunit
 from accounts.registry import account_registry
 from accounts.services.recent import recently_viewed_note
 from accounts.views.common import PAGE_SIZES, filtered_page, query_without_page
+from accounts.views.lead_conversion import lead_convert_form
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors, style_form
 from backoffice.models import User
@@ -409,9 +409,11 @@ class LeadDetailView(RecordDetailView):
     """A lead with its convert button and the opportunities made from it."""
 
     def extra_context(self, lead: Lead) -> dict:
+        can_convert = lead.status != LeadStatus.DISQUALIFIED and can_write(self.request.user, lead)
         return {
             "lead": lead,
             "can_convert": lead.status != LeadStatus.DISQUALIFIED,
+            "convert_form": lead_convert_form(actor=self.request.user, lead=lead) if can_convert else None,
             "opportunities": list(selectors.opportunity_list(actor=self.request.user).filter(lead=lead)),
         }
 
@@ -502,21 +504,6 @@ class RecordDeleteView(RecordView):
     def render_confirm(self, instance, refused=None):
         context = {**self.base_context(), "object": instance, "refused": refused}
         return render(self.request, "accounts/records/confirm_delete.html", context)
-
-
-@require_POST
-def lead_convert(request, pk: int):
-    """Convert a lead into an opportunity (with its account and contact) and open the new opportunity."""
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={LEAD.url('detail', pk)}")
-    lead = selectors.lead_get(actor=request.user, pk=pk)
-    try:
-        opportunity = services.lead_convert(actor=request.user, lead=lead)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return HttpResponseRedirect(LEAD.url("detail", lead.pk))
-    messages.success(request, f"The lead was converted into the opportunity “{opportunity}”.")
-    return redirect(OPPORTUNITY.url("detail", opportunity.pk))
 
 
 RECORD_TYPES = (ACCOUNT, CONTACT, BUSINESS_CUSTOMER, LEAD, OPPORTUNITY)

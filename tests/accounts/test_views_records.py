@@ -576,7 +576,7 @@ def test_rep_cannot_convert_another_reps_lead(session_client, rep, organization)
     client = session_client(rep)
     assert url("lead-convert", lead.pk) not in client.get(url("lead-detail", lead.pk)).content.decode()
     assert client.post(url("lead-convert", lead.pk)).status_code == 403
-    assert client.get(url("lead-convert", lead.pk)).status_code == 405
+    assert client.get(url("lead-convert", lead.pk)).status_code == 403
     assert not Opportunity.objects.exists()
 
 

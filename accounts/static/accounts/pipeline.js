@@ -49,6 +49,35 @@
     column.querySelector("[data-role=total]").textContent = money.format(figure.total / 100);
     column.querySelector("[data-role=weighted]").textContent = money.format(figure.weighted / 100);
     column.querySelector(".pipeline-empty").hidden = column.querySelector(".pipeline-card") !== null;
+    const switchCount = switcher && switcher.querySelector(`[data-show-status="${CSS.escape(column.dataset.status)}"] [data-switch-count]`);
+    if (switchCount) switchCount.textContent = String(figure.count);
+  }
+
+  // On a phone the board shows one column at a time; the switcher's buttons choose it (CSS keeps every
+  // column on wider screens, where the switcher is hidden).
+  const switcher = document.getElementById("pipeline-switcher");
+
+  function showStatus(status) {
+    board.querySelectorAll(".pipeline-column").forEach((column) => {
+      column.classList.toggle("pipeline-column-current", column.dataset.status === status);
+    });
+    switcher.querySelectorAll("[data-show-status]").forEach((button) => {
+      const current = button.dataset.showStatus === status;
+      button.setAttribute("aria-pressed", String(current));
+      button.classList.toggle("btn-secondary", current);
+      button.classList.toggle("btn-outline-secondary", !current);
+    });
+  }
+
+  if (switcher) {
+    switcher.hidden = false;
+    board.classList.add("pipeline-one-column");
+    const first = board.querySelector(".pipeline-column .pipeline-card");
+    showStatus(first ? columnOf(first).dataset.status : board.querySelector(".pipeline-column").dataset.status);
+    switcher.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-show-status]");
+      if (button) showStatus(button.dataset.showStatus);
+    });
   }
 
   function showMessage(text, kind) {

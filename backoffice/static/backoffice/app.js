@@ -3,6 +3,9 @@
 //   data-confirm="Question?"   on a button or link: ask first; cancelling stops the click.
 //   data-copy-target="#id"     on a button: copy that field's value to the clipboard.
 //   data-autosubmit            on a select or input: submit its form when the value changes.
+//   data-open-dialog="id"      on a link or button: open that <dialog> as a modal instead of following
+//                              the link (which leads to the same form as a page, without scripts).
+//   data-close-dialog          on a button inside a <dialog>: close it.
 //   data-select-all="form-id"  on a checkbox: tick or untick every "ids" checkbox of that form; the
 //                              form's #bulk-count says how many are ticked.
 // And the keyboard shortcut "/" (outside a text field) to the top bar's search; Escape closes its results.
@@ -14,6 +17,18 @@
     if (confirmer && !window.confirm(confirmer.dataset.confirm)) {
       event.preventDefault();
       event.stopImmediatePropagation();
+      return;
+    }
+    const opener = event.target.closest("[data-open-dialog]");
+    const dialog = opener && document.getElementById(opener.dataset.openDialog);
+    if (dialog && typeof dialog.showModal === "function") {
+      event.preventDefault();
+      dialog.showModal();
+      return;
+    }
+    const closer = event.target.closest("[data-close-dialog]");
+    if (closer && closer.closest("dialog")) {
+      closer.closest("dialog").close();
       return;
     }
     const copier = event.target.closest("[data-copy-target]");
