@@ -45,6 +45,25 @@ def url(name: str, *args) -> str:
     return reverse(f"accounts:{name}", args=args)
 
 
+def points(emails: str, phones: str) -> dict:
+    """The e-mail and phone rows of a contact or customer form, from lines ("number, type" for phones).
+
+    The first of each list is chosen as the primary, as a user does with the "Primary" buttons.
+    """
+    data = {}
+    email_lines = [line for line in emails.splitlines() if line.strip()]
+    phone_lines = [line for line in phones.splitlines() if line.strip()]
+    data.update({"email-TOTAL_FORMS": str(len(email_lines)), "email-INITIAL_FORMS": "0", "email-primary": "0"})
+    data.update({"phone-TOTAL_FORMS": str(len(phone_lines)), "phone-INITIAL_FORMS": "0", "phone-primary": "0"})
+    for index, line in enumerate(email_lines):
+        data[f"email-{index}-email"] = line.strip()
+    for index, line in enumerate(phone_lines):
+        number, _, phone_type = line.partition(",")
+        data[f"phone-{index}-number"] = number.strip()
+        data[f"phone-{index}-phone_type"] = phone_type.strip() or "business"
+    return data
+
+
 def make_rows(key: str, owner, count: int) -> list:
     """Rows of one type for the owner; contacts are linked to an account so list joins are exercised."""
     factory = FACTORIES[key]
@@ -304,8 +323,7 @@ def test_contact_with_several_emails_and_phones(session_client, rep):
             "first_name": "Ada",
             "last_name": "Lovelace",
             "gender": "female",
-            "emails": "ada@example.com\nada.l@example.org",
-            "phones": "+1 202 555 0143, mobile\n+12025550177",
+            **points("ada@example.com\nada.l@example.org", "+1 202 555 0143, mobile\n+12025550177"),
             "owner": rep.pk,
         },
     )
@@ -325,10 +343,11 @@ def test_contact_with_several_emails_and_phones(session_client, rep):
 
     # The edit form shows the lists back, and editing them replaces them.
     form_html = client.get(url("contact-update", contact.pk)).content.decode()
-    assert "ada.l@example.org" in form_html and "+1 202-555-0143, mobile" in form_html
+    assert 'value="ada.l@example.org"' in form_html and 'value="+1 202-555-0143"' in form_html
+    assert '<option value="mobile" selected>' in form_html
     client.post(
         url("contact-update", contact.pk),
-        {"last_name": "Lovelace", "gender": "female", "emails": "new@example.com", "phones": "", "owner": rep.pk},
+        {"last_name": "Lovelace", "gender": "female", **points("new@example.com", ""), "owner": rep.pk},
     )
     contact.refresh_from_db()
     assert contact.email == "new@example.com" and not contact.phone
@@ -342,16 +361,17 @@ def test_contact_bad_phone_and_email_are_shown_and_nothing_is_written(session_cl
         {
             "last_name": "Changed",
             "gender": "unspecified",
-            "emails": "fine@example.com\nnot-an-email",
-            "phones": "12, mobile\n+1 202 555 0143, fax",
+            **points("fine@example.com\nnot-an-email", "12, mobile\n+1 202 555 0143, fax"),
             "owner": rep.pk,
         },
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Line 2: “not-an-email” is not a valid e-mail address." in html
-    assert "Line 1: “12” is not a valid phone number." in html
-    assert "Line 2: “fax” is not a phone type" in html
+    # Each message under its row, the row outlined, all in one round.
+    assert "Enter a valid email address." in html
+    assert "“12” is not a valid phone number" in html
+    assert "fax is not one of the available choices" in html
+    assert 'name="email-1-email" value="not-an-email"' in html and html.count("is-invalid") >= 3
     contact.refresh_from_db()
     assert contact.last_name == "Keep" and contact.email == "keep@example.com"
     assert not ContactPhone.objects.exists()
@@ -384,7 +404,7 @@ def test_business_customer_create_edit_delete(session_client, rep):
     )
     response = client.post(
         url("businesscustomer-create"),
-        {"name": "Initech Purchasing", "account": account.pk, "phones": "+1 202 555 0100", "owner": rep.pk},
+        {"name": "Initech Purchasing", "account": account.pk, **points("", "+1 202 555 0100"), "owner": rep.pk},
     )
     customer = BusinessCustomer.objects.get(name="Initech Purchasing")
     assert response.status_code == 302
@@ -393,9 +413,9 @@ def test_business_customer_create_edit_delete(session_client, rep):
 
     response = client.post(
         url("businesscustomer-update", customer.pk),
-        {"name": "Initech Buying", "account": account.pk, "phones": "not a phone", "owner": rep.pk},
+        {"name": "Initech Buying", "account": account.pk, **points("", "not a phone"), "owner": rep.pk},
     )
-    assert "Line 1: “not a phone” is not a valid phone number." in response.content.decode()
+    assert "“not a phone” is not a valid phone number" in response.content.decode()
     customer.refresh_from_db()
     assert customer.name == "Initech Purchasing"
 
@@ -417,8 +437,10 @@ def test_business_customer_with_several_emails_and_phones(session_client, rep):
         {
             "name": "Initech Purchasing",
             "account": account.pk,
-            "emails": "orders@initech.example\npayables@initech.example\nORDERS@initech.example",
-            "phones": "+1 202 555 0143, mobile\n+12025550177\n+1 202 555 0188, home",
+            **points(
+                "orders@initech.example\npayables@initech.example\nORDERS@initech.example",
+                "+1 202 555 0143, mobile\n+12025550177\n+1 202 555 0188, home",
+            ),
             "owner": rep.pk,
         },
     )
@@ -446,14 +468,13 @@ def test_business_customer_with_several_emails_and_phones(session_client, rep):
 
     # The edit form shows the lists back; reordering them changes the primary.
     form_html = client.get(url("businesscustomer-update", customer.pk)).content.decode()
-    assert "payables@initech.example" in form_html and "+1 202-555-0143, mobile" in form_html
+    assert 'value="payables@initech.example"' in form_html and 'value="+1 202-555-0143"' in form_html
     client.post(
         url("businesscustomer-update", customer.pk),
         {
             "name": "Initech Purchasing",
             "account": account.pk,
-            "emails": "payables@initech.example\norders@initech.example",
-            "phones": "+12025550177",
+            **points("payables@initech.example\norders@initech.example", "+12025550177"),
             "owner": rep.pk,
         },
     )
@@ -464,7 +485,7 @@ def test_business_customer_with_several_emails_and_phones(session_client, rep):
 
     client.post(
         url("businesscustomer-update", customer.pk),
-        {"name": "Initech Purchasing", "account": account.pk, "emails": "", "phones": "", "owner": rep.pk},
+        {"name": "Initech Purchasing", "account": account.pk, **points("", ""), "owner": rep.pk},
     )
     customer.refresh_from_db()
     assert customer.email == "" and not customer.phone
@@ -484,16 +505,15 @@ def test_business_customer_bad_phone_and_email_are_shown_and_nothing_is_written(
         {
             "name": "Changed",
             "account": account.pk,
-            "emails": "fine@example.com\nnot-an-email",
-            "phones": "+1 202 555 0177, mobile\n12, mobile\n+1 202 555 0143, fax",
+            **points("fine@example.com\nnot-an-email", "+1 202 555 0177, mobile\n12, mobile\n+1 202 555 0143, fax"),
             "owner": rep.pk,
         },
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Line 2: “not-an-email” is not a valid e-mail address." in html
-    assert "Line 2: “12” is not a valid phone number." in html
-    assert "Line 3: “fax” is not a phone type" in html
+    assert "Enter a valid email address." in html
+    assert "“12” is not a valid phone number" in html
+    assert "fax is not one of the available choices" in html
     customer.refresh_from_db()
     assert customer.name == "Keep" and customer.email == "keep@example.com" and str(customer.phone) == "+12025550143"
     assert list(BusinessCustomerEmail.objects.values_list("email", "is_primary")) == [("keep@example.com", True)]
@@ -754,8 +774,7 @@ def test_new_contact_from_the_account_page_joins_the_account(session_client, rep
             "last_name": "Lovelace",
             "gender": "unspecified",
             "accounts": [account.pk],
-            "emails": "ada@example.com",
-            "phones": "",
+            **points("ada@example.com", ""),
             "owner": rep.pk,
         },
     )
@@ -767,7 +786,7 @@ def test_new_contact_from_the_account_page_joins_the_account(session_client, rep
 
 def test_contact_addresses_are_added_validated_and_removed(session_client, rep):
     client = session_client(rep)
-    base = {"first_name": "Alan", "last_name": "Turing", "gender": "male", "emails": "", "phones": "", "owner": rep.pk}
+    base = {"first_name": "Alan", "last_name": "Turing", "gender": "male", **points("", ""), "owner": rep.pk}
     rows = {
         "address-TOTAL_FORMS": "1",
         "address-INITIAL_FORMS": "0",
@@ -800,3 +819,39 @@ def test_contact_addresses_are_added_validated_and_removed(session_client, rep):
     }
     assert client.post(url("contact-update", contact.pk), removed).status_code == 302
     assert not contact.addresses.exists()
+
+
+def test_contact_rows_take_the_chosen_primary_and_drop_removed_rows(session_client, rep):
+    contact = contact_save(actor=rep, data={"last_name": "Rows"}, emails=["a@example.com", "b@example.com"], phones=[])
+    client = session_client(rep)
+    form_html = client.get(url("contact-update", contact.pk)).content.decode()
+    # The rows come back with the primary chosen, and one empty row to add another without JavaScript.
+    assert 'name="email-0-email" value="a@example.com"' in form_html
+    assert (
+        'name="email-2-email"' in form_html
+        and 'name="email-primary" value="0" id="id_email-0-primary" checked' in form_html
+    )
+
+    rows = {
+        "email-TOTAL_FORMS": "3",
+        "email-INITIAL_FORMS": "2",
+        "email-0-email": "a@example.com",
+        "email-0-DELETE": "on",
+        "email-1-email": "b@example.com",
+        "email-2-email": "c@example.com",
+        "email-primary": "2",
+        "phone-TOTAL_FORMS": "1",
+        "phone-INITIAL_FORMS": "0",
+        "phone-0-number": "",
+        "phone-0-phone_type": "business",
+    }
+    response = client.post(
+        url("contact-update", contact.pk), {"last_name": "Rows", "gender": "unspecified", "owner": rep.pk, **rows}
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.email == "c@example.com"
+    assert [(e.email, e.is_primary) for e in contact.emails.all()] == [
+        ("c@example.com", True),
+        ("b@example.com", False),
+    ]

@@ -38,12 +38,19 @@ def test_rep_wins_an_opportunity_and_sees_lsv_and_forecast_change(page, login, p
     page.click("#account-new-contact")
     page.fill("#id_first_name", "Grace")
     page.fill("#id_last_name", "Hopper")
-    page.fill("#id_emails", "grace@playwright.example")
-    page.fill("#id_phones", "+1 202 555 0143, mobile")
+    page.fill("#id_email-0-email", "grace@old.example")
+    page.click("text=Add an e-mail address")
+    page.fill("#id_email-1-email", "grace@playwright.example")
+    page.check("#id_email-1-primary")
+    page.fill("#id_phone-0-number", "+1 202 555 0143")
+    page.select_option("#id_phone-0-phone_type", "mobile")
     page.click("#record-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/crm/contacts/\d+/$"))
     contact = Contact.objects.get(last_name="Hopper")
     assert list(contact.accounts.all()) == [account]
+    assert contact.email == "grace@playwright.example"
+    assert [e.email for e in contact.emails.all()] == ["grace@playwright.example", "grace@old.example"]
+    assert [(str(p.number), p.phone_type) for p in contact.phones.all()] == [("+12025550143", "mobile")]
 
     # An opportunity opened from the account page.
     page.goto(f"/crm/accounts/{account.pk}/")
