@@ -123,6 +123,8 @@ def graph_client_for(connection: OutlookConnection, values: dict, settings: Sync
         ca_bundle=endpoints.ca_bundle,
         token_cache=token_cache,
         time_zone=settings.time_zone,
+        # Known from an earlier run: the "CRM tasks" list is not looked up again.
+        task_list_id=((connection.state or {}).get("graph") or {}).get("task_list_id"),
     )
 
 

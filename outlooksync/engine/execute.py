@@ -35,9 +35,35 @@ from outlooksync.engine.plan import (
 )
 from outlooksync.engine.records import CrmRecord, Entity, Link, OutlookItem, Side
 from outlooksync.engine.settings import SyncSettings
-from outlooksync.engine.stores import ChangedMeanwhile, CrmStore, CrmUnitOfWork, OutlookStore
+from outlooksync.engine.stores import (
+    ChangedMeanwhile,
+    CrmStore,
+    CrmUnitOfWork,
+    ItemCreate,
+    ItemDelete,
+    ItemUpdate,
+    ItemWrite,
+    OutlookStore,
+)
 
 Replanner = Callable[[Step], Sequence[Step]]
+
+# Steps applied together when the mailbox takes batches: their Outlook writes go in one call (the store
+# sends them 20 to a `$batch` request), their CRM writes and links in one unit of work.
+GROUP_STEPS = 500
+
+
+def _touched(step: Step) -> set[tuple[str, str]]:
+    """The records and items a step reads or writes: steps of one group touch none in common."""
+    keys = {("crm", record.id) for record in step.crm_records} | {("outlook", item.id) for item in step.outlook_items}
+    for action in step.actions:
+        crm_id, outlook_id = getattr(action, "crm_id", None), getattr(action, "outlook_id", None)
+        if crm_id is not None:
+            keys.add(("crm", str(crm_id)))
+        if outlook_id is not None:
+            keys.add(("outlook", str(outlook_id)))
+    return keys
+
 
 COUNTED_VERBS = {
     "create": "created",
@@ -118,9 +144,176 @@ class PlanExecutor:
 
     def execute(self, plan: Plan) -> RunReport:
         report = RunReport(held_deletions=sum(len(step.deletions) for step in plan.held_steps))
+        if not callable(getattr(self.outlook, "write_batch", None)):
+            for step in plan.steps:
+                self.run_step(step, report, retry=True)
+            return report
+        group: list[Step] = []
+        touched: set[tuple[str, str]] = set()
         for step in plan.steps:
-            self.run_step(step, report, retry=True)
+            keys = _touched(step)
+            if group and (step.entity is not group[0].entity or len(group) >= GROUP_STEPS or keys & touched):
+                self._run_group(group, report)
+                group, touched = [], set()
+            group.append(step)
+            touched |= keys
+        if group:
+            self._run_group(group, report)
         return report
+
+    # -- groups of steps, their Outlook writes sent together ---------------------------------------
+
+    def _run_group(self, steps: list[Step], report: RunReport) -> None:
+        """Apply steps on distinct records in the order a single step follows (Outlook writes, the CRM's
+        unit of work, stamps), each phase for the whole group at once: the Outlook writes of a phase go in
+        one batch, the CRM writes in one unit of work. A step that meets a change meanwhile is decided
+        again and retried on its own, as `run_step` does."""
+        ready: list[Step] = []
+        for step in steps:
+            if self.replan is not None and self._written_earlier(step):
+                self.run_step(step, report, retry=True)
+            else:
+                ready.append(step)
+        if not ready:
+            return
+        entity = ready[0].entity
+        states = [
+            _StepState(
+                records={record.id: record for record in step.crm_records},
+                items={item.id: item for item in step.outlook_items},
+            )
+            for step in ready
+        ]
+        failed: set[int] = set()
+        # 1. Outlook writes that come before the CRM's.
+        before = [
+            (index, action)
+            for index, step in enumerate(ready)
+            for action in step.actions
+            if not isinstance(action, CRM_SIDE_ACTIONS + (RaiseAlert, StampOutlookItem))
+        ]
+        self._write_group(entity, before, states, failed, report)
+        # 2. The CRM's writes and links, one unit of work for the group (one per step if one of them fails).
+        with_crm = [
+            index
+            for index, step in enumerate(ready)
+            if index not in failed and any(isinstance(action, CRM_SIDE_ACTIONS) for action in step.actions)
+        ]
+        if with_crm:
+            try:
+                self._crm_unit(ready, states, with_crm, report)
+            except ChangedMeanwhile:
+                for index in with_crm:
+                    try:
+                        self._crm_unit(ready, states, [index], report)
+                    except ChangedMeanwhile:
+                        failed.add(index)
+        # 3. Stamps, once the CRM side is done.
+        stamps = [
+            (index, action)
+            for index, step in enumerate(ready)
+            if index not in failed
+            for action in step.actions
+            if isinstance(action, StampOutlookItem)
+        ]
+        self._write_group(entity, stamps, states, failed, report)
+        for index, step in enumerate(ready):
+            if index in failed:
+                if self.replan is None:
+                    report.errors.append(f"outlook {step.entity} changed meanwhile ({step.rule})")
+                    continue
+                for fresh in self.replan(step):
+                    self.run_step(fresh, report, retry=False)
+                continue
+            report.conflicts[step.entity] += len(step.conflicts)
+            report.alerts.extend(action for action in step.actions if isinstance(action, RaiseAlert))
+
+    def _crm_unit(self, steps: list[Step], states: list[_StepState], indexes: list[int], report: RunReport) -> None:
+        committed = RunReport()
+        written_before = dict(self._written)
+        try:
+            with self.crm.unit_of_work() as unit:
+                for index in indexes:
+                    for action in steps[index].actions:
+                        if isinstance(action, CRM_SIDE_ACTIONS):
+                            self._apply_crm(unit, action, states[index], committed)
+        except BaseException:
+            self._written = written_before
+            raise
+        report.counts.update(committed.counts)
+        report.history.extend(committed.history)
+
+    def _write_group(
+        self,
+        entity: Entity,
+        actions: list[tuple[int, Action]],
+        states: list[_StepState],
+        failed: set[int],
+        report: RunReport,
+    ) -> None:
+        """Send the Outlook writes of a phase together, then take each answer as `_apply_outlook` would."""
+        actions = [(index, action) for index, action in actions if index not in failed]
+        if not actions:
+            return
+        creates = [action.crm_id for _, action in actions if isinstance(action, CreateOutlookItem)]
+        stamped: dict[str, list[OutlookItem]] = {}
+        if creates:
+            for item in self.outlook.find_by_stamps(entity, creates):
+                stamped.setdefault(str(item.crm_id), []).append(item)
+        writes: list[ItemWrite] = []
+        for index, action in actions:
+            if isinstance(action, CreateOutlookItem):
+                reusable = [item for item in stamped.get(action.crm_id, []) if item.id not in action.linked_item_ids]
+                if reusable:  # created by an interrupted run: written instead of created again
+                    writes.append(ItemUpdate(reusable[0].id, action.fields, stamp=action.crm_id))
+                else:
+                    writes.append(ItemCreate(action.fields, stamp=action.crm_id))
+            elif isinstance(action, UpdateOutlookItem):
+                writes.append(ItemUpdate(action.outlook_id, action.fields, action.stamp, action.expected_change_key))
+            elif isinstance(action, StampOutlookItem):
+                crm_id = action.crm_id
+                if crm_id is None:
+                    created = states[index].created_record
+                    assert created is not None, "a stamp of a created record follows its creation"
+                    crm_id = created.id
+                writes.append(ItemUpdate(action.outlook_id, {}, stamp=crm_id))
+            elif isinstance(action, DeleteOutlookItem):
+                writes.append(ItemDelete(action.outlook_id))
+            else:
+                raise TypeError(f"not an Outlook action: {action!r}")
+        results = self.outlook.write_batch(entity, writes)  # type: ignore[attr-defined]
+        for (index, action), write, result in zip(actions, writes, results, strict=True):
+            if isinstance(result, ChangedMeanwhile):
+                failed.add(index)
+                continue
+            if isinstance(result, Exception):
+                raise result
+            if index in failed:
+                continue
+            state = states[index]
+            if isinstance(action, DeleteOutlookItem):
+                self._written[(Side.OUTLOOK, entity, action.outlook_id)] = "deleted"
+                state.items.pop(action.outlook_id, None)
+                self._record(report, action, crm_id=action.crm_id, outlook_id=action.outlook_id)
+                continue
+            assert result is not None
+            item = self._wrote_item(result)
+            state.items[item.id] = item
+            if isinstance(action, CreateOutlookItem):
+                state.created_item = item
+                self._record(
+                    report,
+                    action,
+                    crm_id=action.crm_id,
+                    outlook_id=item.id,
+                    changed_fields=tuple(sorted(action.fields)),
+                )
+            elif isinstance(action, UpdateOutlookItem):
+                self._record(
+                    report, action, crm_id=item.crm_id, outlook_id=item.id, changed_fields=tuple(sorted(action.fields))
+                )
+            else:
+                self._record(report, action, crm_id=write.stamp, outlook_id=item.id)  # type: ignore[union-attr]
 
     def _written_earlier(self, step: Step) -> bool:
         """Whether an earlier step of this run wrote a record this step was decided on."""

@@ -16,7 +16,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from outlooksync.engine.records import Availability, CrmRecord, Entity, FieldValues, Link, OutlookItem, Side
-from outlooksync.engine.stores import ChangedMeanwhile, CrmChanges, OutlookChange, OutlookChanges
+from outlooksync.engine.stores import (
+    ChangedMeanwhile,
+    CrmChanges,
+    ItemCreate,
+    ItemUpdate,
+    ItemWrite,
+    OutlookChange,
+    OutlookChanges,
+)
 
 BeforeWrite = Callable[[str], None]
 
@@ -261,5 +269,35 @@ class MemoryOutlookStore:
         if (entity, outlook_id) in self.items:
             self.remove(entity, outlook_id)
 
+    def write_batch(self, entity: Entity, writes: Sequence[ItemWrite]) -> list[OutlookItem | Exception | None]:
+        """The writes one after another, as a `$batch` applies them; a cut (`before_write`) stops the rest."""
+        results: list[OutlookItem | Exception | None] = []
+        for write in writes:
+            try:
+                if isinstance(write, ItemCreate):
+                    results.append(self.create_item(entity, write.fields, stamp=write.stamp))
+                elif isinstance(write, ItemUpdate):
+                    results.append(
+                        self.update_item(
+                            entity,
+                            write.outlook_id,
+                            write.fields,
+                            stamp=write.stamp,
+                            expected_change_key=write.expected_change_key,
+                        )
+                    )
+                else:
+                    self.delete_item(entity, write.outlook_id)
+                    results.append(None)
+            except ChangedMeanwhile as error:
+                results.append(error)
+        return results
+
     def commit_cursor(self, entity: Entity, cursor: Any) -> None:
         self.cursors[entity] = int(cursor)
+
+
+class OneWriteAtATimeOutlookStore(MemoryOutlookStore):
+    """A mailbox without batches: the executor applies each step's writes one by one."""
+
+    write_batch = None  # type: ignore[assignment]

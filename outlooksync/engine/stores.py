@@ -152,3 +152,41 @@ class OutlookStore(Protocol):
 
     def commit_cursor(self, entity: Entity, cursor: Any) -> None:
         """Keep the delta link of the round that was just applied."""
+
+
+@dataclass(frozen=True)
+class ItemCreate:
+    """A create in a batch of Outlook writes (the caller looked the stamp up already)."""
+
+    fields: FieldValues
+    stamp: str
+
+
+@dataclass(frozen=True)
+class ItemUpdate:
+    """An update in a batch of Outlook writes: fields, and the stamp when given."""
+
+    outlook_id: str
+    fields: FieldValues
+    stamp: str | None = None
+    expected_change_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemDelete:
+    """A deletion in a batch of Outlook writes; an item already gone is not an error."""
+
+    outlook_id: str
+
+
+ItemWrite = ItemCreate | ItemUpdate | ItemDelete
+
+
+class BatchingOutlookStore(OutlookStore, Protocol):
+    """A mailbox that takes several writes at once (Graph's `$batch`): the executor sends a group of
+    steps' writes together instead of one request per write."""
+
+    def write_batch(self, entity: Entity, writes: Sequence[ItemWrite]) -> list[OutlookItem | Exception | None]:
+        """Apply the writes; answer, in order, the item written (None for a deletion) or the error of that
+        write (`ChangedMeanwhile` for a stale change key or a gone item). An error that stops the whole
+        batch (the mailbox unreachable) is raised instead."""

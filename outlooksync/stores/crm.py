@@ -284,7 +284,9 @@ class DjangoCrmStore:
     @contextmanager
     def unit_of_work(self) -> Iterator[DjangoUnitOfWork]:
         with transaction.atomic(), change_context(actor=self.user, origin=ORIGIN):
-            yield DjangoUnitOfWork(self)
+            unit = DjangoUnitOfWork(self)
+            yield unit
+            unit.flush_links()
 
     def commit_cursor(self, entity: Entity, cursor: Any) -> None:
         if cursor is not None:
@@ -297,6 +299,8 @@ class DjangoUnitOfWork:
     def __init__(self, store: DjangoCrmStore):
         self.store = store
         self.user = store.user
+        self._saved: dict[tuple[str, str], Link] = {}
+        self._deleted: set[tuple[str, str]] = set()
 
     def _locked(self, entity: Entity, crm_id: str, expected_version: int):
         row = (
@@ -343,36 +347,52 @@ class DjangoUnitOfWork:
         return self._reread(entity, row.pk)
 
     def save_link(self, link: Link) -> None:
-        """Insert or replace the link of the item: one statement (INSERT … ON CONFLICT DO UPDATE)."""
-        SyncLink.objects.bulk_create(
-            [
-                SyncLink(
-                    organization_id=self.user.organization_id,
-                    user=self.user,
-                    entity=str(link.entity),
-                    outlook_id=link.outlook_id,
-                    crm_id=int(link.crm_id),
-                    change_key=link.change_key,
-                    crm_version=link.crm_version,
-                    crm_field_hashes=dict(link.crm_field_hashes),
-                    outlook_field_hashes=dict(link.outlook_field_hashes),
-                    synced_at=timezone.now(),
-                )
-            ],
-            update_conflicts=True,
-            unique_fields=["user", "entity", "outlook_id"],
-            update_fields=[
-                "crm_id",
-                "change_key",
-                "crm_version",
-                "crm_field_hashes",
-                "outlook_field_hashes",
-                "synced_at",
-            ],
-        )
+        """Kept until the unit of work ends, then written with the others in one statement."""
+        self._saved[(str(link.entity), link.outlook_id)] = link
+        self._deleted.discard((str(link.entity), link.outlook_id))
 
     def delete_link(self, entity: Entity, outlook_id: str) -> None:
-        SyncLink.objects.filter(user=self.user, entity=str(entity), outlook_id=outlook_id).delete()
+        self._saved.pop((str(entity), outlook_id), None)
+        self._deleted.add((str(entity), outlook_id))
+
+    def flush_links(self) -> None:
+        """The unit's link writes: one DELETE and one INSERT … ON CONFLICT DO UPDATE, however many links."""
+        if self._deleted:
+            condition = Q()
+            for entity, outlook_id in self._deleted:
+                condition |= Q(entity=entity, outlook_id=outlook_id)
+            SyncLink.objects.filter(condition, user=self.user).delete()
+            self._deleted.clear()
+        if self._saved:
+            now = timezone.now()
+            SyncLink.objects.bulk_create(
+                [
+                    SyncLink(
+                        organization_id=self.user.organization_id,
+                        user=self.user,
+                        entity=entity,
+                        outlook_id=outlook_id,
+                        crm_id=int(link.crm_id),
+                        change_key=link.change_key,
+                        crm_version=link.crm_version,
+                        crm_field_hashes=dict(link.crm_field_hashes),
+                        outlook_field_hashes=dict(link.outlook_field_hashes),
+                        synced_at=now,
+                    )
+                    for (entity, outlook_id), link in self._saved.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["user", "entity", "outlook_id"],
+                update_fields=[
+                    "crm_id",
+                    "change_key",
+                    "crm_version",
+                    "crm_field_hashes",
+                    "outlook_field_hashes",
+                    "synced_at",
+                ],
+            )
+            self._saved.clear()
 
 
 # -- the engine's values written through the CRM's services ----------------------------------------

@@ -46,7 +46,15 @@ from urllib.parse import quote
 
 from outlooksync.engine.records import Entity, FieldValues, OutlookItem, Side
 from outlooksync.engine.settings import SyncSettings
-from outlooksync.engine.stores import ChangedMeanwhile, OutlookChange, OutlookChanges
+from outlooksync.engine.stores import (
+    ChangedMeanwhile,
+    ItemCreate,
+    ItemDelete,
+    ItemUpdate,
+    ItemWrite,
+    OutlookChange,
+    OutlookChanges,
+)
 from outlooksync.graph import (
     Create,
     Delete,
@@ -679,6 +687,76 @@ class GraphOutlookStore:
                 self.client.transport.call("PATCH", f"{path}/{quote(str(ours[0].get('id')), safe='')}", json_body=link)
         except GraphNotFound:
             raise ChangedMeanwhile(Side.OUTLOOK, Entity.TASK, task_id) from None
+
+    def write_batch(self, entity: Entity, writes: Sequence[ItemWrite]) -> list[OutlookItem | Exception | None]:
+        """Several writes in `$batch` requests of 20: each answer is the item written, None for a deletion,
+        or that write's error (`ChangedMeanwhile` for a stale change key or a gone item). A task's stamp
+        is a linked resource of its own, so a task update that stamps goes on its own, as update_item does."""
+        self._check_writable()
+        results: list[OutlookItem | Exception | None] = [None] * len(writes)
+        operations: list[Create | Update | Delete] = []
+        sent: list[tuple[int, str, ItemWrite]] = []
+        alone: list[int] = []
+        for index, write in enumerate(writes):
+            key = self._key()
+            if isinstance(write, ItemCreate):
+                operations.append(Create(key=key, fields=graph_fields(entity, write.fields), crm_id=write.stamp))
+            elif isinstance(write, ItemUpdate):
+                if entity is Entity.TASK and write.stamp:
+                    alone.append(index)
+                    continue
+                try:
+                    values = self._complete(entity, write.outlook_id, write.fields)
+                except ChangedMeanwhile as error:
+                    results[index] = error
+                    continue
+                operations.append(
+                    Update(
+                        key=key,
+                        item_id=write.outlook_id,
+                        fields=graph_fields(entity, values),
+                        change_key=write.expected_change_key or None,
+                        crm_id=write.stamp,
+                    )
+                )
+            else:
+                operations.append(Delete(key=key, item_id=write.outlook_id))
+            sent.append((index, key, write))
+        answers = self.client.write(GRAPH_ENTITY[entity], operations) if operations else {}
+        for index, key, write in sent:
+            answer = answers[key]
+            if isinstance(write, ItemDelete):
+                if answer.error is not None and not isinstance(answer.error, GraphNotFound):
+                    results[index] = answer.error
+                else:
+                    self._forget(entity, write.outlook_id, gone=True)
+            elif isinstance(write, ItemUpdate) and isinstance(answer.error, GraphConflict | GraphNotFound):
+                self._forget(entity, write.outlook_id, gone=isinstance(answer.error, GraphNotFound))
+                results[index] = ChangedMeanwhile(Side.OUTLOOK, entity, write.outlook_id)
+            elif answer.error is not None:
+                results[index] = answer.error
+            else:
+                assert answer.item is not None
+                item = engine_item(entity, answer.item)
+                if isinstance(write, ItemCreate):
+                    self._stamps[entity].setdefault(write.stamp, {})
+                    results[index] = self._remember(item, created=True)
+                else:
+                    results[index] = self._remember(item)
+        for index in alone:
+            write = writes[index]
+            assert isinstance(write, ItemUpdate)
+            try:
+                results[index] = self.update_item(
+                    entity,
+                    write.outlook_id,
+                    write.fields,
+                    stamp=write.stamp,
+                    expected_change_key=write.expected_change_key,
+                )
+            except ChangedMeanwhile as error:
+                results[index] = error
+        return results
 
     def delete_item(self, entity: Entity, outlook_id: str) -> None:
         """Delete the item; one already gone is fine."""

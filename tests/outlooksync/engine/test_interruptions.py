@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outlooksync.engine import Availability, FieldDirection
-from outlooksync.engine.memory import MemoryCrmStore, MemoryOutlookStore
+from outlooksync.engine.memory import MemoryCrmStore, MemoryOutlookStore, OneWriteAtATimeOutlookStore
 from tests.outlooksync.engine.harness import (
     COLUMN_IDS,
     CONTACT,
@@ -45,19 +45,20 @@ class WriteCounter:
         self.fail_at = fail_at
 
 
-def new_world(direction, winner, field_directions=None) -> tuple[World, WriteCounter]:
+def new_world(direction, winner, field_directions=None, *, batching=True) -> tuple[World, WriteCounter]:
     counter = WriteCounter()
+    mailbox = MemoryOutlookStore if batching else OneWriteAtATimeOutlookStore
     world = World(
         settings=settings_for(direction, winner, field_directions=field_directions),
         crm=MemoryCrmStore(before_write=counter),
-        outlook=MemoryOutlookStore(before_write=counter),
+        outlook=mailbox(before_write=counter),
     )
     return world, counter
 
 
-def busy_world(direction, winner) -> tuple[World, WriteCounter]:
+def busy_world(direction, winner, batching=True) -> tuple[World, WriteCounter]:
     """A next sync with a bit of everything: matches, creates, edits on both sides, deletions."""
-    world, counter = new_world(direction, winner)
+    world, counter = new_world(direction, winner, batching=batching)
     pairs = [world.linked_pair(f"Linked{number}", "Lee", notes="n") for number in range(8)]
     world.crm.add(CONTACT, contact("Ann", "Lee", job_title="CRM"))  # matches an unlinked item by key
     world.outlook.add(CONTACT, contact("ann", "LEE", mobile_phone="555"))
@@ -107,8 +108,8 @@ def end_state(world: World):
     )
 
 
-def first_sync_world(direction, winner) -> tuple[World, WriteCounter]:
-    world, counter = new_world(direction, winner)
+def first_sync_world(direction, winner, batching=True) -> tuple[World, WriteCounter]:
+    world, counter = new_world(direction, winner, batching=batching)
     for number in range(4):
         world.crm.add(CONTACT, contact(f"Crm{number}", "Lee"))
         world.outlook.add(CONTACT, contact(f"Outlook{number}", "Lee"))
@@ -117,8 +118,8 @@ def first_sync_world(direction, winner) -> tuple[World, WriteCounter]:
     return world, counter
 
 
-def synced_world(direction, winner) -> tuple[World, WriteCounter]:
-    world, counter = first_sync_world(direction, winner)
+def synced_world(direction, winner, batching=True) -> tuple[World, WriteCounter]:
+    world, counter = first_sync_world(direction, winner, batching)
     world.sync()
     world.outlook.add(CONTACT, contact("Crm0", "Lee", notes="a plain item matching by key"))
     return world, counter
@@ -134,9 +135,10 @@ SCENARIOS = {
 
 @pytest.mark.parametrize(("direction", "winner"), SETTINGS_COLUMNS, ids=COLUMN_IDS)
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_interrupted_at_every_write_ends_like_an_uninterrupted_run(direction, winner, scenario):
+@pytest.mark.parametrize("batching", [True, False], ids=["writes in batches", "one write at a time"])
+def test_interrupted_at_every_write_ends_like_an_uninterrupted_run(direction, winner, scenario, batching):
     build, options = SCENARIOS[scenario]
-    world, counter = build(direction, winner)
+    world, counter = build(direction, winner, batching)
     counter.arm(None)
     world.sync(**options)
     writes = counter.writes
@@ -145,7 +147,7 @@ def test_interrupted_at_every_write_ends_like_an_uninterrupted_run(direction, wi
     assert writes > 5
 
     for fail_at in range(1, writes + 1):
-        world, counter = build(direction, winner)
+        world, counter = build(direction, winner, batching)
         counter.arm(fail_at)
         with pytest.raises(Interrupted):
             world.sync(**options)
