@@ -19,6 +19,7 @@ urlpatterns = [
     path("events/<int:pk>/", calendar_views.event_detail, name="event-detail"),
     path("events/<int:pk>/edit/", calendar_views.event_update, name="event-update"),
     path("events/<int:pk>/delete/", calendar_views.event_delete, name="event-delete"),
+    path("events/<int:pk>/move/", calendar_views.event_move, name="event-move"),
     path("events/<int:pk>/cancel-occurrence/", calendar_views.event_cancel_occurrence, name="event-cancel-occurrence"),
     path("notes/new/", views.note_create, name="note-create"),
     path("notes/<int:pk>/", views.note_detail, name="note-detail"),

@@ -11,7 +11,7 @@ import zoneinfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,19 +19,26 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.calendar import Occurrence, events_for_window, expand_occurrences, format_instant, parse_instant
+from accounts.calendar_grid import grid_days
 from accounts.date_range import OUT_OF_RANGE, in_range, wall_clock
 from accounts.forms.activities import EventForm, related_key, simple_repeat
 from accounts.models import CalendarEvent
 from accounts.views.activities import activity_delete_page, check_may_write, related_record_url, save_activity_form
 from backoffice.access import can_write
 from backoffice.http import safe_next_url
+from backoffice.records import StaleRecordError
 from backoffice.selectors import user_get, user_list
 
 # --- calendar and events ------------------------------------------------------------------------
 
 
+VIEWS = ("month", "week", "day")
+
+
 def _calendar_window(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day shown: whole weeks (Monday to Sunday) around the month, or the day's week."""
+    """First and last day shown: whole weeks (Monday to Sunday) around the month, the day's week, or the day."""
+    if view == "day":
+        return day, day
     if view == "week":
         first = day - dt.timedelta(days=day.weekday())
         return first, first + dt.timedelta(days=6)
@@ -43,6 +50,8 @@ def _calendar_window(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _shift(view: str, day: dt.date, step: int) -> dt.date:
+    if view == "day":
+        return day + dt.timedelta(days=step)
     if view == "week":
         return day - dt.timedelta(days=day.weekday()) + dt.timedelta(weeks=step)
     month = day.month - 1 + step
@@ -54,10 +63,11 @@ def _shift(view: str, day: dt.date, step: int) -> dt.date:
 @login_required
 @require_http_methods(["GET"])
 def calendar_view(request):
-    """The user's (or ?owner=) calendar by month or week, in the user's time zone."""
+    """The user's (or ?owner=) calendar by month, or by week or day on an hour grid with the tasks due, in the
+    user's time zone; on a phone, a list of the days."""
     zone = zoneinfo.ZoneInfo(request.user.time_zone)
     today = timezone.now().astimezone(zone).date()
-    view = request.GET.get("view") if request.GET.get("view") in ("month", "week") else "month"
+    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "month"
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
@@ -75,11 +85,22 @@ def calendar_view(request):
     window_start = dt.datetime.combine(first, dt.time(0), zone)
     window_end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), zone)
     events = events_for_window(selectors.event_list(actor=request.user).filter(owner=owner), window_start, window_end)
+    occurrences = expand_occurrences(events, window_start, window_end)
     by_day: dict[dt.date, list] = {}
-    for occurrence in expand_occurrences(events, window_start, window_end):
+    for occurrence in occurrences:
         for date in occurrence.dates(zone):
             if first <= date <= last:
                 by_day.setdefault(date, []).append(occurrence)
+    tasks = []
+    if view != "month":
+        tasks = list(
+            selectors.task_list(actor=request.user)
+            .filter(owner=owner, archived_at__isnull=True, due_at__gte=window_start, due_at__lt=window_end)
+            .order_by("due_at", "id")
+        )
+    tasks_by_day: dict[dt.date, list] = {}
+    for task in tasks:
+        tasks_by_day.setdefault(task.due_at.astimezone(zone).date(), []).append(task)
     days = []
     date = first
     while date <= last:
@@ -87,11 +108,20 @@ def calendar_view(request):
             {
                 "date": date,
                 "occurrences": by_day.get(date, []),
+                "tasks": tasks_by_day.get(date, []),
                 "in_month": date.month == day.month,
                 "is_today": date == today,
             }
         )
         date += dt.timedelta(days=1)
+    grid = None
+    if view != "month":
+        grid = grid_days(
+            dates=[cell["date"] for cell in days], occurrences=occurrences, tasks=tasks, zone=zone, today=today
+        )
+        for column in grid:
+            for entry in column.entries:
+                entry.can_move = entry.movable and can_write(request.user, entry.occurrence.event)
     return render(
         request,
         "accounts/activities/calendar.html",
@@ -102,6 +132,9 @@ def calendar_view(request):
             "last": last,
             "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
             "days": days,
+            "agenda": [cell for cell in days if (cell["in_month"] or view != "month")],
+            "grid": grid,
+            "hours": [{"label": f"{hour:02d}:00", "top": f"{hour * 100 / 24:.3f}"} for hour in range(24)],
             "owner": owner,
             "owners": user_list(actor=request.user),
             "prev_date": _shift(view, day, -1),
@@ -248,3 +281,52 @@ def event_cancel_occurrence(request, pk: int):
         local = timezone.localtime(start)
         messages.success(request, f"The occurrence of {local:%Y-%m-%d %H:%M} is cancelled.")
     return redirect(safe_next_url(request, reverse("accounts:event-detail", args=[event.pk])))
+
+
+def _local_minute(value: str, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
+    """A wall-clock time as the grid sends it (YYYY-MM-DDTHH:MM) in the calendar's zone, or None."""
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is not None or not in_range(parsed.date()):
+        return None
+    return parsed.replace(tzinfo=zone)
+
+
+@login_required
+@require_POST
+def event_move(request, pk: int):
+    """Move or resize an event dragged on the hour grid (POST start, end, version), through the event service.
+
+    Times are the grid's wall clock in the viewer's zone. A version other than the stored one (someone
+    changed the event meanwhile) is refused with 409 and nothing is written.
+    """
+    event = selectors.event_get(actor=request.user, pk=pk)
+    if not can_write(request.user, event):
+        return JsonResponse({"error": "Only the event's owner and managers can move it."}, status=403)
+    if event.recurrence_rule:
+        return JsonResponse({"error": "Open a repeating event to change it or one of its occurrences."}, status=400)
+    zone = zoneinfo.ZoneInfo(request.user.time_zone)
+    start = _local_minute(request.POST.get("start", ""), zone)
+    end = _local_minute(request.POST.get("end", ""), zone)
+    version = request.POST.get("version", "")
+    if start is None or end is None or not version.isdecimal():
+        return JsonResponse(
+            {"error": "Give the new start and end (YYYY-MM-DDTHH:MM) and the version read."}, status=400
+        )
+    try:
+        event = services.event_save(
+            actor=request.user, event=event, data={"start": start, "end": end, "version": int(version)}
+        )
+    except StaleRecordError:
+        return JsonResponse(
+            {"error": "Someone changed this event meanwhile: reload the calendar to see it as it is now."}, status=409
+        )
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    local_start, local_end = event.start.astimezone(zone), event.end.astimezone(zone)
+    messages.success(request, f"“{event.title}” moved to {local_start:%a %d %b %H:%M}–{local_end:%H:%M}.")
+    return JsonResponse(
+        {"id": event.pk, "start": event.start.isoformat(), "end": event.end.isoformat(), "version": event.version}
+    )

@@ -55,6 +55,7 @@ PAGES = [
     ("forecast", "/crm/forecast/", "#forecast-chart svg.main-svg"),
     ("calendar", "/crm/calendar/", "main"),
     ("calendar week", "/crm/calendar/?view=week", "main"),
+    ("calendar day", "/crm/calendar/?view=day", "main"),
     ("pipeline", "/crm/pipeline/", "main"),
     ("search results", "/crm/search/?q=accessible", "[data-search-group]"),
     ("my tasks", "/crm/tasks/mine/", "main"),
