@@ -34,21 +34,27 @@ def style_form(form: forms.BaseForm) -> None:
 
 
 def mark_invalid_fields(form: forms.BaseForm) -> None:
-    """Add Bootstrap's `is-invalid` to the widget of every field that has an error."""
+    """Outline every field that has an error (Bootstrap's `is-invalid`) and say so to assistive technology."""
     for name in form.errors:
         if name in form.fields:
             widget = form.fields[name].widget
-            css = widget.attrs.get("class", "")
-            if "is-invalid" not in css.split():
-                widget.attrs["class"] = f"{css} is-invalid".strip()
+            for sub in getattr(widget, "widgets", None) or [widget]:
+                css = sub.attrs.get("class", "")
+                if "is-invalid" not in css.split():
+                    sub.attrs["class"] = f"{css} is-invalid".strip()
+                sub.attrs["aria-invalid"] = "true"
 
 
 class BootstrapForm(forms.Form):
-    """A plain form whose widgets carry their Bootstrap classes."""
+    """A plain form whose widgets carry their Bootstrap classes; fields with an error are outlined."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_form(self)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        mark_invalid_fields(self)
 
 
 def apply_service_errors(

@@ -145,6 +145,14 @@ class TaskForm(RelatedFormMixin, BootstrapForm):
             self.fields["owner"] = _owner_field(actor)
         self._setup_related(required=False)
 
+    def clean(self):
+        data = super().clean()
+        # The service refuses it too; checked here so that it shows with every other message at once.
+        start, due = data.get("start_at"), data.get("due_at")
+        if start and due and due < start:
+            self.add_error("due_at", "The due date cannot be before the start date.")
+        return data
+
 
 # --- calendar events ----------------------------------------------------------------------------
 

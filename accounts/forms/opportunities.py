@@ -84,6 +84,17 @@ class OpportunityForm(RecordForm):
         self.fields["contact"].queryset = selectors.contact_list(actor=self.actor)
         self.fields["customer"].queryset = selectors.business_customer_list(actor=self.actor)
 
+    def clean(self):
+        data = super().clean()
+        # The service refuses it too; checked here so that it shows with every other message at once.
+        customer, account = data.get("customer"), data.get("account")
+        if customer is not None and account is not None and customer.account_id != account.pk:
+            self.add_error(
+                "customer",
+                f"{customer.name} belongs to another account ({customer.account.name}), not to {account.name}.",
+            )
+        return data
+
     def service_data(self) -> dict:
         data = super().service_data()
         if data.get("probability") is None:

@@ -52,10 +52,13 @@
   }
 
   function focusFirstError() {
-    const invalid = document.querySelector("main form .is-invalid, main form [aria-invalid=true]");
+    const invalid = document.querySelector(
+      "main form input.is-invalid, main form select.is-invalid, main form textarea.is-invalid"
+    );
     if (!invalid) return;
-    const target = invalid.tomselect ? invalid.tomselect : invalid;
-    target.focus();
+    // A picker's own select is hidden: its search box takes the focus instead.
+    if (invalid.tomselect) invalid.tomselect.focus();
+    else invalid.focus();
   }
 
   document.addEventListener("change", (event) => {
