@@ -312,7 +312,8 @@ class LeadViewSet(ArchiveMixin, RecordViewSet):
     )
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
-        """Reuse or create the lead's account and contact and open an opportunity linked to the lead."""
+        """Use the given account and contact (else reuse or create the lead's) and open an opportunity linked to the
+        lead, with the amount and close date given."""
         lead = self.get_object()
         options = serializers.LeadConvertSerializer(data=request.data, context=self.get_serializer_context())
         options.is_valid(raise_exception=True)
@@ -320,7 +321,11 @@ class LeadViewSet(ArchiveMixin, RecordViewSet):
             actor=request.user,
             lead=lead,
             account=options.validated_data.get("account"),
+            contact=options.validated_data.get("contact"),
             opportunity_name=options.validated_data.get("opportunity_name", ""),
+            budget_amount=options.validated_data.get("budget_amount"),
+            budget_currency=options.validated_data.get("budget_currency", "").upper(),
+            expected_close_date=options.validated_data.get("expected_close_date"),
         )
         opportunity = OpportunityViewSet.reload(actor=request.user, opportunity=opportunity)
         output = serializers.OpportunitySerializer(opportunity, context=self.get_serializer_context())

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import selectors, services
 from accounts.choices import LeadStatus
+from accounts.forms.base import use_picker
 from accounts.models import Lead
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors, mark_invalid_fields, style_form
@@ -51,6 +52,9 @@ class LeadConvertForm(forms.Form):
         self.fields["contact"].queryset = selectors.contact_list(actor=actor).filter(archived_at__isnull=True)
         person = f"{lead.first_name} {lead.last_name}".strip()
         self.fields["contact"].empty_label = f"New contact “{person}”" if person else "No contact"
+        # Searched as one types: the dialog carries only the lead's own account and contact.
+        use_picker(self.fields["account"], "account")
+        use_picker(self.fields["contact"], "contact")
         self.fields["budget_currency"].widget.attrs.update({"size": 3, "autocapitalize": "characters"})
         style_form(self)
 

@@ -397,6 +397,29 @@ def test_lead_convert_into_a_chosen_account_with_a_name(api, rep, account):
     assert response.json()["account"] == account.pk and response.json()["name"] == "Renewal"
 
 
+def test_lead_convert_with_amount_close_date_and_contact(api, rep, account):
+    contact = ContactFactory(owner=rep)
+    lead = LeadFactory(owner=rep)
+    response = api.post(
+        f"{CRM_API}/leads/{lead.pk}/convert/",
+        {
+            "account": account.pk,
+            "contact": contact.pk,
+            "budget_amount": "1500.00",
+            "expected_close_date": "2030-06-30",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["contact"], body["budget_amount"], body["budget_currency"]) == (contact.pk, "1500.00", "USD")
+    assert body["expected_close_date"] == "2030-06-30"
+    negative = api.post(
+        f"{CRM_API}/leads/{LeadFactory(owner=rep).pk}/convert/", {"budget_amount": "-1.00"}, format="json"
+    )
+    assert negative.status_code == 400 and error_attrs(negative) == {"budget_amount"}
+
+
 def test_lead_convert_refusals(api, rep, foreign_account):
     lead = LeadFactory(owner=rep)
     foreign = api.post(f"{CRM_API}/leads/{lead.pk}/convert/", {"account": foreign_account.pk})

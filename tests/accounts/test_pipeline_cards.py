@@ -127,10 +127,13 @@ def test_board_has_a_status_switcher_for_phones(session_client, rep):
 def test_lead_page_offers_the_conversion_dialog_prefilled_from_the_lead(session_client, rep):
     account = AccountFactory(owner=rep, name="Umbrella")
     lead = LeadFactory(owner=rep, name="Big deal", account=account, company_name="Umbrella")
+    AccountFactory(owner=rep, name="Someone Else Entirely")
     html = session_client(rep).get(reverse("accounts:lead-detail", args=[lead.pk])).content.decode()
     dialog = html.split('id="lead-convert-dialog"')[1].split("</dialog>")[0]
     assert 'value="Big deal"' in dialog
     assert f'<option value="{account.pk}" selected>Umbrella</option>' in dialog
+    # Other accounts are searched as one types, not carried by the page.
+    assert "Someone Else Entirely" not in dialog and 'data-picker-url="/crm/pick/account/"' in dialog
     close = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     assert f'value="{close}"' in dialog and 'value="USD"' in dialog
 

@@ -3,7 +3,13 @@
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from accounts.api.serializers.fields import ModelSerializer, ScopedPrimaryKeyRelatedField, StrictCharField, owner_field
+from accounts.api.serializers.fields import (
+    ModelSerializer,
+    ScopedPrimaryKeyRelatedField,
+    StrictCharField,
+    StrictDecimalField,
+    owner_field,
+)
 from accounts.choices import PhoneType
 from accounts.models import Account, BusinessCustomer, Channel, Contact, ContactAddress, Lead
 from accounts.selectors import account_list, contact_list
@@ -208,7 +214,8 @@ class LeadSerializer(ModelSerializer):
 
 
 class LeadConvertSerializer(serializers.Serializer):
-    """Options of a lead conversion: an existing account to use, and the new opportunity's name."""
+    """Options of a lead conversion: an existing account and contact to use, and the new opportunity's name,
+    amount and expected close date."""
 
     account = ScopedPrimaryKeyRelatedField(
         selector=account_list,
@@ -218,6 +225,18 @@ class LeadConvertSerializer(serializers.Serializer):
         help_text="Defaults to the lead's account, else one named like its company (made when missing).",
     )
     opportunity_name = StrictCharField(required=False, allow_blank=True, max_length=255)
+    contact = ScopedPrimaryKeyRelatedField(
+        selector=contact_list,
+        model=Contact,
+        required=False,
+        allow_null=True,
+        help_text="Defaults to the lead's contact, else one made from the lead's person.",
+    )
+    budget_amount = StrictDecimalField(max_digits=18, decimal_places=2, min_value=0, required=False, allow_null=True)
+    budget_currency = StrictCharField(
+        required=False, allow_blank=True, max_length=3, help_text="Defaults to the organization's base currency."
+    )
+    expected_close_date = serializers.DateField(required=False, allow_null=True)
 
 
 class ChannelSerializer(ModelSerializer):
