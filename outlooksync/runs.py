@@ -23,7 +23,7 @@ from outlooksync.engine.stores import CrmChanges, OutlookChanges
 from outlooksync.graph.client import GraphClient
 from outlooksync.graph.config import graph_endpoints
 from outlooksync.graph.errors import GraphError
-from outlooksync.models import AlertKind, AlertState, OutlookConnection, SyncAlert, SyncHistory, SyncRun
+from outlooksync.models import AlertKind, AlertState, OutlookConnection, SyncAlert, SyncHistory, SyncLink, SyncRun
 from outlooksync.services import (
     alert_raise,
     check_acts_for,
@@ -123,6 +123,8 @@ def graph_client_for(connection: OutlookConnection, values: dict, settings: Sync
         ca_bundle=endpoints.ca_bundle,
         token_cache=token_cache,
         time_zone=settings.time_zone,
+        # A first round of contacts or tasks reads the collection in pages of 1,000 rather than 20 at a time.
+        list_first_rounds=True,
         # Known from an earlier run: the "CRM tasks" list is not looked up again.
         task_list_id=((connection.state or {}).get("graph") or {}).get("task_list_id"),
     )
@@ -150,7 +152,15 @@ def _stores(*, user, settings: SyncSettings, state: dict, client: GraphClient, n
     """The CRM store and the Graph store of one rep, keeping their state in `state` (the connection's)."""
     crm = DjangoCrmStore(user=user, settings=settings, state=state.setdefault("crm", {}), now=now)
     window = calendar_window(settings, now) if settings.entities[Entity.EVENT].enabled else None
-    outlook = GraphOutlookStore(client, state=state.get("graph"), window=window, read_only=read_only)
+    outlook = GraphOutlookStore(
+        client,
+        state=state.get("graph"),
+        window=window,
+        read_only=read_only,
+        known_change_keys=lambda entity: dict(
+            SyncLink.objects.filter(user=user, entity=str(entity)).values_list("outlook_id", "change_key")
+        ),
+    )
     return crm, outlook
 
 

@@ -169,6 +169,7 @@ class GraphClient(SeriesOccurrences):
         *,
         window: tuple[dt.datetime, dt.datetime] | None = None,
         series_ids: Iterable[str] = (),
+        known: Mapping[str, str] | None = None,
     ) -> Changes:
         """One delta round: every item changed since `delta_link` (all items without one), read in full.
 
@@ -178,6 +179,7 @@ class GraphClient(SeriesOccurrences):
         Events come from the calendar view between `window`'s instants: occurrences point at their series,
         which is read instead. A removed occurrence may be all
         that tells a series was deleted, so the `series_ids` known to the caller are checked when any is.
+        An item whose version is the one in `known` ({id: change key} as last synced) is left out unread.
         Raises DeltaExpired when the delta link is no longer valid.
         """
         entity = Entity(entity)
@@ -209,6 +211,8 @@ class GraphClient(SeriesOccurrences):
         wanted: list[str] = []
         for item_id, raw in found.items.items():
             master = raw.get("seriesMasterId") if entity is Entity.EVENTS else None
+            if not master and known and _change_key(raw) is not None and known.get(item_id) == _change_key(raw):
+                continue  # as it was when last synced (the sync's own write, read back): nothing to read
             wanted.append(str(master)[:512] if master else item_id)
         if entity is Entity.EVENTS and removed:
             wanted.extend(series_ids)
@@ -414,12 +418,18 @@ class GraphClient(SeriesOccurrences):
                 original = mapping.event_original_start(occurrence) if isinstance(occurrence, dict) else None
                 if original is not None and isinstance(occurrence.get("id"), str):
                     occurrence_ids[original] = occurrence["id"][:512]
-        etag = raw.get("@odata.etag") or raw.get("changeKey")
+        etag = _change_key(raw)
         return OutlookItem(
             id=raw["id"][:512],
-            change_key=str(etag)[:200] if etag else None,
+            change_key=etag,
             crm_id=mapping.crm_id_of(raw),
             fields=fields,
             last_modified=mapping.instant_from_text(raw.get("lastModifiedDateTime")),
             occurrence_ids=occurrence_ids,
         )
+
+
+def _change_key(raw: Mapping[str, Any]) -> str | None:
+    """An item's version as Graph gives it (its ETag, else its change key), as the sync stores it."""
+    etag = raw.get("@odata.etag") or raw.get("changeKey")
+    return str(etag)[:200] if etag else None

@@ -385,8 +385,12 @@ class GraphOutlookStore:
         window: tuple[dt.datetime, dt.datetime] | None = None,
         on_state_change: Callable[[GraphStoreState], None] | None = None,
         read_only: bool = False,
+        known_change_keys: Callable[[Entity], Mapping[str, str]] | None = None,
     ) -> None:
         self.client = client
+        # {item id: change key} as the stored links have them: a delta entry at that version is the sync's
+        # own write read back, and is not read again.
+        self.known_change_keys = known_change_keys
         # For a preview: nothing is written, not even the "CRM tasks" list a first read would create.
         self.read_only = read_only
         self.state = state if isinstance(state, GraphStoreState) else GraphStoreState.from_dict(state)
@@ -492,6 +496,7 @@ class GraphOutlookStore:
             link,
             window=self.window if entity is Entity.EVENT else None,
             series_ids=sorted(series) if entity is Entity.EVENT else (),
+            known=self.known_change_keys(entity) if self.known_change_keys else None,
         )
         entries = []
         for graph_item in changes.items.values():

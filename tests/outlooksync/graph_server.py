@@ -541,7 +541,9 @@ class GraphState:
             return render
 
         keyed = [((seq, 0), entry(item_id)) for seq, item_id in self._changed(collection, state)]
-        return self._delta_page(state, keyed, path, prefer)
+        answer = self._delta_page(state, keyed, path, prefer)
+        self.counts[f"delta entries {kind}"] += len(answer["value"])
+        return answer
 
     def _changed(self, collection: Collection, state: dict[str, Any]) -> list[tuple[int, str]]:
         """(seq, id) of the items and removals of the round, in change order; a removal only after a first round."""
@@ -624,7 +626,9 @@ class GraphState:
             for index, instance in enumerate(_instances(item, low, high)):
                 entry = {"id": instance["id"], "@removed": {"reason": "deleted"}} if removed else instance
                 keyed.append(((seq, index), functools.partial(dict, entry)))
-        return self._delta_page(state, keyed, path, prefer)
+        answer = self._delta_page(state, keyed, path, prefer)
+        self.counts["delta entries event"] += len(answer["value"])
+        return answer
 
     def _event_instances(self, collection: Collection, item_id: str, query: dict[str, str]) -> dict[str, Any]:
         item = collection.items.get(item_id)
