@@ -5,8 +5,9 @@ and an idle run; then the dispatcher with 1,000 connected reps.
 Printed: items per second; Graph requests against the fewest possible (per entity, its delta entries read
 in pages of the largest size Graph gives, its writes in batches of 20; target at most 1.2 times); SQL
 queries per run (target: a constant plus one per 500 items); the idle run's delta requests (target: one
-per entity); the dispatcher's rounds over 1,000 reps at the default intervals (target: each under 1 s). Everything runs in a thread with its own committed transactions (the CRM side reads the
-change log, numbered at commit) in an organization of its own.
+per entity); the dispatcher's rounds over 1,000 reps at the default intervals (target: each under 1 s).
+Everything runs in a thread with its own committed transactions (the CRM side reads the change log,
+numbered at commit) in an organization of its own.
 """
 
 import datetime as dt
