@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
-from accounts.models import Account, BusinessCustomer, Contact, Lead, Opportunity
+from accounts.models import Account, BusinessCustomer, Contact, Lead, Opportunity, Task
+from accounts.services.activities import activity_delete, task_save
 from accounts.services.opportunities import opportunity_delete, opportunity_save
 from accounts.services.records import account_save, business_customer_save, contact_save, lead_save, record_delete
 from backoffice.access import can_write
@@ -73,6 +74,8 @@ def _reassign_one(*, actor: User, instance, owner: User) -> None:
         business_customer_save(actor=actor, customer=instance, data=data)
     elif isinstance(instance, Lead):
         lead_save(actor=actor, lead=instance, data=data)
+    elif isinstance(instance, Task):
+        task_save(actor=actor, task=instance, data=data)
     else:
         raise ValidationError(f"{type(instance)._meta.verbose_name} cannot be reassigned here.")
 
@@ -80,6 +83,8 @@ def _reassign_one(*, actor: User, instance, owner: User) -> None:
 def _delete_one(*, actor: User, instance) -> None:
     if isinstance(instance, Opportunity):
         opportunity_delete(actor=actor, opportunity=instance)
+    elif isinstance(instance, Task):
+        activity_delete(actor=actor, activity=instance)
     else:
         record_delete(actor=actor, instance=instance)
 

@@ -4,11 +4,14 @@ from django.urls import path
 
 from accounts.views import activities as views
 from accounts.views import calendar as calendar_views
+from accounts.views import record_actions
 
 urlpatterns = [
     path("accounts/<int:pk>/activities/", views.account_activities, name="account-activities"),
     path("tasks/", views.task_list, name="task-list"),
     path("tasks/mine/", views.my_tasks, name="my-tasks"),
+    path("tasks/bulk/", record_actions.task_bulk, name="task-bulk"),
+    path("tasks/export.csv", record_actions.task_export, name="task-export"),
     path("tasks/new/", views.task_create, name="task-create"),
     path("tasks/<int:pk>/", views.task_detail, name="task-detail"),
     path("tasks/<int:pk>/edit/", views.task_update, name="task-update"),

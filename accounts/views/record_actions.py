@@ -9,10 +9,15 @@ import re
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts import selectors
+from accounts.filters import TaskFilter
 from accounts.services.bulk import BULK_MAX_RECORDS, records_delete, records_reassign
 from accounts.views.common import filtered_rows
 from accounts.views.records import RecordView
@@ -100,24 +105,66 @@ class _Echo:
         return value
 
 
+def _csv_response(rows, columns, filename: str) -> StreamingHttpResponse:
+    """The rows (an ordered queryset) as CSV, streamed in chunks, at most EXPORT_MAX_ROWS of them."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow([header for header, _ in columns])
+        for row in rows[:EXPORT_MAX_ROWS].iterator(chunk_size=EXPORT_CHUNK):
+            yield writer.writerow([_safe_cell(value(row)) for _, value in columns])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{timezone.localdate().isoformat()}.csv"'
+    return response
+
+
+def _bulk(request, *, rows, label_plural: str, list_url: str) -> HttpResponseRedirect:
+    """Reassign or delete the ticked rows (ids) among `rows`, one by one through the services, and say how it went."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+        back = list_url
+    ids = [int(value) for value in request.POST.getlist("ids") if WHOLE_NUMBER.fullmatch(value)]
+    if not ids:
+        messages.warning(request, f"Tick the {label_plural.lower()} to change first.")
+        return HttpResponseRedirect(back)
+    if len(ids) > BULK_MAX_RECORDS:
+        messages.error(request, f"At most {BULK_MAX_RECORDS} records at once (got {len(ids)}).")
+        return HttpResponseRedirect(back)
+    instances = rows.filter(pk__in=ids).order_by("pk")
+    action = request.POST.get("action")
+    if action == "reassign":
+        owner_id = request.POST.get("owner", "")
+        owner = (
+            User.objects.filter(organization_id=request.user.organization_id, pk=owner_id).first()
+            if WHOLE_NUMBER.fullmatch(owner_id)
+            else None
+        )
+        if owner is None:
+            messages.error(request, "Choose the new owner: a user of your organization.")
+            return HttpResponseRedirect(back)
+        outcome = records_reassign(actor=request.user, instances=instances, owner=owner)
+    elif action == "delete":
+        outcome = records_delete(actor=request.user, instances=instances)
+    else:
+        messages.error(request, "Choose an action: reassign or delete.")
+        return HttpResponseRedirect(back)
+    missing = len(ids) - len(outcome.done) - len(outcome.refused)
+    if missing > 0:
+        outcome.refused.append((f"{missing} more", "not found"))
+    level = messages.success if not outcome.refused else messages.warning
+    level(request, outcome.summary())
+    return HttpResponseRedirect(back)
+
+
 class RecordExportView(RecordView):
     """The filtered list as CSV, in the page's order, streamed; at most EXPORT_MAX_ROWS rows."""
 
     def get(self, request):
         record_type = self.record_type
         _, rows = filtered_rows(request, record_type.filterset, record_type.list_selector(actor=request.user))
-        columns = EXPORT_COLUMNS[record_type.key]
-        writer = csv.writer(_Echo())
-
-        def lines():
-            yield writer.writerow([header for header, _ in columns])
-            for row in rows[:EXPORT_MAX_ROWS].iterator(chunk_size=EXPORT_CHUNK):
-                yield writer.writerow([_safe_cell(value(row)) for _, value in columns])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        filename = f"{record_type.label_plural.lower().replace(' ', '-')}-{timezone.localdate().isoformat()}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        filename = record_type.label_plural.lower().replace(" ", "-")
+        return _csv_response(rows, EXPORT_COLUMNS[record_type.key], filename)
 
 
 class RecordBulkView(RecordView):
@@ -125,37 +172,40 @@ class RecordBulkView(RecordView):
 
     def post(self, request):
         record_type = self.record_type
-        back = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
-            back = record_type.url("list")
-        ids = [int(value) for value in request.POST.getlist("ids") if WHOLE_NUMBER.fullmatch(value)]
-        if not ids:
-            messages.warning(request, f"Tick the {record_type.label_plural.lower()} to change first.")
-            return HttpResponseRedirect(back)
-        if len(ids) > BULK_MAX_RECORDS:
-            messages.error(request, f"At most {BULK_MAX_RECORDS} records at once (got {len(ids)}).")
-            return HttpResponseRedirect(back)
-        instances = record_type.list_selector(actor=request.user).filter(pk__in=ids).order_by("pk")
-        action = request.POST.get("action")
-        if action == "reassign":
-            owner_id = request.POST.get("owner", "")
-            owner = (
-                User.objects.filter(organization_id=request.user.organization_id, pk=owner_id).first()
-                if WHOLE_NUMBER.fullmatch(owner_id)
-                else None
-            )
-            if owner is None:
-                messages.error(request, "Choose the new owner: a user of your organization.")
-                return HttpResponseRedirect(back)
-            outcome = records_reassign(actor=request.user, instances=instances, owner=owner)
-        elif action == "delete":
-            outcome = records_delete(actor=request.user, instances=instances)
-        else:
-            messages.error(request, "Choose an action: reassign or delete.")
-            return HttpResponseRedirect(back)
-        missing = len(ids) - len(outcome.done) - len(outcome.refused)
-        if missing > 0:
-            outcome.refused.append((f"{missing} more", "not found"))
-        level = messages.success if not outcome.refused else messages.warning
-        level(request, outcome.summary())
-        return HttpResponseRedirect(back)
+        return _bulk(
+            request,
+            rows=record_type.list_selector(actor=request.user),
+            label_plural=record_type.label_plural,
+            list_url=record_type.url("list"),
+        )
+
+
+TASK_COLUMNS = (
+    ("Subject", lambda r: r.subject),
+    ("Due", lambda r: _date(r.due_at)),
+    ("Status", lambda r: r.get_status_display()),
+    ("Priority", lambda r: r.get_priority_display()),
+    ("Owner", _owner),
+    ("Related to", lambda r: _text(r.related)),
+)
+
+
+@login_required
+@require_GET
+def task_export(request):
+    """The filtered task list as CSV, in the page's order."""
+    queryset = selectors.task_list(actor=request.user).prefetch_related("related")
+    _, rows = filtered_rows(request, TaskFilter, queryset)
+    return _csv_response(rows, TASK_COLUMNS, "tasks")
+
+
+@login_required
+@require_POST
+def task_bulk(request):
+    """Reassign or delete the ticked tasks, through the task services, one by one."""
+    return _bulk(
+        request,
+        rows=selectors.task_list(actor=request.user),
+        label_plural="Tasks",
+        list_url=reverse("accounts:task-list"),
+    )

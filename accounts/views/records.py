@@ -27,11 +27,10 @@ from accounts.choices import LeadStatus
 from accounts.models import Account, BusinessCustomer, Contact, Lead, Opportunity
 from accounts.registry import account_registry
 from accounts.services.recent import recently_viewed_note
-from accounts.views.common import PAGE_SIZES, filtered_page, query_without_page
+from accounts.views.common import PAGE_SIZES, assignable_owners, filtered_page, query_without_page
 from accounts.views.lead_conversion import lead_convert_form
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors, style_form
-from backoffice.models import User
 
 # Filters on a record id: set by links from other pages, not typed in.
 ID_FILTERS = ("account",)
@@ -280,17 +279,6 @@ def _scope_label(request) -> dict | None:
     }
 
 
-def _assignable_owners(actor) -> list:
-    """Whom the actor may give records to: anyone of the organization for managers, themselves for reps."""
-    if not actor.can_manage_organization:
-        return [actor]
-    return list(
-        User.objects.filter(organization_id=actor.organization_id, is_active=True).order_by(
-            "first_name", "last_name", "username"
-        )
-    )
-
-
 class RecordView(LoginRequiredMixin, View):
     """Base of the record views: the record type and access to one row (404 outside the organization)."""
 
@@ -330,7 +318,7 @@ class RecordListView(RecordView):
                 "page_sizes": _page_size_links(request, page),
                 "scope": _scope_label(request),
                 "filtered": any(k not in ("page", "page_size", "ordering") and v for k, v in request.GET.items()),
-                "bulk_owners": _assignable_owners(request.user),
+                "bulk_owners": assignable_owners(request.user),
                 "export_query": query_without_page(request),
             },
         )

@@ -7,8 +7,15 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from accounts.models import Account, Contact, Lead, Opportunity
-from tests.factories import AccountFactory, ContactFactory, LeadFactory, OpportunityFactory, UserFactory
+from accounts.models import Account, Contact, Lead, Opportunity, Task
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    LeadFactory,
+    OpportunityFactory,
+    TaskFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +177,37 @@ def test_contacts_list_shows_each_contacts_accounts(session_client, rep):
     assert thead.index("Name") < thead.index("Account") < thead.index("Job title")
     row = html.split(f'data-row-id="{contact.pk}"')[1].split("</tr>")[0]
     assert row.index("Alpha Labs") < row.index("Beta Works")
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def test_manager_reassigns_tasks_and_a_rep_deletes_only_their_own(session_client, rep, manager, organization):
+    sam = UserFactory(organization=organization, first_name="Sam", last_name="Seller")
+    tasks = [TaskFactory(owner=rep, subject="Call Umbrella"), TaskFactory(owner=rep, subject="Send offer")]
+    response = session_client(manager).post(
+        reverse("accounts:task-bulk"), {"action": "reassign", "owner": sam.pk, "ids": [t.pk for t in tasks]}
+    )
+    assert summary(response) == "2 reassigned."
+    assert set(Task.objects.filter(owner=sam).values_list("pk", flat=True)) == {t.pk for t in tasks}
+    session_client(manager).get(reverse("accounts:task-list"))  # the message is shown and gone
+    mine = TaskFactory(owner=rep, subject="Mine")
+    response = session_client(rep).post(
+        reverse("accounts:task-bulk"), {"action": "delete", "ids": [mine.pk, tasks[0].pk]}
+    )
+    assert summary(response) == (
+        "1 deleted, 1 refused: Call Umbrella (owned by Sam Seller; only the owner and managers can change it)."
+    )
+    assert not Task.objects.filter(pk=mine.pk).exists() and Task.objects.filter(pk=tasks[0].pk).exists()
+
+
+def test_task_list_has_tick_boxes_and_exports_its_filter(session_client, rep, outsider):
+    TaskFactory(owner=rep, subject="Call Umbrella", priority="high")
+    TaskFactory(owner=rep, subject="Write Umbrella offer", priority="normal")
+    TaskFactory(owner=outsider, subject="Umbrella elsewhere", priority="high")
+    client = session_client(rep)
+    html = client.get(reverse("accounts:task-list")).content.decode()
+    assert html.count('name="ids"') == 2 and 'id="bulk-form"' in html and 'id="export-csv"' in html
+    rows = exported(client.get(reverse("accounts:task-export"), {"q": "umbrella", "priority": "high"}))
+    assert rows[0][:3] == ["Subject", "Due", "Status"]
+    assert [row[0] for row in rows[1:]] == ["Call Umbrella"]

@@ -59,6 +59,7 @@ PAGES = [
     ("pipeline", "/crm/pipeline/", "main"),
     ("search results", "/crm/search/?q=accessible", "[data-search-group]"),
     ("my tasks", "/crm/tasks/mine/", "main"),
+    ("task list", "/crm/tasks/", "main"),
 ]
 
 
