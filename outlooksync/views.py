@@ -129,7 +129,19 @@ def plugin_upload_view(request):
 @login_required
 @require_POST
 def outlook_connection(request):
+    """Enable Sync and Show Alerts; turning sync on for the first time shows the preview first."""
     user = _subject(request)
+    wants_sync = request.POST.get("sync_enabled") == "on"
+    first_time = (
+        wants_sync
+        and not connection_get(user=user).sync_enabled
+        and not SyncRun.objects.filter(user=user).exists()
+        and request.POST.get("confirmed") != "1"
+    )
+    if first_time:
+        return _preview_response(
+            request, user, confirm_enable=True, show_alerts=request.POST.get("show_alerts") == "on"
+        )
     try:
         connection_update(
             actor=request.user,
@@ -193,9 +205,12 @@ def outlook_run_fragment(request, pk: int):
 @require_POST
 def outlook_preview(request):
     """What a sync would do now, decided by the engine and written nowhere."""
+    return _preview_response(request, _subject(request))
+
+
+def _preview_response(request, user, *, confirm_enable: bool = False, show_alerts: bool = True):
     from outlooksync.runs import MailboxNotConfigured, sync_preview
 
-    user = _subject(request)
     summary, problem = None, ""
     try:
         summary = sync_preview(actor=request.user, user=user)
@@ -221,6 +236,8 @@ def outlook_preview(request):
             "entity_labels": ENTITY_LABELS,
             "home_url": _home_url(user, request.user),
             "user_query": "" if user.pk == request.user.pk else f"?user={user.pk}",
+            "confirm_enable": confirm_enable,
+            "show_alerts": show_alerts,
         },
         status=400 if problem else 200,
     )

@@ -24,7 +24,12 @@ def test_the_page_shows_status_and_saves_the_switches(client, rep):
     assert page.status_code == 200
     body = page.content.decode()
     assert "Calendar events" in body and "Start sync now" in body and "No run yet" in body
-    client.post("/outlook/connection/", {"sync_enabled": "on"})
+    # Turning sync on for the first time shows what the first sync would do before anything runs.
+    first = client.post("/outlook/connection/", {"sync_enabled": "on"})
+    assert "What a synchronization would do now" in first.content.decode()
+    assert "synchronization stays off" in first.content.decode()  # here: no app registration yet
+    assert not OutlookConnection.objects.get(user=rep).sync_enabled
+    client.post("/outlook/connection/", {"sync_enabled": "on", "confirmed": "1"})
     connection = OutlookConnection.objects.get(user=rep)
     assert connection.sync_enabled and not connection.show_alerts
 
@@ -88,6 +93,8 @@ def test_preview_then_sync_against_a_mailbox(client, graph_server, settings, org
     for name in ("Lovelace", "Hopper", "Turing"):
         ContactFactory(owner=rep, organization=organization, last_name=name)
     client.force_login(rep)
+    offered = client.post("/outlook/connection/", {"sync_enabled": "on", "show_alerts": "on"}).content.decode()
+    assert "Turn on synchronization" in offered and 'data-role="preview"' in offered
     preview = client.post("/outlook/preview/").content.decode()
     assert 'data-role="preview"' in preview and "Contacts" in preview
     assert graph_server.state.mailbox(rep.email).contacts.items == {}  # the preview wrote nothing
