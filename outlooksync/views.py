@@ -286,6 +286,9 @@ def history_sentence(entry: SyncHistory) -> str:
     what = ""
     if fields:
         what = " the " + (", ".join(fields[:-1]) + " and " + fields[-1] if len(fields) > 1 else fields[0])
+    if entry.action == "conflict":
+        winner = "The CRM" if entry.side == "crm" else "Outlook"
+        return f"Changed on both sides: {winner} won the conflict on{what}"
     verb = ACTION_WORDS.get(entry.action, entry.action)
     if entry.side == "crm":
         if entry.action in ("link", "unlink"):

@@ -107,6 +107,25 @@ class RunReport:
         return self.counts[(side, entity, what)]
 
 
+def conflict_history(step: Step) -> list[HistoryEntry]:
+    """A history entry per field both sides changed: which side won it ("conflict", written on the loser's
+    side is the winner's value)."""
+    crm_id = step.crm_records[0].id if step.crm_records else None
+    outlook_id = step.outlook_items[0].id if step.outlook_items else None
+    return [
+        HistoryEntry(
+            entity=step.entity,
+            side=conflict.winner,
+            action="conflict",
+            crm_id=crm_id,
+            outlook_id=outlook_id,
+            changed_fields=(conflict.field,),
+            note=f"{'CRM' if conflict.winner is Side.CRM else 'Outlook'} won the conflict on {conflict.field}",
+        )
+        for conflict in step.conflicts
+    ]
+
+
 def make_link(settings: SyncSettings, record: CrmRecord, item: OutlookItem) -> Link:
     """The link of a pair as both sides are now: the snapshot the next run compares with."""
     names = settings.synced_fields(record.entity)
@@ -226,6 +245,7 @@ class PlanExecutor:
                     self.run_step(fresh, report, retry=False)
                 continue
             report.conflicts[step.entity] += len(step.conflicts)
+            report.history.extend(conflict_history(step))
             report.alerts.extend(action for action in step.actions if isinstance(action, RaiseAlert))
 
     def _crm_unit(self, steps: list[Step], states: list[_StepState], indexes: list[int], report: RunReport) -> None:
@@ -348,6 +368,7 @@ class PlanExecutor:
                 self.run_step(fresh, report, retry=False)
             return
         report.conflicts[step.entity] += len(step.conflicts)
+        report.history.extend(conflict_history(step))
 
     def _apply(self, step: Step, report: RunReport) -> None:
         state = _StepState(

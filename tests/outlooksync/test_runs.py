@@ -81,7 +81,8 @@ def test_a_first_sync_then_changes_both_ways(graph, rep, organization):
     graph.state.reset_counts()
     run = _run(rep, entities=["contact"])
     assert run.counts == {"conflicts": {}}
-    assert sum(count for key, count in graph.state.counts.items() if "delta" in key) == 1
+    assert graph.state.counts["GET delta"] == 1
+    assert graph.state.counts["requests"] == 1
 
 
 def test_the_client_secret_and_token_cache_are_kept_encrypted(graph, rep, organization):
@@ -157,3 +158,24 @@ def test_a_contacts_page_shows_its_last_sync_actions(graph, rep, organization):
     history = browser.get(f"/outlook/history/contact/{ada.pk}/").content.decode()
     assert "Outlook changed the mobile phone in the CRM" in history
     assert "Created in Outlook" in history
+
+
+def test_a_conflict_is_told_on_the_record_page(graph, rep, organization):
+    from django.test import Client
+
+    ada = ContactFactory(owner=rep, organization=organization, first_name="Ada", last_name="Lovelace")
+    _run(rep, entities=["contact"])
+    [item] = _contacts_in(graph, rep.email)
+    contact_save(actor=rep, data={"job_title": "Analyst"}, contact=Contact.objects.get(pk=ada.pk))
+    state = graph.state
+    with state.lock:
+        box = state.mailbox(rep.email)
+        state._apply(box.contacts.items[item["id"]], "contact", {"jobTitle": "Engineer"}, creating=False)
+        box.contacts.touch(item["id"])
+    run = _run(rep, entities=["contact"])
+    assert run.counts["conflicts"] == {"contact": 1}
+    assert Contact.objects.get(pk=ada.pk).job_title == "Analyst"  # the CRM wins by default
+    browser = Client()
+    browser.force_login(rep)
+    history = browser.get(f"/outlook/history/contact/{ada.pk}/").content.decode()
+    assert "The CRM won the conflict on the job title" in history
