@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/", include("backoffice.api.urls")),
     path("api/crm/", include("accounts.api.urls")),
     path("api/outlook/", include("outlooksync.api_urls")),
+    path("api/commerce/", include("commerce.api.urls")),
     path("outlook/", include("outlooksync.urls")),
     path("crm/", include("accounts.urls")),
 ]
