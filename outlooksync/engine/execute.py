@@ -236,6 +236,7 @@ class PlanExecutor:
             if isinstance(action, StampOutlookItem)
         ]
         self._write_group(entity, stamps, states, failed, report)
+        self._relink_stamped([(ready[index], states[index], action) for index, action in stamps if index not in failed])
         for index, step in enumerate(ready):
             if index in failed:
                 if self.replan is None:
@@ -247,6 +248,23 @@ class PlanExecutor:
             report.conflicts[step.entity] += len(step.conflicts)
             report.history.extend(conflict_history(step))
             report.alerts.extend(action for action in step.actions if isinstance(action, RaiseAlert))
+
+    def _relink_stamped(self, stamped: list[tuple[Step, _StepState, Action]]) -> None:
+        """Links stored before their item was stamped get the item's version after the stamp: the next delta
+        round then reads the stamp as the sync's own write, not as a change to read again."""
+        links = []
+        for step, state, action in stamped:
+            if not any(isinstance(each, LinkRecords) for each in step.actions):
+                continue
+            item = state.items.get(action.outlook_id)  # type: ignore[attr-defined]
+            crm_id = action.crm_id  # type: ignore[attr-defined]
+            record = state.created_record if crm_id is None else state.records.get(crm_id)
+            if item is not None and record is not None:
+                links.append(make_link(self.settings, record, item))
+        if links:
+            with self.crm.unit_of_work() as unit:
+                for link in links:
+                    unit.save_link(link)
 
     def _crm_unit(self, steps: list[Step], states: list[_StepState], indexes: list[int], report: RunReport) -> None:
         committed = RunReport()
@@ -397,6 +415,7 @@ class PlanExecutor:
             report.history.extend(committed.history)
         for action in after_crm:
             self._apply_outlook(action, state, report)
+        self._relink_stamped([(step, state, action) for action in after_crm])
         report.alerts.extend(action for action in step.actions if isinstance(action, RaiseAlert))
 
     def _record(self, report: RunReport, action: Action, **entry: object) -> None:

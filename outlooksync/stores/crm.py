@@ -225,11 +225,19 @@ class DjangoCrmStore:
                 organization_id=self.user.organization_id, content_type=content_type, sequence__gt=cursor
             )
             .order_by("sequence")
-            .values_list("sequence", "object_id")[:CHANGES_PER_RUN]
+            .values_list("sequence", "object_id", "origin", "actor_id")[:CHANGES_PER_RUN]
         )
         if not entries:
             return CrmChanges(records=(), cursor=cursor)
-        ids = list(dict.fromkeys(object_id for _, object_id in entries))
+        # What this rep's sync wrote itself is skipped (its links already hold it: no echo); the cursor still
+        # moves past it.
+        ids = list(
+            dict.fromkeys(
+                object_id
+                for _, object_id, origin, actor_id in entries
+                if not (origin == ORIGIN and actor_id == self.user.pk)
+            )
+        )
         if entity is Entity.EVENT:
             # A changed occurrence is part of its series: the series is what changed.
             series = dict(CalendarEvent.objects.filter(pk__in=ids, series__isnull=False).values_list("pk", "series_id"))

@@ -82,7 +82,7 @@ def test_a_first_sync_then_changes_both_ways(graph, rep, organization):
     run = _run(rep, entities=["contact"])
     assert run.counts == {"conflicts": {}}
     assert graph.state.counts["GET delta"] == 1
-    assert graph.state.counts["requests"] == 1
+    assert graph.state.counts["requests"] == 1, dict(graph.state.counts)
 
 
 def test_the_client_secret_and_token_cache_are_kept_encrypted(graph, rep, organization):
