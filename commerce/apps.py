@@ -21,16 +21,21 @@ class CommerceConfig(AppConfig):
             CommerceConfig._extensions_registered = True
 
     def register_extensions(self) -> None:
-        """Register the commerce customer type, the orders' lifetime source, the strategy section and the job."""
+        """Register the commerce and web store customer types and lifetime sources, the strategy section, the job."""
         from accounts.registry import CustomerType, LifetimeSource, customer_types, lifetime_sources
         from backoffice.changelog import change_types
         from commerce import models as commerce
         from commerce.jobs import register_jobs
         from commerce.services.lifetime import order_lifetime_sql
         from commerce.services.strategy import register_strategy_section
+        from commerce.services.webstore import web_store_lifetime_sql
 
         customer_types.register(CustomerType(model=commerce.CommerceCustomer, label="Commerce customer"))
+        customer_types.register(CustomerType(model=commerce.WebStoreCustomer, label="Web store customer"))
         lifetime_sources.register("commerce.order", LifetimeSource(key="commerce.order", sql=order_lifetime_sql))
+        lifetime_sources.register(
+            "commerce.web_store_order", LifetimeSource(key="commerce.web_store_order", sql=web_store_lifetime_sql)
+        )
         register_strategy_section()
         register_jobs()
         for name, model in [
@@ -42,6 +47,8 @@ class CommerceConfig(AppConfig):
             ("order_line", commerce.OrderLine),
             ("payment", commerce.Payment),
             ("refund", commerce.Refund),
+            ("web_store_customer", commerce.WebStoreCustomer),
+            ("web_store_order", commerce.WebStoreOrder),
         ]:
             change_types.register(name, model)
 

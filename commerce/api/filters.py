@@ -10,6 +10,7 @@ from commerce.models import CommerceCustomer, CustomerGroup, CustomerUser, Order
 
 class CustomerFilter(SearchFilterSet):
     search_fields = ("name",)
+    archived = None  # not archivable: no such parameter
     parent = IdFilter(field_name="parent")
     root = IdFilter(field_name="root")
     group = IdFilter(field_name="group")
@@ -33,6 +34,7 @@ class CustomerGroupFilter(StrictFilterSet):
 class CustomerUserFilter(SearchFilterSet):
     search_fields = ("first_name", "last_name", "email")
     owner = None  # customer users have no owner
+    archived = None
     customer = IdFilter(field_name="customer")
     enabled = StrictBooleanFilter(field_name="enabled")
     ordering = django_filters.OrderingFilter(fields=("last_name", "first_name", "email", "created_at"))
@@ -45,6 +47,7 @@ class CustomerUserFilter(SearchFilterSet):
 class ProductFilter(SearchFilterSet):
     search_fields = ("sku", "name")
     owner = None  # products have no owner
+    archived = None
     active = StrictBooleanFilter(field_name="active")
     ordering = django_filters.OrderingFilter(fields=("sku", "name", "unit_price", "created_at"))
 
@@ -55,6 +58,7 @@ class ProductFilter(SearchFilterSet):
 
 class OrderFilter(SearchFilterSet):
     search_fields = ("number",)
+    archived = None
     customer = IdFilter(field_name="customer")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
     payment_status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)

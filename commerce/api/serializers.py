@@ -4,6 +4,8 @@ Writes go through the commerce services (see views.py); these serializers never 
 booleans are taken only as the JSON types the schema gives (accounts.api.serializers.fields).
 """
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from accounts.api.serializers.fields import (
@@ -18,9 +20,27 @@ from accounts.models import Account
 from accounts.selectors import account_list
 from commerce.api import selectors
 from commerce.choices import AccountStrategy, PaymentMethod
-from commerce.models import CommerceCustomer, CustomerGroup, CustomerUser, Order, OrderLine, Product
+from commerce.models import (
+    CommerceCustomer,
+    CustomerGroup,
+    CustomerUser,
+    Order,
+    OrderLine,
+    Product,
+    WebStoreOrderStatus,
+)
 from commerce.services.customers import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from commerce.services.orders import MAX_AMOUNT, MAX_LINES, MAX_NUMBER_LENGTH, MAX_QUANTITY
+from commerce.services.webstore import MAX_BATCH
+
+
+class IdField(ScopedPrimaryKeyRelatedField):
+    """An id among the caller's organization's rows, sent as a JSON integer (not "5", not an empty string)."""
+
+    def run_validation(self, data=serializers.empty):
+        if data is not serializers.empty and data is not None and (not isinstance(data, int) or isinstance(data, bool)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().run_validation(data)
 
 
 def amount_field(**kwargs) -> StrictDecimalField:
@@ -30,7 +50,7 @@ def amount_field(**kwargs) -> StrictDecimalField:
 
 
 def customer_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
-    return ScopedPrimaryKeyRelatedField(selector=selectors.customer_list, model=CommerceCustomer, **kwargs)
+    return IdField(selector=selectors.customer_list, model=CommerceCustomer, **kwargs)
 
 
 class CustomerSerializer(ModelSerializer):
@@ -38,10 +58,8 @@ class CustomerSerializer(ModelSerializer):
 
     owner = owner_field()
     parent = customer_field(required=False, allow_null=True, help_text="None: a root customer.")
-    group = ScopedPrimaryKeyRelatedField(
-        selector=selectors.customer_group_list, model=CustomerGroup, required=False, allow_null=True
-    )
-    account = ScopedPrimaryKeyRelatedField(
+    group = IdField(selector=selectors.customer_group_list, model=CustomerGroup, required=False, allow_null=True)
+    account = IdField(
         selector=account_list,
         model=Account,
         required=False,
@@ -86,7 +104,7 @@ class CustomerSerializer(ModelSerializer):
 class CustomerMoveSerializer(serializers.Serializer):
     """The account a customer moves to."""
 
-    account = ScopedPrimaryKeyRelatedField(selector=account_list, model=Account)
+    account = IdField(selector=account_list, model=Account)
 
 
 class CustomerGroupSerializer(ModelSerializer):
@@ -152,7 +170,7 @@ class ProductSerializer(ModelSerializer):
 class OrderLineSerializer(ModelSerializer):
     """One line of an order: a product, a quantity and the unit price (the product's unless one is given)."""
 
-    product = ScopedPrimaryKeyRelatedField(selector=selectors.product_list, model=Product)
+    product = IdField(selector=selectors.product_list, model=Product)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_price = amount_field(required=False, help_text="Defaults to the product's price (in the same currency).")
 
@@ -166,9 +184,7 @@ class OrderSerializer(ModelSerializer):
     """An order with its lines, totals, status and payment status; amounts are strings in its currency."""
 
     customer = customer_field()
-    customer_user = ScopedPrimaryKeyRelatedField(
-        selector=selectors.customer_user_list, model=CustomerUser, required=False, allow_null=True
-    )
+    customer_user = IdField(selector=selectors.customer_user_list, model=CustomerUser, required=False, allow_null=True)
     owner = owner_field()
     lines = OrderLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     number = StrictCharField(
@@ -257,3 +273,63 @@ class AccountStrategyPreviewSerializer(serializers.Serializer):
 
 class AccountStrategyQuerySerializer(serializers.Serializer):
     strategy = serializers.ChoiceField(choices=AccountStrategy.choices, help_text="The strategy to preview.")
+
+
+EXTERNAL_ID_HELP = "The record's id in the web store (1 to 255 characters); the upsert key."
+
+
+class WebStoreCustomerRecordSerializer(serializers.Serializer):
+    """A web store customer as the store knows it."""
+
+    external_id = StrictCharField(max_length=255, help_text=EXTERNAL_ID_HELP)
+    name = StrictCharField(max_length=255)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    account = IdField(
+        selector=account_list,
+        model=Account,
+        required=False,
+        allow_null=True,
+        help_text="The CRM account; a new customer without one gets a new account named after it.",
+    )
+
+
+class WebStoreOrderRecordSerializer(serializers.Serializer):
+    """A web store order as the store knows it; its value in the base currency is fixed when it first arrives."""
+
+    external_id = StrictCharField(max_length=255, help_text=EXTERNAL_ID_HELP)
+    customer_external_id = StrictCharField(
+        max_length=255, help_text="The web store customer's external id (of this batch or an earlier one)."
+    )
+    number = StrictCharField(max_length=64)
+    currency = StrictCharField(min_length=3, max_length=3)
+    subtotal = amount_field()
+    discount = amount_field(required=False, default=Decimal("0.00"))
+    status = serializers.ChoiceField(choices=WebStoreOrderStatus.choices)
+    placed_at = serializers.DateTimeField()
+
+    def validate_currency(self, value: str) -> str:
+        if not value.isascii() or not value.isalpha():
+            raise serializers.ValidationError("Use the three-letter currency code, such as USD.")
+        return value.upper()
+
+
+class WebStoreBatchSerializer(serializers.Serializer):
+    """Web store customers and orders to upsert by their external ids (customers are written first)."""
+
+    customers = WebStoreCustomerRecordSerializer(many=True, required=False, max_length=MAX_BATCH, default=list)
+    orders = WebStoreOrderRecordSerializer(many=True, required=False, max_length=MAX_BATCH, default=list)
+
+
+class WebStoreRecordResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The record's position in its list.")
+    external_id = serializers.CharField()
+    result = serializers.ChoiceField(choices=["created", "updated", "unchanged", "refused"])
+    id = serializers.IntegerField(allow_null=True, help_text="The record's id here (null when refused).")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Why it was refused, by field."
+    )
+
+
+class WebStoreBatchResultSerializer(serializers.Serializer):
+    customers = WebStoreRecordResultSerializer(many=True)
+    orders = WebStoreRecordResultSerializer(many=True)

@@ -19,5 +19,6 @@ urlpatterns = [
         views.AccountStrategyPreviewView.as_view(),
         name="api-commerce-account-strategy-preview",
     ),
+    path("web-store/batch/", views.WebStoreBatchView.as_view(), name="api-commerce-web-store-batch"),
     *router.urls,
 ]

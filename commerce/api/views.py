@@ -235,3 +235,28 @@ class AccountStrategyPreviewView(ServiceErrorsMixin, APIView):
         strategy = query.validated_data["strategy"]
         preview = services.account_strategy_preview(organization_id=_organization_id(request), strategy=strategy)
         return Response(serializers.AccountStrategyPreviewSerializer({"strategy": strategy, **preview}).data)
+
+
+class WebStoreBatchView(ServiceErrorsMixin, APIView):
+    """Upsert web store customers and orders by their ids in the store, up to 1,000 of each per call.
+
+    Every record gets a result (created, updated, unchanged, or refused with its reasons, the others being
+    written); sending the same batch again changes nothing. A list longer than 1,000 answers 400 naming it.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=serializers.WebStoreBatchSerializer,
+        responses={200: serializers.WebStoreBatchResultSerializer},
+        summary="Upsert a batch of web store customers and orders",
+    )
+    def post(self, request):
+        body = serializers.WebStoreBatchSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        result = services.web_store_ingest(
+            actor=request.user,
+            customers=[dict(row) for row in body.validated_data["customers"]],
+            orders=[dict(row) for row in body.validated_data["orders"]],
+        )
+        return Response(serializers.WebStoreBatchResultSerializer(result).data)

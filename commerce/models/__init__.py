@@ -3,6 +3,7 @@
 from commerce.models.catalog import Product
 from commerce.models.customers import MAX_HIERARCHY_DEPTH, CommerceCustomer, CustomerGroup, CustomerUser
 from commerce.models.orders import Order, OrderLine, Payment, Refund
+from commerce.models.webstore import WebStoreCustomer, WebStoreOrder, WebStoreOrderStatus
 
 __all__ = [
     "MAX_HIERARCHY_DEPTH",
@@ -14,4 +15,7 @@ __all__ = [
     "Payment",
     "Product",
     "Refund",
+    "WebStoreCustomer",
+    "WebStoreOrder",
+    "WebStoreOrderStatus",
 ]

@@ -27,6 +27,7 @@ from commerce.services.strategy import (
     account_strategy_update,
     accounts_backfill,
 )
+from commerce.services.webstore import web_store_channel_get, web_store_ingest
 
 __all__ = [
     "LineInput",
@@ -50,4 +51,6 @@ __all__ = [
     "order_refund",
     "order_update",
     "product_save",
+    "web_store_channel_get",
+    "web_store_ingest",
 ]

@@ -26,6 +26,8 @@ COMMERCE_CHANNEL_NAME = "Commerce"
 MAX_NAME_LENGTH = 255
 PASSWORD_MAX_LENGTH = 128
 PASSWORD_MIN_LENGTH = 8
+GROUP_NAME_LENGTH = 100
+GROUP_NAME_TAKEN = "A customer group with this name exists already."
 TOO_DEEP = f"A customer hierarchy is at most {MAX_HIERARCHY_DEPTH + 1} levels deep."
 
 
@@ -239,9 +241,21 @@ def customer_move_account(*, actor: User, customer: CommerceCustomer, account: A
 
 @service_atomic
 def customer_group_save(*, actor: User, data: dict, group: CustomerGroup | None = None) -> CustomerGroup:
-    """Create or rename a customer group."""
-    data = {**data, "name": _clean_name(data.get("name", group.name if group else ""))}
-    return record_save(actor=actor, instance=group or CustomerGroup(), data=data)
+    """Create or rename a customer group (names unique in the organization)."""
+    name = _clean_name(data.get("name", group.name if group else ""))
+    if len(name) > GROUP_NAME_LENGTH:
+        raise ValidationError({"name": f"A group name is at most {GROUP_NAME_LENGTH} characters."})
+    taken = CustomerGroup.objects.filter(organization_id=actor.organization_id, name=name)
+    if group is not None:
+        taken = taken.exclude(pk=group.pk)
+    if taken.exists():
+        raise ValidationError({"name": GROUP_NAME_TAKEN})
+    try:
+        with transaction.atomic():
+            return record_save(actor=actor, instance=group or CustomerGroup(), data={**data, "name": name})
+    except IntegrityError as error:
+        # Another group of that name committed between the check and this write.
+        raise ValidationError({"name": GROUP_NAME_TAKEN}) from error
 
 
 def _clean_password(password: str) -> str:

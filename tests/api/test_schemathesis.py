@@ -17,6 +17,7 @@ from django.db.backends.signals import connection_created
 from django.test import override_settings
 
 from backoffice.choices import Role
+from commerce.services import customer_user_create
 from tests.factories import (
     AccountFactory,
     ApiKeyFactory,
@@ -30,6 +31,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
+from tests.factories.commerce import CustomerGroupFactory, ProductFactory, make_customer, make_order
 
 # Test cases per operation in the fuzzing phase, and steps of a stateful scenario: enough to reach
 # every kind of answer, few enough for the whole suite to stay within minutes on two cores.
@@ -52,6 +54,12 @@ RECORD_UPDATES = r"^/api/crm/(accounts|contacts|business-customers|leads|opportu
 # The forecast's close-date range: OpenAPI cannot say that date_to must not come before date_from, which the
 # API answers with a 400 naming date_to.
 FORECAST = r"^/api/crm/forecast/$"
+# Commerce writes answer 400 naming the field for what OpenAPI cannot say either: ids of other records (customer,
+# product, account, parent), values unique in the organization (SKU, group name, customer user e-mail, order
+# number), a parent that would make a cycle, a discount over the subtotal. Order actions refused by the order's
+# state (refunding an unpaid order, cancelling a cancelled one) answer 409.
+COMMERCE_WRITES = r"^/api/commerce/(customers|customer-groups|customer-users|products|orders)/"
+COMMERCE = ("customers", "customer-groups", "customer-users", "products", "orders")
 
 
 def _seed_records() -> tuple[UserFactory, str, dict[str, int]]:
@@ -77,6 +85,20 @@ def _seed_records() -> tuple[UserFactory, str, dict[str, int]]:
             "channels": customer.channel_id,
         }
     ids["users"] = rep.pk
+    customer = make_customer(manager, "Fuzz customer")
+    product = ProductFactory(organization=organization)
+    ids["customers"] = customer.pk
+    ids["customer-groups"] = CustomerGroupFactory(organization=organization).pk
+    ids["products"] = product.pk
+    ids["orders"] = make_order(manager, customer, product=product).pk
+    ids["customer-users"] = customer_user_create(
+        actor=manager,
+        customer=customer,
+        first_name="Fuzz",
+        last_name="User",
+        email="fuzz@example.com",
+        password="fuzz-pass-1",
+    ).pk
     _, raw_key = ApiKeyFactory.create(manager)
     return manager, raw_key, ids
 
@@ -106,11 +128,16 @@ def _configuration(ids: dict[str, int]) -> str:
         "phases.coverage.enabled = false",
         "",
         "[[operations]]",
+        'include-method-regex = "^(POST|PUT|PATCH)$"',
+        f"include-path-regex = {_toml(COMMERCE_WRITES)}",
+        "checks.positive_data_acceptance.expected-statuses = " + _toml(["2xx", 400, 403, 404, 409, 412]),
+        "",
+        "[[operations]]",
         f"include-path-regex = {_toml(FORECAST)}",
         "checks.positive_data_acceptance.expected-statuses = " + _toml(["2xx", 400, 403, 404]),
     ]
     for resource, pk in ids.items():
-        prefix = "/api/" if resource == "users" else "/api/crm/"
+        prefix = "/api/" if resource == "users" else "/api/commerce/" if resource in COMMERCE else "/api/crm/"
         lines += [
             "",
             "[[operations]]",

@@ -68,6 +68,9 @@ def test_parent_cycle_is_refused_naming_parent(rep):
     assert response.status_code == 400
     assert error_attrs(response) == {"parent"}
     assert "own ancestor" in response.json()["errors"][0]["detail"]
+    for wrong in ("", str(child.pk), True):
+        typed = client.patch(f"{API}/customers/{root.pk}/", {"parent": wrong}, format="json")
+        assert typed.status_code == 400 and error_attrs(typed) == {"parent"}, wrong
     own = client.patch(f"{API}/customers/{root.pk}/", {"parent": root.pk}, format="json")
     assert own.status_code == 400 and error_attrs(own) == {"parent"}
     root.refresh_from_db()
@@ -128,6 +131,9 @@ def test_customer_list_search_and_filters(rep):
     assert len(ids(client.get(f"{API}/customers/", {"is_root": "true"}))) == 2
     bad = client.get(f"{API}/customers/", {"is_root": "maybe"})
     assert bad.status_code == 400 and error_attrs(bad) == {"is_root"}
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    names = {p["name"] for p in schema["paths"]["/api/commerce/customers/"]["get"]["parameters"]}
+    assert "archived" not in names and {"q", "root", "is_root", "cursor"} <= names
 
 
 def test_customer_list_pages_by_cursor(rep):
@@ -320,6 +326,8 @@ def test_product_sold_cannot_be_deleted(manager):
 def test_customer_group_names_are_unique(manager):
     client = client_for(manager)
     assert client.post(f"{API}/customer-groups/", {"name": "Wholesale"}, format="json").status_code == 201
+    again = client.post(f"{API}/customer-groups/", {"name": "Wholesale"}, format="json")
+    assert again.status_code == 400 and error_attrs(again) == {"name"}
     blank = client.post(f"{API}/customer-groups/", {"name": "  "}, format="json")
     assert blank.status_code == 400 and error_attrs(blank) == {"name"}
 
