@@ -60,6 +60,7 @@ PAGES = [
     ("search results", "/crm/search/?q=accessible", "[data-search-group]"),
     ("my tasks", "/crm/tasks/mine/", "main"),
     ("task list", "/crm/tasks/", "main"),
+    ("outlook synchronization", "/outlook/", "#status-title"),
 ]
 
 
