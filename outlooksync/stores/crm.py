@@ -463,16 +463,21 @@ TASK_COLUMNS = {
 }
 
 
-def _task_write(user: User, task: Task | None, fields: FieldValues) -> Task:
+def _columns(fields: FieldValues, columns: dict[str, str], text: tuple[str, ...]) -> dict[str, Any]:
+    """The engine's fields as the model's columns; text columns never get None, and an empty choice
+    (a status, a priority, a time zone) is left out so the record keeps its own."""
     data: dict[str, Any] = {}
-    for name, column in TASK_COLUMNS.items():
+    for name, column in columns.items():
         if name in fields:
-            value = fields[name]
-            data[column] = _text(value) if column in ("subject", "description", "status", "priority") else value
-    if data.get("status") == "":
-        data.pop("status")
-    if data.get("priority") == "":
-        data.pop("priority")
+            data[column] = _text(fields[name]) if column in text else fields[name]
+    return {column: value for column, value in data.items() if not (column in CHOICE_COLUMNS and value == "")}
+
+
+CHOICE_COLUMNS = ("status", "priority", "time_zone")
+
+
+def _task_write(user: User, task: Task | None, fields: FieldValues) -> Task:
+    data = _columns(fields, TASK_COLUMNS, ("subject", "description", "status", "priority"))
     if task is None:
         data["owner"] = user
     return task_save(actor=user, data=data, task=task)
@@ -491,13 +496,7 @@ EVENT_COLUMNS = {
 
 
 def _event_write(user: User, event: CalendarEvent | None, fields: FieldValues) -> CalendarEvent:
-    data: dict[str, Any] = {}
-    for name, column in EVENT_COLUMNS.items():
-        if name in fields:
-            value = fields[name]
-            data[column] = _text(value) if column in ("title", "description", "location", "recurrence_rule") else value
-    if "time_zone" in data and not data["time_zone"]:
-        data.pop("time_zone")
+    data = _columns(fields, EVENT_COLUMNS, ("title", "description", "location", "recurrence_rule"))
     if "cancelled_starts" in fields:
         data["cancelled_starts"] = sorted(
             instant.astimezone(dt.UTC).isoformat()

@@ -64,3 +64,25 @@ def make_client(make_graph_client):
 def sleeps(graph_waits):
     """The recorded waits under their first name, which the Graph store's tests use."""
     return graph_waits
+
+
+@pytest.fixture
+def registered_graph(graph_server, settings, org_admin):
+    """The local Graph server as the organization's Microsoft Graph: the project pointed at it and the app
+    registration saved on the MS Outlook settings."""
+    from backoffice.org_settings import settings_update
+    from outlooksync.settings_section import SECTION
+
+    settings.GRAPH_BASE_URL = graph_server.base_url
+    settings.GRAPH_AUTHORITY = graph_server.url
+    settings.GRAPH_CA_BUNDLE = graph_server.ca_bundle
+    settings_update(
+        actor=org_admin,
+        section=SECTION,
+        values={
+            "graph_tenant_id": graph_server.state.tenant,
+            "graph_client_id": graph_server.state.client_id,
+            "graph_client_secret": graph_server.state.client_secret,
+        },
+    )
+    return graph_server

@@ -6,11 +6,9 @@ from django.test import Client
 
 from accounts.models import Contact
 from accounts.services.records import contact_save
-from backoffice.org_settings import settings_update
 from outlooksync.models import AlertKind, OutlookConnection, RunState, SyncAlert, SyncHistory, SyncLink, SyncRun
 from outlooksync.runs import sync_run_execute
 from outlooksync.services import connection_update, sync_dispatch, sync_request
-from outlooksync.settings_section import SECTION
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,21 +21,8 @@ def client():
 
 
 @pytest.fixture
-def graph(graph_server, settings, org_admin):
-    """The organization registered with the local Graph server, and the project pointed at it."""
-    settings.GRAPH_BASE_URL = graph_server.base_url
-    settings.GRAPH_AUTHORITY = graph_server.url
-    settings.GRAPH_CA_BUNDLE = graph_server.ca_bundle
-    settings_update(
-        actor=org_admin,
-        section=SECTION,
-        values={
-            "graph_tenant_id": graph_server.state.tenant,
-            "graph_client_id": graph_server.state.client_id,
-            "graph_client_secret": graph_server.state.client_secret,
-        },
-    )
-    return graph_server
+def graph(registered_graph):
+    return registered_graph
 
 
 def _contacts_in(server, mailbox):

@@ -3,11 +3,9 @@
 import pytest
 from django.test import Client
 
-from backoffice.org_settings import settings_update
 from outlooksync.models import AlertKind, AlertState, OutlookConnection, SyncAlert, SyncRun
 from outlooksync.runs import sync_run_execute
 from outlooksync.services import alert_raise
-from outlooksync.settings_section import SECTION
 from tests.factories import ContactFactory
 
 
@@ -77,19 +75,8 @@ def test_preview_explains_a_missing_app_registration(client, rep):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_preview_then_sync_against_a_mailbox(client, graph_server, settings, org_admin, rep, organization):
-    settings.GRAPH_BASE_URL = graph_server.base_url
-    settings.GRAPH_AUTHORITY = graph_server.url
-    settings.GRAPH_CA_BUNDLE = graph_server.ca_bundle
-    settings_update(
-        actor=org_admin,
-        section=SECTION,
-        values={
-            "graph_tenant_id": graph_server.state.tenant,
-            "graph_client_id": graph_server.state.client_id,
-            "graph_client_secret": graph_server.state.client_secret,
-        },
-    )
+def test_preview_then_sync_against_a_mailbox(client, registered_graph, rep, organization):
+    graph_server = registered_graph
     for name in ("Lovelace", "Hopper", "Turing"):
         ContactFactory(owner=rep, organization=organization, last_name=name)
     client.force_login(rep)
