@@ -301,15 +301,13 @@ class WebStoreOrderRecordSerializer(serializers.Serializer):
         max_length=255, help_text="The web store customer's external id (of this batch or an earlier one)."
     )
     number = StrictCharField(max_length=64)
-    currency = StrictCharField(min_length=3, max_length=3)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", help_text="The three-letter code, such as USD.")
     subtotal = amount_field()
     discount = amount_field(required=False, default=Decimal("0.00"))
     status = serializers.ChoiceField(choices=WebStoreOrderStatus.choices)
     placed_at = serializers.DateTimeField()
 
     def validate_currency(self, value: str) -> str:
-        if not value.isascii() or not value.isalpha():
-            raise serializers.ValidationError("Use the three-letter currency code, such as USD.")
         return value.upper()
 
 
