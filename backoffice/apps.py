@@ -14,6 +14,13 @@ class BackofficeConfig(AppConfig):
 
         if CHANGE_LOG_SECTION not in settings_sections:  # ready() runs again when a test rebuilds the apps
             register_core_sections()
+        from django.contrib.auth.signals import user_logged_in
+
+        from backoffice.display import DISPLAY_SECTION, register_display_section, warm_display_format
+
+        if DISPLAY_SECTION not in settings_sections:
+            register_display_section()
+        user_logged_in.connect(warm_display_format, dispatch_uid="warm_display_format")
         from backoffice.menu import MenuEntry, menu
 
         menu.register(MenuEntry("system", "Configuration", "configuration", order=800, admin_only=True))

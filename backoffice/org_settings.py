@@ -37,6 +37,8 @@ class SettingsSection:
     secret_keys: frozenset[str] = frozenset()
     # Cross-field rules: (values) -> None, raising ValidationError keyed by field.
     validate: Callable[[dict], None] | None = None
+    # Called with the organization's id once its values changed (to clear what was read from them).
+    on_change: Callable[[int], None] | None = None
 
     def default_values(self) -> dict[str, Any]:
         return dict(self.defaults() if callable(self.defaults) else self.defaults)
@@ -164,6 +166,8 @@ def settings_update(*, actor: User, section: str, values: dict[str, Any]) -> dic
             else:
                 row.value = encoded
                 row.save()
+    if definition.on_change is not None:
+        definition.on_change(actor.organization_id)
     return settings_get(organization_id=actor.organization_id, section=section)
 
 

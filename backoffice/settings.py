@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "backoffice.middleware.UserTimeZoneMiddleware",
+    "backoffice.display.DisplayFormatMiddleware",
     "backoffice.middleware.ChangeOriginMiddleware",
     "backoffice.middleware.LoginFailureLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -126,6 +127,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Date and time formats: the organization's choice (backoffice.formats), ISO-like by default.
+FORMAT_MODULE_PATH = ["backoffice.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

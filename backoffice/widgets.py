@@ -1,4 +1,6 @@
-"""Searchable pickers: a select that carries only its chosen options and loads the others as one types.
+"""Widgets every app's forms share: searchable pickers, and dates typed in the organization's format.
+
+Searchable pickers: a select that carries only its chosen options and loads the others as one types.
 
 The page holds no list of every contact, owner or time zone: the widget renders the options already
 chosen, and `backoffice/picker.js` (Tom Select, served by the app) asks the picker endpoint named by
@@ -8,6 +10,7 @@ queryset or choices, so what is posted is validated on the server as with a plai
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.utils import formats
 
 
 def _chosen(values) -> set[str]:
@@ -48,3 +51,44 @@ class PickerSelect(PickerMixin, forms.Select):
 
 class PickerSelectMultiple(PickerMixin, forms.SelectMultiple):
     """Several choices searched as one types."""
+
+
+_PATTERN_WORDS = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "hh", "%I": "hh", "%M": "mm", "%p": "AM", "%b": "Mon"}
+
+
+def _typed_pattern(strftime_format: str) -> str:
+    """How a strftime format reads to a person typing it: "%d/%m/%Y %H:%M" is "DD/MM/YYYY hh:mm"."""
+    for code, word in _PATTERN_WORDS.items():
+        strftime_format = strftime_format.replace(code, word)
+    return strftime_format
+
+
+class _OrganizationFormatMixin:
+    """A text input in the organization's date (and time) format, with that format as its placeholder.
+
+    The format is the active one when the page is drawn (backoffice.formats), not when the form is
+    declared, so every organization sees and types its own.
+    """
+
+    format_key = ""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"autocomplete": "off", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        pattern = _typed_pattern(formats.get_format(self.format_key)[0])
+        context["widget"]["attrs"].setdefault("placeholder", pattern)
+        return context
+
+
+class OrganizationDateInput(_OrganizationFormatMixin, forms.DateInput):
+    """A date typed in the organization's format."""
+
+    format_key = "DATE_INPUT_FORMATS"
+
+
+class OrganizationDateTimeInput(_OrganizationFormatMixin, forms.DateTimeInput):
+    """A date and time typed in the organization's format."""
+
+    format_key = "DATETIME_INPUT_FORMATS"

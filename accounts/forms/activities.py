@@ -21,6 +21,7 @@ from accounts.recurrence import MAX_COUNT, MAX_INTERVAL, WEEKDAYS, Rule, rule_pa
 from accounts.recurrence_words import DAY_NAMES, rule_describe, rule_last_day
 from backoffice.forms import BootstrapForm, style_form
 from backoffice.selectors import user_list
+from backoffice.widgets import OrganizationDateInput, OrganizationDateTimeInput
 
 REPEAT_CHOICES = [("", "Does not repeat"), ("DAILY", "Daily"), ("WEEKLY", "Weekly"), ("MONTHLY", "Monthly")]
 REPEAT_CHOICES.append(("YEARLY", "Yearly"))
@@ -53,7 +54,7 @@ def related_record_from_key(*, actor, key: str):
 
 def _datetime_field(**kwargs) -> forms.DateTimeField:
     return forms.DateTimeField(
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=OrganizationDateTimeInput(),
         validators=[validate_in_range],
         **kwargs,
     )
@@ -111,10 +112,10 @@ class ActivityFilterForm(forms.Form):
         required=False, choices=[("", "All types"), ("task", "Tasks"), ("event", "Events"), ("note", "Notes")]
     )
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_in_range]
+        required=False, label="From", widget=OrganizationDateInput(), validators=[validate_in_range]
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_in_range]
+        required=False, label="To", widget=OrganizationDateInput(), validators=[validate_in_range]
     )
 
     def clean(self):
@@ -206,7 +207,7 @@ class EventForm(RelatedFormMixin, BootstrapForm):
     repeat_until = forms.DateField(
         required=False,
         label="Last day",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=OrganizationDateInput(),
         validators=[validate_in_range],
     )
     repeat_count = forms.IntegerField(
@@ -218,6 +219,9 @@ class EventForm(RelatedFormMixin, BootstrapForm):
     )
     # The rule kept when "Repeats" is KEEP: a rule the editor cannot show, carried over unchanged.
     recurrence_rule = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    # What the service refuses in the rule is shown under "Repeats", the field the user sees.
+    error_field_map = {"recurrence_rule": "repeat"}
 
     def __init__(self, *args, actor, **kwargs):
         self.actor = actor

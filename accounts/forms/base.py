@@ -16,7 +16,7 @@ from accounts.models import Account, BusinessCustomer, Contact
 from accounts.selectors.pickers import owner_choices
 from backoffice.forms import mark_invalid_fields, style_form
 from backoffice.models import User
-from backoffice.widgets import PickerSelect, PickerSelectMultiple
+from backoffice.widgets import OrganizationDateInput, PickerSelect, PickerSelectMultiple
 
 # The picker (accounts.selectors.pickers) that searches each kind of row a record form links to.
 PICKER_KINDS = {Account: "account", BusinessCustomer: "businesscustomer", Contact: "contact", User: "owner"}
@@ -138,4 +138,4 @@ class RecordForm(forms.ModelForm):
         return data
 
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = OrganizationDateInput()

@@ -41,10 +41,16 @@ def test_pickers_offer_active_records_and_keep_the_chosen_one(rep, session_clien
     archived = AccountFactory(owner=rep, name="Old Co")
     deal = OpportunityFactory(owner=rep, account=archived)
     record_archive(actor=rep, instance=archived)
-    new_form = session_client(rep).get("/crm/opportunities/new/").content.decode()
-    assert "Active Co" in new_form and "Old Co" not in new_form
-    edit_form = session_client(rep).get(f"/crm/opportunities/{deal.pk}/edit/").content.decode()
-    assert "Old Co" in edit_form  # the deal's own account stays selectable
+    client = session_client(rep)
+    offered = [option["text"] for option in client.get("/crm/pick/account/").json()["results"]]
+    assert offered == ["Active Co"]
+    edit_form = client.get(f"/crm/opportunities/{deal.pk}/edit/").content.decode()
+    assert "Old Co" in edit_form  # the deal's own account stays chosen
+    posted = client.post(
+        f"/crm/opportunities/{deal.pk}/edit/",
+        {"name": deal.name, "account": archived.pk, "status": deal.status, "owner": rep.pk, "version": deal.version},
+    )
+    assert posted.status_code == 302
 
 
 def test_calendar_my_tasks_and_pipeline_leave_archived_out(rep, session_client):

@@ -79,7 +79,14 @@ def test_endless_contact_point_lists_are_refused(rep, key_client, session_client
     assert api.post("/api/crm/contacts/", {"last_name": "Many", "phones": phones}, format="json").status_code == 400
     page = session_client(rep).post(
         "/crm/contacts/new/",
-        {"last_name": "Many", "gender": "unspecified", "emails": "\n".join(emails), "phones": "", "owner": rep.pk},
+        {
+            "last_name": "Many",
+            "gender": "unspecified",
+            "owner": rep.pk,
+            "email-TOTAL_FORMS": str(len(emails)),
+            "email-INITIAL_FORMS": "0",
+            **{f"email-{index}-email": email for index, email in enumerate(emails)},
+        },
     )
     assert page.status_code == 200 and "At most 50 emails" in page.content.decode()
     from accounts.models import Contact
