@@ -17,6 +17,7 @@ from backoffice.schema import ErrorResponse409Serializer
 from commerce import services
 from commerce.api import selectors, serializers
 from commerce.api.filters import CustomerFilter, CustomerGroupFilter, CustomerUserFilter, OrderFilter, ProductFilter
+from commerce.choices import OrderStatus
 from commerce.models import CommerceCustomer, CustomerGroup, CustomerUser, Order, Product
 from commerce.services import LineInput
 from commerce.services.strategy import RELATION_JOB
@@ -115,13 +116,16 @@ ORDER_ACTION_RESPONSES = {200: serializers.OrderSerializer, 409: ErrorResponse40
 
 
 class OrderViewSet(CommerceRecordViewSet):
-    """Orders with their lines; POST places one, and pay/refund/cancel move it on."""
+    """Orders with their lines; POST places one, pay/refund/cancel/ship/close move it on, DELETE removes it."""
 
     queryset = Order.objects.none()
     serializer_class = serializers.OrderSerializer
     filterset_class = OrderFilter
     selector = selectors.order_detail_list
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def delete_record(self, *, actor, instance) -> None:
+        services.order_delete(actor=actor, order=instance)
 
     def save_record(self, *, actor, data, instance=None):
         lines = [
@@ -171,6 +175,22 @@ class OrderViewSet(CommerceRecordViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._transition(request, lambda order: services.order_cancel(actor=request.user, order=order))
+
+    @extend_schema(request=None, responses=ORDER_ACTION_RESPONSES, summary="Mark an open order shipped")
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        return self._transition(
+            request,
+            lambda order: services.order_update(actor=request.user, order=order, data={"status": OrderStatus.SHIPPED}),
+        )
+
+    @extend_schema(request=None, responses=ORDER_ACTION_RESPONSES, summary="Close an open or shipped order")
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._transition(
+            request,
+            lambda order: services.order_update(actor=request.user, order=order, data={"status": OrderStatus.CLOSED}),
+        )
 
 
 def _organization_id(request) -> int:

@@ -177,7 +177,10 @@ def test_another_organizations_rows_answer_404(rep, outsider):
     ):
         assert client.get(f"{API}/{path}").status_code == 404, path
         assert client.patch(f"{API}/{path}", {}, format="json").status_code in (404, 405), path
-    assert client.post(f"{API}/orders/{order.pk}/cancel/").status_code == 404
+    for verb in ("cancel", "ship", "close"):
+        assert client.post(f"{API}/orders/{order.pk}/{verb}/").status_code == 404, verb
+    assert client.delete(f"{API}/orders/{order.pk}/").status_code == 404
+    assert client.delete(f"{API}/products/{product.pk}/").status_code == 404
     assert client.post(f"{API}/customers/{customer.pk}/move/", {"account": 1}, format="json").status_code == 404
     for path in ("customers", "products", "customer-groups", "orders", "customer-users"):
         assert ids(client.get(f"{API}/{path}/")) == [], path
@@ -206,6 +209,8 @@ def test_rep_cannot_change_what_only_managers_may(rep, manager):
     assert client.patch(f"{API}/customers/{others.pk}/", {"name": "X"}, format="json").status_code == 403
     order = make_order(manager, others)
     assert client.post(f"{API}/orders/{order.pk}/cancel/").status_code == 403
+    assert client.delete(f"{API}/orders/{order.pk}/").status_code == 403
+    assert Order.objects.filter(pk=order.pk, status="open").exists()
     product.refresh_from_db()
     assert product.name != "X"
     assert client_for(manager).patch(f"{API}/products/{product.pk}/", {"name": "X"}, format="json").status_code == 200
@@ -449,3 +454,20 @@ def test_strategy_read_preview_and_change(org_admin, rep):
 def test_strategy_of_unknown_value_names_the_field(org_admin):
     response = client_for(org_admin).put(f"{API}/account-strategy/", {"strategy": "every"}, format="json")
     assert response.status_code == 400 and error_attrs(response) == {"strategy"}
+
+
+def test_order_ship_close_and_delete(rep):
+    customer = make_customer(rep, "Buyer")
+    client = client_for(rep)
+    order = make_order(rep, customer, price="30.00", paid=True)
+    shipped = client.post(f"{API}/orders/{order.pk}/ship/")
+    assert shipped.status_code == 200 and shipped.json()["status"] == "shipped"
+    assert client.post(f"{API}/orders/{order.pk}/close/").json()["status"] == "closed"
+    reopened = client.post(f"{API}/orders/{order.pk}/ship/")
+    assert reopened.status_code == 409 and "cannot become shipped" in reopened.json()["errors"][0]["detail"]
+    customer.refresh_from_db()
+    assert customer.lifetime_value == Decimal("30.00")
+    assert client.delete(f"{API}/orders/{order.pk}/").status_code == 204
+    customer.refresh_from_db()
+    assert customer.lifetime_value == Decimal("0.00")
+    assert not Order.objects.filter(pk=order.pk).exists()
