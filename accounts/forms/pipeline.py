@@ -8,6 +8,7 @@ from django.http import QueryDict
 
 from accounts.choices import OpportunityStatus
 from accounts.date_range import validate_in_range
+from accounts.forms.base import use_picker
 from accounts.selectors.pipeline import ORDER_AMOUNT, ORDER_CLOSE_DATE, ORDERS, BoardFilters, Cursor
 from backoffice.selectors import user_list
 
@@ -30,7 +31,8 @@ class OwnerFilterForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = user_list(actor=actor)
-        self.fields["owner"].widget.attrs.update({"class": "form-select", "size": 4})
+        use_picker(self.fields["owner"], "user")
+        self.fields["owner"].widget.attrs["class"] = "form-select"
 
     def owners(self):
         """The chosen owners, or None for everyone (an empty choice means no filter)."""

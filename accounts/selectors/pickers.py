@@ -74,12 +74,20 @@ def owner_choices(actor: User):
     return User.objects.filter(pk=actor.pk)
 
 
-def _owners(actor: User, term: SearchTerm | None) -> list[PickerOption]:
-    rows = owner_choices(actor).select_related(None)
+def _people(rows, term: SearchTerm | None) -> list[PickerOption]:
+    rows = rows.select_related(None)
     for word in term.words if term else ():
         rows = rows.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(username__icontains=word))
     rows = rows.order_by("first_name", "last_name", "username")[:PICKER_LIMIT]
     return [PickerOption(str(user.pk), user.display_name, user.email) for user in rows]
+
+
+def _owners(actor: User, term: SearchTerm | None) -> list[PickerOption]:
+    return _people(owner_choices(actor), term)
+
+
+def _users(actor: User, term: SearchTerm | None) -> list[PickerOption]:
+    return _people(user_list(actor=actor), term)
 
 
 def _time_zones(actor: User, term: SearchTerm | None) -> list[PickerOption]:
@@ -105,6 +113,7 @@ PICKER_KINDS = {
     "account": _accounts,
     "businesscustomer": _business_customers,
     "owner": _owners,
+    "user": _users,
     "timezone": _time_zones,
     "record": _related_records,
 }

@@ -91,3 +91,13 @@ def test_a_picked_contact_of_another_organization_is_refused(rep, outsider):
     )
     assert not form.is_valid()
     assert "contact" in form.errors
+
+
+def test_owner_filters_search_every_colleague_and_carry_only_the_chosen(rep, manager, outsider, session_client):
+    client = session_client(rep)
+    colleagues = [option["value"] for option in options(client, "user")]
+    assert str(rep.pk) in colleagues and str(manager.pk) in colleagues and str(outsider.pk) not in colleagues
+
+    html = client.get(reverse("accounts:forecast"), {"owner": [manager.pk]}).content.decode()
+    select = html[html.index('name="owner"') : html.index("</select>", html.index('name="owner"'))]
+    assert f'value="{manager.pk}" selected' in select and f'value="{rep.pk}"' not in select
