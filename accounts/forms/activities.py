@@ -105,17 +105,25 @@ def _owner_field(actor) -> forms.ModelChoiceField:
 # --- account activity list ----------------------------------------------------------------------
 
 
-class ActivityFilterForm(forms.Form):
+class ActivityFilterForm(BootstrapForm):
     """The activity list's filters: type and a date range (inclusive, in the user's time zone)."""
 
     type = forms.ChoiceField(
-        required=False, choices=[("", "All types"), ("task", "Tasks"), ("event", "Events"), ("note", "Notes")]
+        required=False,
+        choices=[("", "All types"), ("task", "Tasks"), ("event", "Events"), ("note", "Notes")],
+        widget=forms.Select(attrs={"id": "activity-type", "class": "form-select-sm"}),
     )
     date_from = forms.DateField(
-        required=False, label="From", widget=OrganizationDateInput(), validators=[validate_in_range]
+        required=False,
+        label="From",
+        widget=OrganizationDateInput(attrs={"id": "activity-from", "class": "form-control-sm"}),
+        validators=[validate_in_range],
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=OrganizationDateInput(), validators=[validate_in_range]
+        required=False,
+        label="To",
+        widget=OrganizationDateInput(attrs={"id": "activity-to", "class": "form-control-sm"}),
+        validators=[validate_in_range],
     )
 
     def clean(self):

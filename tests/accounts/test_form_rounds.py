@@ -91,3 +91,18 @@ def test_someone_elses_record_says_why_it_cannot_be_changed(rep, session_client)
     own = OpportunityFactory(owner=rep)
     html = client.get(reverse("accounts:opportunity-detail", args=[own.pk])).content.decode()
     assert ">Edit</a>" in html and "read-only-reason" not in html
+
+
+def test_activity_filters_outline_a_wrong_range_and_keep_what_was_typed(rep, session_client):
+    account = AccountFactory(owner=rep)
+    html = (
+        session_client(rep)
+        .get(
+            reverse("accounts:account-activities", args=[account.pk]),
+            {"date_from": "2026-11-25", "date_to": "2026-11-01"},
+        )
+        .content.decode()
+    )
+    assert "The end date cannot be before the start date." in html
+    assert {"date_to"} == invalid_fields(html)
+    assert 'value="2026-11-25"' in html
