@@ -169,6 +169,7 @@ class TaskForm(RelatedFormMixin, BootstrapForm):
 WEEKDAY_CHOICES = [(code, name[:3]) for code, name in zip(WEEKDAYS, DAY_NAMES, strict=True)]
 ENDS_CHOICES = [("never", "Never"), ("until", "On a date"), ("count", "After a number of times")]
 KEEP = "KEEP"  # the "Repeats" choice that keeps a rule the editor cannot show (one written in Outlook)
+EDITOR_FIELDS = frozenset({"repeat", "interval", "weekdays", "ends", "repeat_until", "repeat_count"})
 
 
 def _editable(rule: Rule) -> bool:
@@ -233,6 +234,7 @@ class EventForm(RelatedFormMixin, BootstrapForm):
 
     def __init__(self, *args, actor, **kwargs):
         self.actor = actor
+        self._initial_rule = ""
         super().__init__(*args, **kwargs)
         contacts = (
             selectors.contact_list(actor=actor)
@@ -258,13 +260,29 @@ class EventForm(RelatedFormMixin, BootstrapForm):
             self.fields["owner"] = _owner_field(actor)
         self._setup_related(required=False)
 
+    @property
+    def repetition_words(self) -> str:
+        """The repetition in words as the form holds it ("" when it does not repeat or cannot be read yet)."""
+        if self.is_bound:
+            data = getattr(self, "cleaned_data", None) or {}
+            rule = "" if EDITOR_FIELDS & set(self.errors) else data.get("recurrence_rule", "")
+            zone, start = data.get("time_zone"), data.get("start")
+        else:
+            rule, zone, start = self._initial_rule, self.initial.get("time_zone"), self.initial.get("start")
+        if not rule:
+            return ""
+        return rule_describe(rule, zone=zone if zone in TIME_ZONE_SET else "UTC", start=start)
+
     def _initial_repetition(self) -> None:
         """Fill the editor from the rule the event has (or the "Repeats"/"Until" pair the view gives)."""
         initial = self.initial
         rule_text = initial.get("recurrence_rule") or ""
+        self._initial_rule = rule_text
         if not rule_text:
             if initial.get("repeat"):
                 initial.setdefault("ends", "until" if initial.get("repeat_until") else "never")
+                until = initial.get("repeat_until")
+                self._initial_rule = f"FREQ={initial['repeat']}" + (f";UNTIL={until:%Y%m%d}" if until else "")
             return
         try:
             rule = rule_parse(rule_text)

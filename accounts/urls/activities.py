@@ -19,6 +19,7 @@ urlpatterns = [
     path("tasks/<int:pk>/complete/", views.task_complete, name="task-complete"),
     path("calendar/", calendar_views.calendar_view, name="calendar"),
     path("events/new/", calendar_views.event_create, name="event-create"),
+    path("events/repetition/", views.event_repetition_words, name="event-repetition-words"),
     path("events/<int:pk>/", calendar_views.event_detail, name="event-detail"),
     path("events/<int:pk>/edit/", calendar_views.event_update, name="event-update"),
     path("events/<int:pk>/delete/", calendar_views.event_delete, name="event-delete"),

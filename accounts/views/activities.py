@@ -24,7 +24,7 @@ from accounts.activity_list import (
 from accounts.choices import TaskStatus
 from accounts.date_range import wall_clock
 from accounts.filters import TaskFilter
-from accounts.forms.activities import ActivityFilterForm, NoteForm, TaskForm, related_key
+from accounts.forms.activities import ActivityFilterForm, EventForm, NoteForm, TaskForm, related_key
 from accounts.models import Task
 from accounts.views.common import assignable_owners, filtered_page, query_without_page
 from backoffice.access import can_write
@@ -251,6 +251,18 @@ def task_complete(request, pk: int):
 def task_delete(request, pk: int):
     task = selectors.task_get(actor=request.user, pk=pk)
     return activity_delete_page(request, activity=task, kind="task", default_next=reverse("accounts:task-list"))
+
+
+# --- events: the repetition editor's words -------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def event_repetition_words(request):
+    """How the event form's repetition reads in words as it is being set (an htmx fragment)."""
+    form = EventForm(request.GET, actor=request.user)
+    form.is_valid()  # the other fields' errors do not matter here; the rule is built when its own are right
+    return render(request, "accounts/activities/_repetition_words.html", {"form": form})
 
 
 # --- notes --------------------------------------------------------------------------------------

@@ -99,3 +99,18 @@ def test_a_rule_the_editor_cannot_show_is_kept_and_described_until_another_is_ch
     client.post(reverse("accounts:event-update", args=[event.pk]), {**data, "repeat": ""})
     event.refresh_from_db()
     assert event.recurrence_rule == ""
+
+
+@pytest.mark.django_db
+def test_editor_words_follow_the_choices_as_they_are_made(rep, session_client):
+    client = session_client(rep)
+    url = reverse("accounts:event-repetition-words")
+    words = client.get(url, event_post(interval="3", weekdays=["FR"], ends="count", repeat_count="4"))
+    assert words.content.decode().strip() == "Every 3 weeks on Friday, 4 times"
+    assert client.get(url, event_post(repeat="")).content.decode().strip() == "Does not repeat"
+    # Until the editor's own fields are right, nothing is claimed.
+    unfinished = client.get(url, event_post(ends="until", repeat_until="")).content.decode().strip()
+    assert unfinished == ""
+
+    form_page = client.get(reverse("accounts:event-create")).content.decode()
+    assert 'id="repetition-words"' in form_page

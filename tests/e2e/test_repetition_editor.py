@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import CalendarEvent
 from tests.factories.core import DEFAULT_PASSWORD
@@ -23,6 +24,9 @@ def test_rep_creates_a_weekly_event_and_sees_its_repetition_in_words(page, login
     assert page.locator("#id_repeat_until").is_hidden()
     page.get_by_label("On a date").check()
     page.fill("#id_repeat_until", "2027-02-01")
+    page.keyboard.press("Tab")
+    # The editor says in words what it will save, before it is saved.
+    expect(page.locator("#repetition-words")).to_have_text("Every week on Monday and Thursday, until 1 February 2027")
     page.click("main form button[type=submit]")
 
     page.wait_for_url(re.compile(r".*/crm/events/\d+/$"))
