@@ -828,3 +828,8 @@ def test_lists_are_paginated(api, rep):
     second = api.get(f"{CRM_API}/accounts/", {"page_size": 5, "page": 2}).json()
     assert len(second["results"]) == 2
     assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+
+
+def test_text_longer_than_its_limit_is_refused_as_sent_before_trimming(rep, key_client):
+    response = key_client(rep).post("/api/crm/accounts/", {"name": "\n" + "A" * 255}, format="json")
+    assert response.status_code == 400 and "name" in response.content.decode()

@@ -29,9 +29,17 @@ class _StringOnly:
 
 
 class StrictCharField(_StringOnly, serializers.CharField):
-    """Text, sent as a JSON string: a number or a boolean is refused rather than turned into text."""
+    """Text, sent as a JSON string: a number or a boolean is refused rather than turned into text.
+
+    Its length is checked as sent, before surrounding spaces are trimmed, as the schema's maxLength says.
+    """
 
     default_error_messages = {"not_a_string": "Send text as a string."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
 
 
 class StrictDecimalField(_StringOnly, serializers.DecimalField):
