@@ -50,7 +50,8 @@ class CustomerTypeRegistry:
 
 @dataclass(frozen=True)
 class AccountSection:
-    """A block on the account page: `context(account, actor)` returns its template context."""
+    """A block on the account page: `context(account, actor)` returns its template context, or None when
+    the account has nothing for it (the section is then left out)."""
 
     key: str
     title: str

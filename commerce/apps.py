@@ -38,6 +38,9 @@ class CommerceConfig(AppConfig):
         )
         register_strategy_section()
         register_jobs()
+        from commerce.sections import register_account_section
+
+        register_account_section()
         for name, model in [
             ("commerce_customer", commerce.CommerceCustomer),
             ("customer_group", commerce.CustomerGroup),

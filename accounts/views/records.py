@@ -350,7 +350,10 @@ class AccountDetailView(RecordDetailView):
         history = selectors.account_lifetime_chart(account=account)
         sections = []
         for section in sorted(account_registry.sections, key=lambda s: s.order):
-            html = render_to_string(section.template, section.context(account, user), request=self.request)
+            context = section.context(account, user)
+            if context is None:  # nothing to show for this account: no section
+                continue
+            html = render_to_string(section.template, context, request=self.request)
             sections.append({"key": section.key, "title": section.title, "html": html})
         return {
             "account": account,

@@ -18,8 +18,8 @@ from tests.factories import AccountFactory, ContactFactory, NoteFactory, Opportu
 pytestmark = pytest.mark.django_db
 
 # Pinned at two data sizes (the content-type cache warm, as in a running process); one of them notes the
-# visit in the reader's recently viewed records.
-ACCOUNT_PAGE_QUERIES = 10
+# visit in the reader's recently viewed records, one asks whether the account has commerce customers.
+ACCOUNT_PAGE_QUERIES = 11
 ACTIVITY_LIST_QUERIES = 9
 
 
