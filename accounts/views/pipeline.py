@@ -4,6 +4,7 @@ Views stay thin: they parse the filters with a form, call one selector or servic
 """
 
 import datetime as dt
+from html import escape as _escape_html
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -13,7 +14,6 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
@@ -94,7 +94,9 @@ def card_view(card: dict, *, today: dt.date, base_currency: str) -> dict:
 
 
 # A card as the board prints it. The board prints a few hundred at a time: joined in Python, a card costs
-# a tenth of what the template engine takes for the same markup. Every value goes through escape().
+# a tenth of what the template engine takes for the same markup. Every value goes through escape(): the
+# standard library's, which escapes the same five characters as Django's without its lazy-string wrapper
+# (a dozen calls a card).
 _CARD = (
     '<article class="card pipeline-card shadow-sm mb-2{readonly}{overdue_class}" data-opportunity-id="{id}" '
     'data-budget="{budget_base}" data-weighted="{weighted}" draggable="{draggable}" aria-label="{name}">\n'
@@ -121,6 +123,10 @@ _MOVE_LINK = '<a class="pipeline-move-link" href="{move}">Move…</a>'
 _VIEW_ONLY = (
     '<span class="text-body-secondary" title="Only its owner, a manager or an admin can move it">View only</span>'
 )
+
+
+def escape(value) -> str:
+    return _escape_html(str(value), quote=True)
 
 
 def cards_html(cards: list[dict], links: dict) -> str:
