@@ -163,9 +163,14 @@ def without_jit(cursor) -> None:
 
 def _correct(connection, params: dict, account_ids: list[int]) -> Corrections:
     """Rewrite what differs for these (locked) accounts: one statement on PostgreSQL, one per write elsewhere."""
-    scope_params = {f"account_{index}": pk for index, pk in enumerate(account_ids)}
-    scope = ", ".join(f"%({name})s" for name in scope_params)
-    params = {**params, **scope_params}
+    if connection.vendor == "postgresql":
+        # One array parameter: hundreds of placeholders would make the driver parse the statement anew each time.
+        scope = "SELECT unnest(%(accounts)s::bigint[])"
+        params = {**params, "accounts": list(account_ids)}
+    else:
+        scope_params = {f"account_{index}": pk for index, pk in enumerate(account_ids)}
+        scope = ", ".join(f"%({name})s" for name in scope_params)
+        params = {**params, **scope_params}
     common, _, writes = _recalculation_parts(connection, scope)
     counts = {}
     with connection.cursor() as cursor:
