@@ -177,17 +177,32 @@ def cursor_of(order: str, opportunity: Opportunity) -> Cursor:
     return Cursor(value=getattr(opportunity, _ORDER_FIELD[order]), pk=opportunity.pk)
 
 
-def _summed(rows: QuerySet) -> dict[str, dict]:
-    return {
-        row["status"]: row
-        for row in rows.order_by()
+def _sums(rows: QuerySet) -> QuerySet:
+    return (
+        rows.order_by()
         .values("status")
         .annotate(
             count=Count("id"),
             total=Coalesce(Sum("budget_amount_base"), ZERO, output_field=MONEY),
             weighted=Coalesce(Sum(WEIGHTED), ZERO, output_field=MONEY),
         )
-    }
+    )
+
+
+def _summed(rows: QuerySet) -> dict[str, dict]:
+    return {row["status"]: row for row in _sums(rows)}
+
+
+def _summed_parts(first: QuerySet, second: QuerySet) -> dict[str, dict]:
+    """The sums of two sets of deals that share none, in one statement (a UNION of their sums)."""
+    figures: dict[str, dict] = {}
+    for row in _sums(first).union(_sums(second), all=True):
+        figure = figures.setdefault(
+            row["status"], {"status": row["status"], "count": 0, "total": ZERO, "weighted": ZERO}
+        )
+        for name in ("count", "total", "weighted"):
+            figure[name] += row[name]
+    return figures
 
 
 def _figures(*, actor: User, filters: BoardFilters, rows: QuerySet) -> dict[str, dict]:
@@ -215,14 +230,12 @@ def _figures(*, actor: User, filters: BoardFilters, rows: QuerySet) -> dict[str,
         )
     }
     closed_since = timezone.now() - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
-    closed = opportunity_list(actor=actor).filter(
-        Q(closed_at__gte=closed_since) | Q(closed_at__isnull=True),
-        archived_at__isnull=True,
-        status__in=CLOSED_STATUSES,
-    )
+    closed = opportunity_list(actor=actor).filter(archived_at__isnull=True, status__in=CLOSED_STATUSES)
     if owner_ids is not None:
         closed = closed.filter(owner_id__in=owner_ids)
-    figures.update(_summed(closed))
+    # Closed lately, and closed at an unknown time: apart, each is a range of a closed_at index; as one OR,
+    # PostgreSQL reads every deal the owners ever closed.
+    figures.update(_summed_parts(closed.filter(closed_at__gte=closed_since), closed.filter(closed_at__isnull=True)))
     return figures
 
 
