@@ -276,7 +276,8 @@ def sync_run_finish(*, run: SyncRun, counts: dict, errors: list[str]) -> SyncRun
     """Record a run's outcome and queue the run that waited behind it, if any."""
     with transaction.atomic():
         run.counts = counts
-        run.errors = errors[:100]
+        # What Graph or a store answered, bounded: at most 100 messages of at most 1,000 characters.
+        run.errors = [str(error)[:1000] for error in errors[:100]]
         run.state = RunState.FAILED if errors else RunState.SUCCEEDED
         run.finished_at = timezone.now()
         run.save(update_fields=["counts", "errors", "state", "finished_at"])

@@ -164,3 +164,14 @@ def test_a_conflict_is_told_on_the_record_page(graph, rep, organization):
     browser.force_login(rep)
     history = browser.get(f"/outlook/history/contact/{ada.pk}/").content.decode()
     assert "The CRM won the conflict on the job title" in history
+
+
+def test_a_runs_errors_are_kept_bounded(rep):
+    from outlooksync.services import sync_run_claim, sync_run_finish
+
+    run = sync_request(actor=rep, user=rep)
+    claimed = sync_run_claim(run_id=run.pk)
+    finished = sync_run_finish(run=claimed, counts={}, errors=["x" * 5000] * 300)
+    finished.refresh_from_db()
+    assert finished.state == RunState.FAILED
+    assert len(finished.errors) == 100 and all(len(error) == 1000 for error in finished.errors)
