@@ -91,7 +91,8 @@ def test_beat_dispatches_the_rep_and_the_worker_syncs_both_ways(graph_server, st
     contacts = graph_server.state.mailbox(rep.email).contacts
     _wait(lambda: len(contacts.items) == 3, 60, log)
     _wait(lambda: SyncLink.objects.filter(user=rep).count() == 3, 30, log)
-    assert SyncRun.objects.filter(user=rep, state=RunState.SUCCEEDED).exists()
+    # The links commit with the run's writes; the run records its end a moment later.
+    _wait(lambda: SyncRun.objects.filter(user=rep, state=RunState.SUCCEEDED).exists(), 30, log)
     assert not SyncRun.objects.filter(user=rep, state=RunState.FAILED).exists()
 
 
