@@ -191,9 +191,10 @@ def test_api_answers_only_as_its_schema_says(_asynchronous_commits, live_server,
         "--output-truncate",
         "false",
     ]
+    environment = {**os.environ, "SCHEMATHESIS_HOOKS": str(Path(__file__).with_name("schemathesis_hooks.py"))}
     started = time.monotonic()
     result = subprocess.run(
-        command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, cwd=tmp_path, env=os.environ.copy()
+        command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, cwd=tmp_path, env=environment
     )
     report = result.stdout + result.stderr
     print(f"schemathesis: {time.monotonic() - started:.0f} s\n{report[-3000:]}")
