@@ -352,6 +352,36 @@ class PipelineTotal(models.Model):
         return f"{self.status}: {self.count}"
 
 
+class PipelineClosedDay(models.Model):
+    """The closed (won or lost), unarchived deals of one owner in one status closed on one UTC day (none
+    when the time of closing is unknown): how many, their amount and weighted amount.
+
+    Kept by the database like PipelineTotal (a trigger, PostgreSQL; see migration 0014): the board's won
+    and lost columns sum the days of their window, a few rows a day whatever the number of deals.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    status = models.CharField(max_length=32, choices=OpportunityStatus.choices)
+    closed_on = models.DateField(null=True)
+    count = models.IntegerField(default=0)
+    total = money_field(default=ZERO)
+    weighted = money_field(default=ZERO)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "status", "closed_on"], name="pipeline_closed_day_team")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "owner", "status", "closed_on"],
+                name="one_pipeline_closed_day",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.closed_on}: {self.count}"
+
+
 class OpportunityStatusProbability(models.Model):
     """An organization's own default probability for a status (otherwise the built-in default)."""
 

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from accounts.choices import CLOSED_STATUSES, OpportunityStatus
-from accounts.models import Opportunity, PipelineTotal
+from accounts.models import Opportunity, PipelineClosedDay, PipelineTotal
 from accounts.selectors.records import opportunity_list
 from backoffice.access import can_write
 from backoffice.models import User
@@ -38,6 +38,13 @@ WEIGHTED = Round(
     2,
     output_field=MONEY,
 )
+
+
+def closed_since(now: dt.datetime | None = None) -> dt.datetime:
+    """The start of the won and lost columns' window: midnight (UTC) CLOSED_DAYS_ON_BOARD days ago, a day's
+    boundary so that the database-kept sums per day of closing (PipelineClosedDay) cover the same deals."""
+    today = (now or timezone.now()).astimezone(dt.UTC).date()
+    return dt.datetime.combine(today - dt.timedelta(days=CLOSED_DAYS_ON_BOARD), dt.time(), tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -77,10 +84,9 @@ def board_owner_ids(*, actor: User, filters: BoardFilters) -> tuple[int, ...] | 
 def pipeline_status_rows(*, actor: User, filters: BoardFilters, status: str) -> QuerySet[Opportunity]:
     """The deals of one column, in terms each index can use: a won or lost column's recently closed deals
     are a range of the (organization, status, closed_at) index rather than a filter over all its deals."""
-    closed_since = timezone.now() - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
     rows = _filtered(opportunity_list(actor=actor).filter(archived_at__isnull=True, status=status), actor, filters)
     if status in CLOSED_STATUSES:
-        rows = rows.filter(Q(closed_at__gte=closed_since) | Q(closed_at__isnull=True))
+        rows = rows.filter(Q(closed_at__gte=closed_since()) | Q(closed_at__isnull=True))
     return rows
 
 
@@ -102,11 +108,10 @@ def _filtered(rows: QuerySet, actor: User, filters: BoardFilters) -> QuerySet:
 def pipeline_board_rows(*, actor: User, filters: BoardFilters, now: dt.datetime | None = None) -> QuerySet[Opportunity]:
     """The deals on the board: the actor's readable, unarchived ones matching the filters, won and lost
     ones only when closed in the last CLOSED_DAYS_ON_BOARD days."""
-    closed_since = (now or timezone.now()) - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
     rows = (
         opportunity_list(actor=actor)
         .filter(archived_at__isnull=True)
-        .exclude(status__in=CLOSED_STATUSES, closed_at__lt=closed_since)
+        .exclude(status__in=CLOSED_STATUSES, closed_at__lt=closed_since(now))
     )
     return _filtered(rows, actor, filters)
 
@@ -168,6 +173,20 @@ def _cards(rows: QuerySet) -> QuerySet:
     )
 
 
+def _first_cards(rows: QuerySet, order: str, status: str, limit: int) -> QuerySet:
+    """The first `limit` cards of a column in the board's order.
+
+    A won or lost column sorts its recently closed deals (see _ordering): their ids are sorted and cut
+    first, and only the cards kept are joined to their owner and account, rather than every deal of the
+    window before the sort.
+    """
+    ordering = _ordering(order, status)
+    if status not in CLOSED_STATUSES:
+        return _cards(rows).order_by(*ordering)[:limit]
+    first = rows.select_related(None).order_by(*ordering).values("pk")[:limit]
+    return _cards(Opportunity.objects.filter(pk__in=first)).order_by(*ordering)[:limit]
+
+
 def _card(actor: User, opportunity: Opportunity) -> dict:
     return {"opportunity": opportunity, "weighted": opportunity.weighted, "can_write": can_write(actor, opportunity)}
 
@@ -193,50 +212,38 @@ def _summed(rows: QuerySet) -> dict[str, dict]:
     return {row["status"]: row for row in _sums(rows)}
 
 
-def _summed_parts(first: QuerySet, second: QuerySet) -> dict[str, dict]:
-    """The sums of two sets of deals that share none, in one statement (a UNION of their sums)."""
-    figures: dict[str, dict] = {}
-    for row in _sums(first).union(_sums(second), all=True):
-        figure = figures.setdefault(
-            row["status"], {"status": row["status"], "count": 0, "total": ZERO, "weighted": ZERO}
-        )
-        for name in ("count", "total", "weighted"):
-            figure[name] += row[name]
-    return figures
-
-
 def _figures(*, actor: User, filters: BoardFilters, rows: QuerySet) -> dict[str, dict]:
     """Count, amount and weighted amount of each column.
 
     On PostgreSQL, with no close-date or amount filter, open columns read the database-kept totals per
-    owner and status (PipelineTotal) and the won and lost ones sum their recently closed deals (a range
-    of an index): the same cost at any number of deals. Otherwise the matching deals are summed.
+    owner and status (PipelineTotal) and the won and lost ones those per owner, status and day of closing
+    (PipelineClosedDay) of the window's days: the same cost at any number of deals. Otherwise the
+    matching deals are summed.
     """
     filtered = any(
         value is not None for value in (filters.close_from, filters.close_to, filters.amount_min, filters.amount_max)
     )
     if connection.vendor != "postgresql" or filtered:
         return _summed(rows)
-    totals = PipelineTotal.objects.filter(organization_id=actor.organization_id)
     owner_ids = board_owner_ids(actor=actor, filters=filters)
+    open_totals = PipelineTotal.objects.filter(organization_id=actor.organization_id)
+    closed_totals = PipelineClosedDay.objects.filter(
+        Q(closed_on__gte=closed_since().date()) | Q(closed_on__isnull=True),
+        organization_id=actor.organization_id,
+        status__in=CLOSED_STATUSES,
+    )
     if owner_ids is not None:
-        totals = totals.filter(owner_id__in=owner_ids)
-    figures = {
-        row["status"]: row
-        for row in totals.values("status").annotate(
+        open_totals = open_totals.filter(owner_id__in=owner_ids)
+        closed_totals = closed_totals.filter(owner_id__in=owner_ids)
+    open_sums, closed_sums = (
+        totals.values("status").annotate(
             count=Coalesce(Sum("count"), 0),
             total=Coalesce(Sum("total"), ZERO),
             weighted=Coalesce(Sum("weighted"), ZERO),
         )
-    }
-    closed_since = timezone.now() - dt.timedelta(days=CLOSED_DAYS_ON_BOARD)
-    closed = opportunity_list(actor=actor).filter(archived_at__isnull=True, status__in=CLOSED_STATUSES)
-    if owner_ids is not None:
-        closed = closed.filter(owner_id__in=owner_ids)
-    # Closed lately, and closed at an unknown time: apart, each is a range of a closed_at index; as one OR,
-    # PostgreSQL reads every deal the owners ever closed.
-    figures.update(_summed_parts(closed.filter(closed_at__gte=closed_since), closed.filter(closed_at__isnull=True)))
-    return figures
+        for totals in (open_totals, closed_totals)
+    )
+    return {row["status"]: row for row in open_sums.union(closed_sums, all=True)}
 
 
 def pipeline_board(*, actor: User, filters: BoardFilters, per_column: int = BOARD_PAGE) -> list[dict]:
@@ -251,9 +258,9 @@ def pipeline_board(*, actor: User, filters: BoardFilters, per_column: int = BOAR
     # The first cards of each status, each read by its own LIMIT (an index scan for the close date order)
     # and all of them in one statement: a window over every row would sort the whole board first.
     per_status = [
-        _cards(pipeline_status_rows(actor=actor, filters=filters, status=status)).order_by(
-            *_ordering(filters.order, status)
-        )[:per_column]
+        _first_cards(
+            pipeline_status_rows(actor=actor, filters=filters, status=status), filters.order, status, per_column
+        )
         for status in OpportunityStatus.values
     ]
     if connection.features.supports_slicing_ordering_in_compound:
@@ -289,7 +296,7 @@ def pipeline_column_page(
     rows = pipeline_status_rows(actor=actor, filters=filters, status=status)
     if after is not None:
         rows = _after(rows, filters.order, after)
-    page = list(_cards(rows).order_by(*_ordering(filters.order, status))[: limit + 1])
+    page = list(_first_cards(rows, filters.order, status, limit + 1))
     cards = [_card(actor, opportunity) for opportunity in page[:limit]]
     return {
         "cards": cards,

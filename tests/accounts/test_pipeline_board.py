@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 HTMX = {"HTTP_HX_REQUEST": "true"}
-# Session, user, organization (its currency), the open columns' totals, the closed columns' sums, first
-# cards by status (the owner picker reads only the owners chosen, none here: it searches the others).
-BOARD_QUERIES = 6
+# Session, user, organization (its currency), the columns' totals (open ones and closed ones by day, one
+# UNION), first cards by status (the owner picker reads only the owners chosen, none here: it searches the others).
+BOARD_QUERIES = 5
 # Session, user, organization, the page of cards.
 MORE_QUERIES = 4
 # Session, user, the deal, then the status change with its history and change log (savepoints included).
@@ -297,9 +297,9 @@ def test_board_queries_are_the_same_at_two_sizes(session_client, rep, rep2, mana
     with django_assert_num_queries(BOARD_QUERIES):
         large = client.get(board_url())
     assert len(card_ids(large.content.decode())) > len(card_ids(small.content.decode()))
-    # Filtered by date and amount, the matching deals are summed in one query; the chosen owners are looked up
-    # (once to check them, once to name them in the picker).
-    with django_assert_num_queries(BOARD_QUERIES + 1):
+    # Filtered by date and amount, the matching deals are summed in one query, as the kept totals are; the
+    # chosen owners are looked up (once to check them, once to name them in the picker).
+    with django_assert_num_queries(BOARD_QUERIES + 2):
         client.get(board_url(), {"owner": [rep.pk, rep2.pk], "close_from": "2000-01-01", "amount_min": "1"})
 
 
@@ -365,6 +365,65 @@ def test_pipeline_totals_follow_every_write_path(rep, rep2, manager):
         .annotate(count=models.Count("id"), total=models.Sum("budget_amount_base"), weighted=models.Sum(WEIGHTED))
     }
     assert kept == live
+
+
+def test_closed_day_totals_follow_every_write_path(rep, rep2, manager):
+    """The database-kept sums of won and lost deals per day of closing equal the deals themselves after
+    writes of every kind: closing, reopening, moving the time of closing, changing owner, amount or
+    probability, archiving, deleting, bulk updates."""
+    need_service(connection.vendor == "postgresql", "PostgreSQL")
+    from accounts.models import PipelineClosedDay
+    from accounts.selectors.pipeline import WEIGHTED
+    from accounts.services import opportunity_change_status, opportunity_delete, opportunity_save, record_archive
+
+    deals = bulk_deals(rep, 3) + bulk_deals(rep2, 2)
+    won = [deal for deal in deals if deal.status == OpportunityStatus.WON]
+    lost = [deal for deal in deals if deal.status == OpportunityStatus.LOST]
+    opportunity_change_status(actor=rep, opportunity=deals[0], status=OpportunityStatus.WON)
+    opportunity_change_status(actor=rep, opportunity=won[0], status=OpportunityStatus.NEGOTIATION)  # reopened
+    opportunity_save(actor=manager, opportunity=won[1], data={"owner": rep2, "budget_amount": Decimal("12.34")})
+    record_archive(actor=rep, instance=won[2])
+    opportunity_delete(actor=rep, opportunity=lost[0])
+    Opportunity.objects.filter(pk=lost[1].pk).update(closed_at=timezone.now() - dt.timedelta(days=120))
+    Opportunity.objects.filter(pk=lost[2].pk).update(closed_at=None)
+    Opportunity.objects.filter(owner=rep2, status=OpportunityStatus.LOST).update(status=OpportunityStatus.WON)
+
+    kept = {
+        (row.owner_id, row.status, row.closed_on): (row.count, row.total, row.weighted)
+        for row in PipelineClosedDay.objects.filter(organization=rep.organization)
+        if row.count
+    }
+    live = {}
+    for deal in Opportunity.objects.filter(
+        organization=rep.organization,
+        archived_at__isnull=True,
+        status__in=[OpportunityStatus.WON, OpportunityStatus.LOST],
+    ).annotate(weighted=WEIGHTED):
+        day = deal.closed_at.astimezone(dt.UTC).date() if deal.closed_at else None
+        count, total, weighted = live.get((deal.owner_id, deal.status, day), (0, Decimal("0.00"), Decimal("0.00")))
+        live[(deal.owner_id, deal.status, day)] = (
+            count + 1,
+            total + (deal.budget_amount_base or 0),
+            weighted + (deal.weighted or 0),
+        )
+    assert kept == live
+
+
+@pytest.mark.parametrize("minutes", [-1, 1])
+def test_the_closed_window_starts_at_midnight_utc_ninety_days_ago_in_figures_and_cards(session_client, rep, minutes):
+    """A deal closed a minute after the window opens is counted and shown; a minute before, neither."""
+    from accounts.selectors.pipeline import closed_since
+
+    OpportunityFactory(
+        owner=rep,
+        name="Edge deal",
+        status=OpportunityStatus.WON,
+        closed_at=closed_since() + dt.timedelta(minutes=minutes),
+    )
+    won = column_html(session_client(rep).get(board_url()).content.decode(), "won")
+    inside = minutes > 0
+    assert ("Edge deal" in won) is inside
+    assert f'data-count="{int(inside)}"' in won
 
 
 def test_card_text_is_escaped_on_the_board_in_more_pages_and_after_a_move(session_client, rep):
