@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from backoffice.changes import change_context, jsonable
-from backoffice.models import OrganizationSetting, User
+from backoffice.models import Organization, OrganizationSetting, User
 from backoffice.registry import KeyedRegistry
 from backoffice.secrets import SecretUnreadable, secret_decrypt, secret_encrypt
 
@@ -139,6 +139,9 @@ def settings_update(*, actor: User, section: str, values: dict[str, Any]) -> dic
             errors[key] = error.messages
     if errors:
         raise ValidationError(errors)
+    # The organization's row first, before reading what is set: two first saves of one setting would
+    # otherwise both find no row to lock and both insert it, and the second would fail on the unique key.
+    list(Organization.objects.select_for_update().filter(pk=actor.organization_id).values_list("pk"))
     current = settings_state(organization_id=actor.organization_id, section=section)
     if definition.validate is not None:
         effective = {key: item["value"] for key, item in current.items()}

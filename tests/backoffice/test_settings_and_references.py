@@ -105,3 +105,38 @@ def test_external_references_both_ways_and_unique(rep, outsider):
     )
     assert external_reference_remove(system="outlook", record=contact) == 1
     assert external_reference_id(system="outlook", record=contact) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_saves_of_a_setting_at_once_both_succeed_and_the_last_one_stays():
+    """Two admins save a setting no one has set yet, in parallel transactions: neither gets an error."""
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.conftest import need_service
+    from tests.factories import OrganizationFactory, UserFactory
+
+    need_service(connection.vendor == "postgresql", "PostgreSQL")
+    organization = OrganizationFactory()
+    admins = [UserFactory(organization=organization, role="admin") for _ in range(2)]
+    start, errors, saved = threading.Barrier(2), [], []
+
+    def save(admin, days):
+        try:
+            start.wait()
+            settings_update(actor=admin, section=CHANGE_LOG_SECTION, values={"retention_days": days})
+            saved.append(days)
+        except Exception as error:  # noqa: BLE001 (any error is the failure reported below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(admin, days)) for admin, days in zip(admins, (30, 45), strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert settings_get(organization_id=organization.pk, section=CHANGE_LOG_SECTION)["retention_days"] == saved[-1]
+    assert OrganizationSetting.objects.filter(organization=organization, section=CHANGE_LOG_SECTION).count() == 1
