@@ -52,6 +52,10 @@ class CommerceConfig(AppConfig):
             ("refund", commerce.Refund),
             ("web_store_customer", commerce.WebStoreCustomer),
             ("web_store_order", commerce.WebStoreOrder),
+            ("shipment", commerce.Shipment),
+            ("shipment_line", commerce.ShipmentLine),
+            ("invoice", commerce.Invoice),
+            ("invoice_line", commerce.InvoiceLine),
         ]:
             change_types.register(name, model)
 
