@@ -58,6 +58,10 @@ class CommerceConfig(AppConfig):
             ("invoice_line", commerce.InvoiceLine),
         ]:
             change_types.register(name, model)
+        from backoffice.menu import MenuEntry, menu
+
+        menu.register(MenuEntry("sales", "Shipments", "commerce_documents:shipment-list", order=60))
+        menu.register(MenuEntry("sales", "Invoices", "commerce_documents:invoice-list", order=70))
 
 
 def _strategy_saved(sender, instance, **kwargs) -> None:
