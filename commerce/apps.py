@@ -13,6 +13,7 @@ class CommerceConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from backoffice.models import OrganizationSetting
+        from commerce import demo  # noqa: F401  (connects the commerce demo data to seed_demo)
 
         post_save.connect(_strategy_saved, sender=OrganizationSetting, dispatch_uid="commerce_strategy_saved")
         post_delete.connect(_strategy_saved, sender=OrganizationSetting, dispatch_uid="commerce_strategy_deleted")
