@@ -83,25 +83,34 @@ def documentable_orders(*, actor: User, customer: CommerceCustomer) -> QuerySet[
     )
 
 
+class CarriesOrderFilter(IdFilter):
+    """Documents with a line of the order with this id, as one EXISTS (no join that would repeat documents).
+
+    `field_name` names the same path, for the schema's type only."""
+
+    def __init__(self, *args, line_model, document_field: str, **kwargs):
+        self.line_model, self.document_field = line_model, document_field
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        if not 0 < value <= MAX_ID:
+            return qs.none()
+        lines = self.line_model.objects.filter(**{self.document_field: OuterRef("pk")}, order_id=value)
+        return qs.filter(Exists(lines))
+
+
 class _DocumentFilter(SearchFilterSet):
     search_fields = ("number", "customer__name", "crm_reference")
     archived = None
     customer = IdFilter(field_name="customer")
-    order = IdFilter(method="filter_order", label="Carries order")
-
-    line_model = ShipmentLine
-    document_field = "shipment"
-
-    def filter_order(self, queryset, name, value):
-        if value is None:
-            return queryset
-        if not 0 < value <= MAX_ID:
-            return queryset.none()
-        lines = self.line_model.objects.filter(**{self.document_field: OuterRef("pk")}, order_id=value)
-        return queryset.filter(Exists(lines))
 
 
 class ShipmentFilter(_DocumentFilter):
+    order = CarriesOrderFilter(
+        field_name="lines__order", label="Carries order", line_model=ShipmentLine, document_field="shipment"
+    )
     status = django_filters.ChoiceFilter(choices=ShipmentStatus.choices)
     created_at = DateTimeFromToRangeFilter(label="Made")
     ordering = django_filters.OrderingFilter(fields=("number", "created_at", "shipped_at", "quantity_total"))
@@ -112,8 +121,9 @@ class ShipmentFilter(_DocumentFilter):
 
 
 class InvoiceFilter(_DocumentFilter):
-    line_model = InvoiceLine
-    document_field = "invoice"
+    order = CarriesOrderFilter(
+        field_name="lines__order", label="Carries order", line_model=InvoiceLine, document_field="invoice"
+    )
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
     issued_on = django_filters.DateFromToRangeFilter(label="Issued")
     ordering = django_filters.OrderingFilter(fields=("number", "issued_on", "due_on", "total"))

@@ -106,7 +106,7 @@ def test_lists_search_filter_sort_and_page(web, manager, customer):
 
 
 def test_lists_page_at_constant_queries(web, manager, customer):
-    counts = {}
+    counts, statements = {}, {}
     for kind, make in (("shipment", shipment_create), ("invoice", invoice_create)):
         for size in (3, 30):
             while (Shipment if kind == "shipment" else Invoice).objects.count() < size:
@@ -114,8 +114,11 @@ def test_lists_page_at_constant_queries(web, manager, customer):
             with CaptureQueriesContext(connection) as queries:
                 page = web.get(reverse(f"commerce_documents:{kind}-list"), {"page_size": 25}).content.decode()
             assert len(numbers_on(page)) == min(size, 25)
-            counts[(kind, size)] = len(queries)
-        assert counts[(kind, 3)] == counts[(kind, 30)], counts
+            # The session's own upkeep (saved again when it nears expiry) is not the list's doing.
+            counted = [q["sql"][:120] for q in queries.captured_queries if "django_session" not in q["sql"]]
+            counts[(kind, size)] = len(counted)
+            statements[(kind, size)] = counted
+        assert counts[(kind, 3)] == counts[(kind, 30)], statements
     page = web.get(reverse("commerce_documents:invoice-list"), {"page": 2}).content.decode()
     assert len(numbers_on(page)) == 5
 
