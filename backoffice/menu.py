@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
 
-SECTIONS = (("crm", "CRM"), ("commerce", "Commerce"), ("system", "System"))
+SECTIONS = (("crm", "CRM"), ("commerce", "Commerce"), ("sales", "Sales"), ("system", "System"))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ class CommerceConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from backoffice.models import OrganizationSetting
+        from commerce import demo  # noqa: F401  (connects the commerce demo data to seed_demo)
 
         post_save.connect(_strategy_saved, sender=OrganizationSetting, dispatch_uid="commerce_strategy_saved")
         post_delete.connect(_strategy_saved, sender=OrganizationSetting, dispatch_uid="commerce_strategy_deleted")
@@ -52,8 +53,16 @@ class CommerceConfig(AppConfig):
             ("refund", commerce.Refund),
             ("web_store_customer", commerce.WebStoreCustomer),
             ("web_store_order", commerce.WebStoreOrder),
+            ("shipment", commerce.Shipment),
+            ("shipment_line", commerce.ShipmentLine),
+            ("invoice", commerce.Invoice),
+            ("invoice_line", commerce.InvoiceLine),
         ]:
             change_types.register(name, model)
+        from backoffice.menu import MenuEntry, menu
+
+        menu.register(MenuEntry("sales", "Shipments", "commerce_documents:shipment-list", order=60))
+        menu.register(MenuEntry("sales", "Invoices", "commerce_documents:invoice-list", order=70))
 
 
 def _strategy_saved(sender, instance, **kwargs) -> None:

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from commerce.api import views
+from commerce.api import documents, views
 
 router = DefaultRouter()
 router.register("customers", views.CustomerViewSet, basename="api-commerce-customer")
@@ -11,6 +11,8 @@ router.register("customer-groups", views.CustomerGroupViewSet, basename="api-com
 router.register("customer-users", views.CustomerUserViewSet, basename="api-commerce-customeruser")
 router.register("products", views.ProductViewSet, basename="api-commerce-product")
 router.register("orders", views.OrderViewSet, basename="api-commerce-order")
+router.register("shipments", documents.ShipmentViewSet, basename="api-commerce-shipment")
+router.register("invoices", documents.InvoiceViewSet, basename="api-commerce-invoice")
 
 urlpatterns = [
     path("account-strategy/", views.AccountStrategyView.as_view(), name="api-commerce-account-strategy"),

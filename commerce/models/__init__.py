@@ -1,7 +1,17 @@
-"""Commerce rows: customers and their users, the product list, orders with lines, payments and refunds."""
+"""Commerce rows: customers and their users, the product list, orders with lines, payments and refunds,
+shipments and invoices."""
 
 from commerce.models.catalog import Product
 from commerce.models.customers import MAX_HIERARCHY_DEPTH, CommerceCustomer, CustomerGroup, CustomerUser
+from commerce.models.documents import (
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
 from commerce.models.orders import Order, OrderLine, Payment, Refund
 from commerce.models.webstore import WebStoreCustomer, WebStoreOrder, WebStoreOrderStatus
 
@@ -10,11 +20,18 @@ __all__ = [
     "CommerceCustomer",
     "CustomerGroup",
     "CustomerUser",
+    "DocumentCounter",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
     "Order",
     "OrderLine",
     "Payment",
     "Product",
     "Refund",
+    "Shipment",
+    "ShipmentLine",
+    "ShipmentStatus",
     "WebStoreCustomer",
     "WebStoreOrder",
     "WebStoreOrderStatus",

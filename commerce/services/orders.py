@@ -152,6 +152,13 @@ def _lock_order(order: Order) -> tuple[Order, CommerceCustomer]:
     return stored, stored.customer
 
 
+def _documents_check(order: Order, *, cancelling: bool = False) -> None:
+    """Refuse changing an order that a shipment or an invoice carries (commerce.services.documents)."""
+    from commerce.services.documents import order_documents_check  # it builds on this module
+
+    order_documents_check(order=order, cancelling=cancelling)
+
+
 def _apply(order: Order, before: Decimal, actor) -> None:
     after = order_lifetime_amount(order)
     if after != before:
@@ -325,6 +332,7 @@ def order_cancel(*, actor: User, order: Order) -> Order:
     check_write(actor, order)
     if order.status not in (OrderStatus.OPEN, OrderStatus.SHIPPED):
         raise ValidationError({"status": f"A {order.get_status_display().lower()} order cannot be cancelled."})
+    _documents_check(order, cancelling=True)
     before = order_lifetime_amount(order)
     order = _save_order(actor, order, {"status": OrderStatus.CANCELLED})
     _apply(order, before, actor)
@@ -367,6 +375,7 @@ def order_update(*, actor: User, order: Order, data: dict, lines: list[LineInput
     if lines is not None or "discount" in data:
         if order.status in (OrderStatus.CANCELLED, OrderStatus.CLOSED) or order.refunded_amount:
             raise ValidationError({"lines": "Only an order that is not closed, cancelled or refunded can be edited."})
+        _documents_check(order)
         if lines is not None:
             priced = _priced_lines(lines, order.currency, order.organization_id)
         else:
@@ -399,6 +408,7 @@ def order_delete(*, actor: User, order: Order) -> None:
     """Delete an order with its lines, payments and refunds; what it counted leaves its customer and account."""
     order, _ = _lock_order(order)
     check_write(actor, order)
+    _documents_check(order)
     before = order_lifetime_amount(order)
     with change_context(actor=actor):
         order.delete()
@@ -420,6 +430,7 @@ def order_move_customer(*, actor: User, order: Order, customer: CommerceCustomer
     check_write(actor, order)
     if order.customer_id == customer.pk:
         return order
+    _documents_check(order)
     if order.customer_id != old_customer_id:
         list(CommerceCustomer.objects.filter(pk=order.customer_id).select_for_update().values_list("pk", flat=True))
     amount = order_lifetime_amount(order)

@@ -1,0 +1,1 @@
+"""Back-office web pages of shipments and invoices (mounted under /sales/)."""
