@@ -52,8 +52,17 @@ class CommerceConfig(AppConfig):
             ("refund", commerce.Refund),
             ("web_store_customer", commerce.WebStoreCustomer),
             ("web_store_order", commerce.WebStoreOrder),
+            ("shopping_list", commerce.ShoppingList),
+            ("shopping_list_line", commerce.ShoppingListLine),
+            ("request_for_quote", commerce.RequestForQuote),
+            ("request_for_quote_line", commerce.RequestForQuoteLine),
+            ("quote", commerce.Quote),
+            ("quote_line", commerce.QuoteLine),
         ]:
             change_types.register(name, model)
+        from commerce.backoffice_quotes.menu import register_menu
+
+        register_menu()
 
 
 def _strategy_saved(sender, instance, **kwargs) -> None:

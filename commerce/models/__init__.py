@@ -1,8 +1,19 @@
-"""Commerce rows: customers and their users, the product list, orders with lines, payments and refunds."""
+"""Commerce rows: customers and their users, the product list, orders with lines, payments and refunds,
+shopping lists, requests for quote and quotes."""
 
 from commerce.models.catalog import Product
 from commerce.models.customers import MAX_HIERARCHY_DEPTH, CommerceCustomer, CustomerGroup, CustomerUser
 from commerce.models.orders import Order, OrderLine, Payment, Refund
+from commerce.models.storefront import (
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    RequestForQuote,
+    RequestForQuoteLine,
+    RequestStatus,
+    ShoppingList,
+    ShoppingListLine,
+)
 from commerce.models.webstore import WebStoreCustomer, WebStoreOrder, WebStoreOrderStatus
 
 __all__ = [
@@ -14,6 +25,14 @@ __all__ = [
     "OrderLine",
     "Payment",
     "Product",
+    "Quote",
+    "QuoteLine",
+    "QuoteStatus",
+    "RequestForQuote",
+    "RequestForQuoteLine",
+    "RequestStatus",
+    "ShoppingList",
+    "ShoppingListLine",
     "Refund",
     "WebStoreCustomer",
     "WebStoreOrder",
