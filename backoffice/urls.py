@@ -27,6 +27,8 @@ urlpatterns = [
     path("api/commerce/", include("commerce.api.urls")),
     path("outlook/", include("outlooksync.urls")),
     path("crm/", include("accounts.urls")),
+    path("store/", include("commerce.storefront.urls")),
+    path("sales/", include("commerce.backoffice_quotes.urls")),
 ]
 
 handler400 = "backoffice.error_pages.bad_request"

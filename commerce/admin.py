@@ -237,3 +237,6 @@ class OrderAdmin(OrganizationScopedAdmin):
             self.message_user(request, f"{done} cancelled.", messages.SUCCESS)
         for text in refused:
             self.message_user(request, f"Not cancelled: {text}", messages.ERROR)
+
+
+from commerce import admin_storefront  # noqa: E402,F401  (registers the storefront's admin screens)

@@ -109,9 +109,7 @@ class Quote(OwnedModel):
     customer_user = models.ForeignKey(
         CustomerUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
     )
-    request = models.ForeignKey(
-        RequestForQuote, null=True, blank=True, on_delete=models.PROTECT, related_name="quotes"
-    )
+    request = models.ForeignKey(RequestForQuote, null=True, blank=True, on_delete=models.PROTECT, related_name="quotes")
     currency = currency_field()
     subtotal = money_field(default=ZERO)
     valid_until = models.DateField()
