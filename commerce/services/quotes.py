@@ -147,7 +147,9 @@ def quote_create(
             ]
         )
     if request is not None and request.status != RequestStatus.QUOTED:
-        record_save(actor=actor, instance=request, data={"status": RequestStatus.QUOTED}, locked=True)
+        # Requests have no owner: whoever of the organization answers one marks it quoted (logged as theirs).
+        with change_context(actor=actor):
+            RequestForQuote.objects.filter(pk=request.pk).update(status=RequestStatus.QUOTED)
     return quote
 
 
