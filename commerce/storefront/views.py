@@ -138,7 +138,7 @@ def shopping_lists(request):
         else:
             return redirect("storefront:list-detail", pk=created.pk)
     page = _page(request, selectors.shopping_list_list(customer_user=user))
-    return render(
+    return _render(
         request,
         "commerce/storefront/lists.html",
         {"form": form, "page": page},
@@ -147,7 +147,7 @@ def shopping_lists(request):
 
 
 def _list_page(request, shopping_list, *, add_form=None, matches=(), request_form=None, status=200):
-    return render(
+    return _render(
         request,
         "commerce/storefront/list_detail.html",
         {
@@ -249,7 +249,7 @@ def request_quote(request, pk: int):
 @auth.customer_user_required
 def quotes(request):
     user = request.customer_user
-    return render(
+    return _render(
         request,
         "commerce/storefront/quotes.html",
         {
@@ -262,7 +262,7 @@ def quotes(request):
 @auth.customer_user_required
 def quote_detail(request, pk: int):
     quote = selectors.quote_get(customer_user=request.customer_user, pk=pk)
-    return render(
+    return _render(
         request,
         "commerce/storefront/quote_detail.html",
         {"quote": quote, "lines": list(quote.lines.all()), "expired": quote_services.quote_is_expired(quote)},
@@ -287,7 +287,7 @@ def quote_accept(request, pk: int):
 
 @auth.customer_user_required
 def orders(request):
-    return render(
+    return _render(
         request,
         "commerce/storefront/orders.html",
         {"page": _page(request, selectors.order_list(customer_user=request.customer_user))},

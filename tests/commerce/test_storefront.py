@@ -52,6 +52,9 @@ def test_sign_up_with_a_company_makes_customer_user_and_account_and_signs_in(cli
     assert user.password != PASSWORD and user.password.startswith("md5$")
     home = client.get(reverse("storefront:home"))
     assert "Hello, Ada" in page_text(home) and "Analytical Engines" in page_text(home)
+    for name in ("lists", "quotes", "orders"):
+        signed_in_as = page_text(client.get(reverse(f"storefront:{name}"))).split('data-role="signed-in-as">')[1]
+        assert signed_in_as.startswith("Ada Lovelace · Analytical Engines")
 
 
 def test_sign_up_without_a_company_names_the_customer_after_the_person(client, organization):
