@@ -9,11 +9,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import Account
 from backoffice.jobs import job_run
 from backoffice.models import Job
 from commerce.models import CommerceCustomer, Order, Quote
+from commerce.services import quotes as quote_services
+from commerce.services.storefront import request_for_quote_create, shopping_list_add_product, shopping_list_create
 from commerce.services.strategy import RELATION_JOB
 from tests.factories.commerce import ProductFactory, make_customer, make_order
 from tests.factories.core import DEFAULT_PASSWORD
@@ -165,3 +168,57 @@ def test_shopping_list_to_quote_to_order(page, browser, login, store, rep):
     assert page.inner_text("[data-role=order-total]") == "134.00 USD"
     assert f"order {order.number} is placed" in page.inner_text("main")
     assert order.customer.name == "Analytical Engines" and order.customer_user.email == "ada@engines.example"
+
+
+def test_storefront_and_sales_pages_have_no_serious_accessibility_violation(page, login, store, rep):
+    from tests.e2e.test_accessibility import blocking_violations
+
+    product = ProductFactory(organization=store, sku="AX-1", name="Axle", unit_price=Decimal("5.00"))
+    page.goto("/store/sign-up/")
+    page.get_by_role("button", name="Create my account").click()  # every field wrong: the error summary
+    page.wait_for_selector("#form-errors")
+    assert page.evaluate("document.activeElement.id") == "id_first_name"
+    checked = {"sign-up with errors": blocking_violations(page)}
+    sign_up(page, email="ax@example.com", company="Accessible Buyers")
+    user = CommerceCustomer.objects.get(name="Accessible Buyers").users.get()
+    shopping_list = shopping_list_create(customer_user=user, name="Axles")
+    shopping_list_add_product(customer_user=user, shopping_list=shopping_list, product=product, quantity=2)
+    rfq = request_for_quote_create(customer_user=user, shopping_list=shopping_list)
+    quote = quote_services.quote_create(
+        actor=rep, request=rfq, valid_until=timezone.localdate(), lines=[quote_services.QuoteLineInput(product, 2)]
+    )
+    order = quote_services.quote_accept(
+        actor=rep,
+        quote=quote_services.quote_create(
+            actor=rep, request=rfq, valid_until=timezone.localdate(), lines=[quote_services.QuoteLineInput(product, 1)]
+        ),
+    )
+    for name, path in [
+        ("store home", "/store/"),
+        ("shopping lists", "/store/lists/"),
+        ("shopping list", f"/store/lists/{shopping_list.pk}/"),
+        ("quotes", "/store/quotes/"),
+        ("quote", f"/store/quotes/{quote.pk}/"),
+        ("orders", "/store/orders/"),
+        ("order", f"/store/orders/{order.pk}/"),
+    ]:
+        assert page.goto(path).ok, path
+        checked[name] = blocking_violations(page)
+    page.get_by_role("button", name="Sign out").click()
+    page.goto("/store/sign-in/")
+    checked["sign-in"] = blocking_violations(page)
+
+    login(rep.username, DEFAULT_PASSWORD)
+    for name, path in [
+        ("sales quotes", "/sales/quotes/"),
+        ("sales quote", f"/sales/quotes/{quote.pk}/"),
+        ("sales rfqs", "/sales/rfqs/"),
+        ("sales rfq", f"/sales/rfqs/{rfq.pk}/"),
+        ("sales quote form", f"/sales/rfqs/{rfq.pk}/quote/"),
+        ("sales shopping lists", "/sales/shopping-lists/"),
+        ("sales shopping list", f"/sales/shopping-lists/{shopping_list.pk}/"),
+    ]:
+        assert page.goto(path).ok, path
+        page.wait_for_load_state("networkidle")
+        checked[name] = blocking_violations(page)
+    assert {name: found for name, found in checked.items() if found} == {}
