@@ -257,3 +257,15 @@ def test_two_parallel_accepts_place_one_order(settings, organization):
         thread.join(timeout=30)
     assert sorted(outcomes) == ["ValidationError", "accepted"]
     assert Order.objects.filter(customer=customer).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_menu_lists_quotes_rfqs_and_shopping_lists(client, rep):
+    client.force_login(rep)
+    page = client.get(reverse("home")).content.decode()
+    for label, url in (
+        ("Quotes", "/sales/quotes/"),
+        ("RFQs", "/sales/rfqs/"),
+        ("Shopping lists", "/sales/shopping-lists/"),
+    ):
+        assert f'href="{url}">{label}</a>' in page
