@@ -28,6 +28,8 @@ urlpatterns = [
     path("outlook/", include("outlooksync.urls")),
     path("crm/", include("accounts.urls")),
     path("sales/", include("commerce.documents_views.urls")),
+    path("store/", include("commerce.storefront.urls")),
+    path("sales/", include("commerce.backoffice_quotes.urls")),
 ]
 
 handler400 = "backoffice.error_pages.bad_request"

@@ -239,4 +239,4 @@ class OrderAdmin(OrganizationScopedAdmin):
             self.message_user(request, f"Not cancelled: {text}", messages.ERROR)
 
 
-from commerce import admin_documents  # noqa: E402, F401  (shipments and invoices)
+from commerce import admin_documents, admin_storefront  # noqa: E402, F401  (shipments, invoices; the storefront's rows)

@@ -57,12 +57,20 @@ class CommerceConfig(AppConfig):
             ("shipment_line", commerce.ShipmentLine),
             ("invoice", commerce.Invoice),
             ("invoice_line", commerce.InvoiceLine),
+            ("shopping_list", commerce.ShoppingList),
+            ("shopping_list_line", commerce.ShoppingListLine),
+            ("request_for_quote", commerce.RequestForQuote),
+            ("request_for_quote_line", commerce.RequestForQuoteLine),
+            ("quote", commerce.Quote),
+            ("quote_line", commerce.QuoteLine),
         ]:
             change_types.register(name, model)
         from backoffice.menu import MenuEntry, menu
+        from commerce.backoffice_quotes.menu import register_menu
 
         menu.register(MenuEntry("sales", "Shipments", "commerce_documents:shipment-list", order=60))
         menu.register(MenuEntry("sales", "Invoices", "commerce_documents:invoice-list", order=70))
+        register_menu()
 
 
 def _strategy_saved(sender, instance, **kwargs) -> None:

@@ -1,5 +1,5 @@
 """Commerce rows: customers and their users, the product list, orders with lines, payments and refunds,
-shipments and invoices."""
+shipments and invoices, shopping lists, requests for quote and quotes."""
 
 from commerce.models.catalog import Product
 from commerce.models.customers import MAX_HIERARCHY_DEPTH, CommerceCustomer, CustomerGroup, CustomerUser
@@ -13,6 +13,16 @@ from commerce.models.documents import (
     ShipmentStatus,
 )
 from commerce.models.orders import Order, OrderLine, Payment, Refund
+from commerce.models.storefront import (
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    RequestForQuote,
+    RequestForQuoteLine,
+    RequestStatus,
+    ShoppingList,
+    ShoppingListLine,
+)
 from commerce.models.webstore import WebStoreCustomer, WebStoreOrder, WebStoreOrderStatus
 
 __all__ = [
@@ -28,6 +38,14 @@ __all__ = [
     "OrderLine",
     "Payment",
     "Product",
+    "Quote",
+    "QuoteLine",
+    "QuoteStatus",
+    "RequestForQuote",
+    "RequestForQuoteLine",
+    "RequestStatus",
+    "ShoppingList",
+    "ShoppingListLine",
     "Refund",
     "Shipment",
     "ShipmentLine",

@@ -56,9 +56,12 @@ RECORD_UPDATES = r"^/api/crm/(accounts|contacts|business-customers|leads|opportu
 FORECAST = r"^/api/crm/forecast/$"
 # Commerce writes answer 400 naming the field for what OpenAPI cannot say either: ids of other records (customer,
 # product, account, parent), values unique in the organization (SKU, group name, customer user e-mail, order
-# number), a parent that would make a cycle, a discount over the subtotal, a web store batch naming an account.
+# number), a parent that would make a cycle, a discount over the subtotal, a web store batch naming an account,
+# a quote's validity date in the past, a storefront sign-up's password that Django's validators refuse.
 # Order actions refused by the order's state (refunding an unpaid order, cancelling a cancelled one) answer 409.
-COMMERCE_WRITES = r"^/api/commerce/(customers|customer-groups|customer-users|products|orders|web-store)/"
+COMMERCE_WRITES = (
+    r"^/api/commerce/(customers|customer-groups|customer-users|products|orders|web-store|quotes|storefront)/"
+)
 COMMERCE = ("customers", "customer-groups", "customer-users", "products", "orders")
 
 

@@ -75,24 +75,40 @@ def other_records(other_organization, outsider):
 
 
 def _commerce_records(owner) -> list:
+    from django.utils import timezone
+
+    from commerce.models import RequestForQuote, ShoppingList
     from commerce.services import customer_user_create
+    from commerce.services.quotes import QuoteLineInput, quote_create
     from tests.factories.commerce import CustomerGroupFactory, ProductFactory, make_customer, make_order
 
     with change_context(actor=owner):
         customer = make_customer(owner, name=f"{MARK} Buyer")
+        customer_user = customer_user_create(
+            actor=owner,
+            customer=customer,
+            first_name=MARK,
+            last_name=MARK,
+            email="zanzibar@example.com",
+            password="long enough password",
+        )
+        product = ProductFactory(organization=owner.organization, name=f"{MARK} Product")
+        organization = owner.organization
         return [
             customer,
             CustomerGroupFactory(organization=owner.organization, name=f"{MARK} Group"),
-            customer_user_create(
-                actor=owner,
-                customer=customer,
-                first_name=MARK,
-                last_name=MARK,
-                email="zanzibar@example.com",
-                password="long enough password",
-            ),
-            ProductFactory(organization=owner.organization, name=f"{MARK} Product"),
+            customer_user,
+            product,
             make_order(owner, customer, number=f"{MARK}-1"),
+            ShoppingList.objects.create(
+                organization=organization, customer_user=customer_user, customer=customer, name=f"{MARK} List"
+            ),
+            RequestForQuote.objects.create(
+                organization=organization, number=f"{MARK}-RFQ", customer=customer, customer_user=customer_user
+            ),
+            quote_create(
+                actor=owner, customer=customer, valid_until=timezone.localdate(), lines=[QuoteLineInput(product, 1)]
+            ),
         ]
 
 

@@ -1,0 +1,1 @@
+"""Back-office pages of quotes, requests for quote and shopping lists (lists, details, quotes from requests)."""
