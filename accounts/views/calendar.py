@@ -27,7 +27,7 @@ from accounts.views.activities import activity_delete_page, check_may_write, rel
 from backoffice.access import can_write
 from backoffice.http import safe_next_url
 from backoffice.records import StaleRecordError
-from backoffice.selectors import user_get, user_list
+from backoffice.selectors import user_get
 
 # --- calendar and events ------------------------------------------------------------------------
 
@@ -136,7 +136,6 @@ def calendar_view(request):
             "grid": grid,
             "hours": [{"label": f"{hour:02d}:00", "top": f"{hour * 100 / 24:.3f}"} for hour in range(24)],
             "owner": owner,
-            "owners": user_list(actor=request.user),
             "prev_date": _shift(view, day, -1),
             "next_date": _shift(view, day, 1),
             "today": today,
