@@ -304,7 +304,7 @@ def _moved(request, event: CalendarEvent, start: dt.datetime, end: dt.datetime, 
         )
     scope = request.POST.get("scope", "")
     original_start = parse_instant(request.POST.get("occurrence", "")[:64])
-    if scope not in MOVE_SCOPES or original_start is None:
+    if scope not in MOVE_SCOPES or original_start is None or not in_range(original_start):
         raise ValidationError(
             {"scope": "Say whether to move only this occurrence or every occurrence, and which occurrence."}
         )

@@ -51,6 +51,17 @@ def test_a_repeating_event_asks_which_occurrences_move(rep, session_client):
     series = weekly(rep)
     response = move(session_client(rep), series, start="2025-03-10T11:00", end="2025-03-10T12:00")
     assert response.status_code == 400 and "only this occurrence or every occurrence" in response.json()["error"]
+    # Which occurrence must be a readable instant in the years the CRM accepts.
+    for occurrence in ("noon", "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00", "2025-03-10T09:00" * 20):
+        response = move(
+            session_client(rep),
+            series,
+            start="2025-03-10T11:00",
+            end="2025-03-10T12:00",
+            scope="series",
+            occurrence=occurrence,
+        )
+        assert response.status_code == 400, occurrence
     assert CalendarEvent.objects.count() == 1
 
 
