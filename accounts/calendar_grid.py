@@ -53,9 +53,14 @@ class GridEntry:
 
     @property
     def movable(self) -> bool:
-        """Single events (and moved occurrences, which are rows of their own) can be dragged; a series is
-        changed from its page, one occurrence or all."""
-        return self.kind == "event" and not self.occurrence.event.recurrence_rule
+        """Timed events can be dragged or moved with the keyboard: a single event (or a moved occurrence, a
+        row of its own) as it is; an occurrence of a series after asking whether only it or every one moves."""
+        return self.kind == "event"
+
+    @property
+    def repeating(self) -> bool:
+        """An occurrence of a series itself (not a moved one): moving it asks which occurrences move."""
+        return self.kind == "event" and bool(self.occurrence.event.recurrence_rule)
 
 
 @dataclass

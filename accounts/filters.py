@@ -1,9 +1,16 @@
-"""One FilterSet per list, shared by the web UI lists and the API `?field=` parameters."""
+"""One FilterSet per list, shared by the web UI lists and the API `?field=` parameters.
+
+On the web lists every choice of several values is a searchable picker (Tom Select, backoffice/picker.js),
+never a Ctrl-click multi-select: owners are searched through the picker endpoint as one types (the page
+carries only those chosen), statuses and priorities are picked from their few options by typing or clicking.
+The widgets only change how the page draws them: the API reads the same repeated parameters.
+"""
 
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.forms import ModelMultipleChoiceField
+from django.forms import ModelMultipleChoiceField, SelectMultiple
+from django.urls import reverse_lazy
 
 from accounts.choices import Gender, LeadStatus, OpportunityStatus, TaskPriority, TaskStatus
 from accounts.date_range import validate_in_range
@@ -17,6 +24,21 @@ from backoffice.filters import (
     UTCDateTimeRangeField,
 )
 from backoffice.models import User
+from backoffice.widgets import PickerSelectMultiple
+
+
+def people_picker() -> PickerSelectMultiple:
+    """Owners searched by name as one types, among the organization's users (the `user` picker)."""
+    return PickerSelectMultiple(
+        url=reverse_lazy("accounts:picker", args=["user"]),
+        placeholder="Anyone",
+        attrs={"class": "form-select"},
+    )
+
+
+def choices_picker(placeholder: str) -> SelectMultiple:
+    """A few fixed options (statuses, priorities) picked in a searchable box instead of a Ctrl-click list."""
+    return SelectMultiple(attrs={"data-picker": "local", "data-placeholder": placeholder, "class": "form-select"})
 
 
 def _org_users(request):
@@ -49,6 +71,9 @@ class OwnerIdsField(ModelMultipleChoiceField):
             ids.append(int(text) if len(text) <= 20 else 0)  # a longer number names no row
         return ids
 
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
 
 class OwnerFilter(django_filters.ModelMultipleChoiceFilter):
     """Rows owned by any of the given user ids (see OwnerIdsField)."""
@@ -70,7 +95,7 @@ class SearchFilterSet(StrictFilterSet):
 
     search_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(method="search", label="Search")
-    owner = OwnerFilter(queryset=_org_users)
+    owner = OwnerFilter(queryset=_org_users, widget=people_picker())
     archived = django_filters.ChoiceFilter(
         choices=ARCHIVED_CHOICES, method="filter_archived", label="Archived", empty_label=None
     )
@@ -144,7 +169,7 @@ class BusinessCustomerFilter(SearchFilterSet):
 
 class LeadFilter(SearchFilterSet):
     search_fields = ("name", "first_name", "last_name", "company_name", "email")
-    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices, widget=choices_picker("Any status"))
     source = django_filters.CharFilter(lookup_expr="iexact")
     ordering = django_filters.OrderingFilter(fields=("name", "status", "created_at"))
 
@@ -155,7 +180,7 @@ class LeadFilter(SearchFilterSet):
 
 class OpportunityFilter(SearchFilterSet):
     search_fields = ("name", "account__name")
-    status = django_filters.MultipleChoiceFilter(choices=OpportunityStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=OpportunityStatus.choices, widget=choices_picker("Any status"))
     account = IdFilter(field_name="account")
     expected_close_date = django_filters.DateFromToRangeFilter()
     ordering = django_filters.OrderingFilter(
@@ -184,8 +209,8 @@ class InRangeDateTimeFromToRangeFilter(DateTimeFromToRangeFilter):
 
 class TaskFilter(SearchFilterSet):
     search_fields = ("subject", "description")
-    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=TaskPriority.choices)
+    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, widget=choices_picker("Any status"))
+    priority = django_filters.MultipleChoiceFilter(choices=TaskPriority.choices, widget=choices_picker("Any priority"))
     due_at = InRangeDateTimeFromToRangeFilter()
     ordering = django_filters.OrderingFilter(fields=("due_at", "priority", "status", "created_at"))
 

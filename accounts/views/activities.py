@@ -26,7 +26,7 @@ from accounts.date_range import wall_clock
 from accounts.filters import TaskFilter
 from accounts.forms.activities import ActivityFilterForm, EventForm, NoteForm, TaskForm, related_key
 from accounts.models import Task
-from accounts.views.common import assignable_owners, filtered_page, query_without_page
+from accounts.views.common import filtered_page, query_without_page
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors
 from backoffice.http import safe_next_url
@@ -135,7 +135,6 @@ def task_list(request):
             "filter": filterset,
             "page": page,
             "query": query_without_page(request),
-            "bulk_owners": assignable_owners(request.user),
         },
     )
 

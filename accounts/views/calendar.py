@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import calendar_moves, selectors, services
 from accounts.calendar import Occurrence, events_for_window, expand_occurrences, format_instant, parse_instant
 from accounts.calendar_grid import grid_days
 from accounts.date_range import OUT_OF_RANGE, in_range, wall_clock
@@ -27,7 +27,7 @@ from accounts.views.activities import activity_delete_page, check_may_write, rel
 from backoffice.access import can_write
 from backoffice.http import safe_next_url
 from backoffice.records import StaleRecordError
-from backoffice.selectors import user_get, user_list
+from backoffice.selectors import user_get
 
 # --- calendar and events ------------------------------------------------------------------------
 
@@ -136,7 +136,6 @@ def calendar_view(request):
             "grid": grid,
             "hours": [{"label": f"{hour:02d}:00", "top": f"{hour * 100 / 24:.3f}"} for hour in range(24)],
             "owner": owner,
-            "owners": user_list(actor=request.user),
             "prev_date": _shift(view, day, -1),
             "next_date": _shift(view, day, 1),
             "today": today,
@@ -294,10 +293,31 @@ def _local_minute(value: str, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
     return parsed.replace(tzinfo=zone)
 
 
+MOVE_SCOPES = ("occurrence", "series")
+
+
+def _moved(request, event: CalendarEvent, start: dt.datetime, end: dt.datetime, version: int) -> CalendarEvent:
+    """Move a single event, or an occurrence of a series as ?scope= says (only it, or every occurrence)."""
+    if not event.recurrence_rule:
+        return services.event_save(
+            actor=request.user, event=event, data={"start": start, "end": end, "version": version}
+        )
+    scope = request.POST.get("scope", "")
+    original_start = parse_instant(request.POST.get("occurrence", "")[:64])
+    if scope not in MOVE_SCOPES or original_start is None or not in_range(original_start):
+        raise ValidationError(
+            {"scope": "Say whether to move only this occurrence or every occurrence, and which occurrence."}
+        )
+    move = calendar_moves.event_occurrence_move if scope == "occurrence" else calendar_moves.event_series_move
+    return move(actor=request.user, series=event, version=version, original_start=original_start, start=start, end=end)
+
+
 @login_required
 @require_POST
 def event_move(request, pk: int):
-    """Move or resize an event dragged on the hour grid (POST start, end, version), through the event service.
+    """Move or resize an event dragged on the hour grid or moved with the keyboard (POST start, end, version),
+    through the event service; for a repeating event also `scope` (occurrence or series) and `occurrence`
+    (the start of the occurrence moved, as the grid gives it).
 
     Times are the grid's wall clock in the viewer's zone. A version other than the stored one (someone
     changed the event meanwhile) is refused with 409 and nothing is written.
@@ -305,28 +325,33 @@ def event_move(request, pk: int):
     event = selectors.event_get(actor=request.user, pk=pk)
     if not can_write(request.user, event):
         return JsonResponse({"error": "Only the event's owner and managers can move it."}, status=403)
-    if event.recurrence_rule:
-        return JsonResponse({"error": "Open a repeating event to change it or one of its occurrences."}, status=400)
     zone = zoneinfo.ZoneInfo(request.user.time_zone)
     start = _local_minute(request.POST.get("start", ""), zone)
     end = _local_minute(request.POST.get("end", ""), zone)
     version = request.POST.get("version", "")
-    if start is None or end is None or not version.isdecimal():
+    if start is None or end is None or not version.isdecimal() or len(version) > 12:
         return JsonResponse(
             {"error": "Give the new start and end (YYYY-MM-DDTHH:MM) and the version read."}, status=400
         )
     try:
-        event = services.event_save(
-            actor=request.user, event=event, data={"start": start, "end": end, "version": int(version)}
-        )
+        moved = _moved(request, event, start, end, int(version))
     except StaleRecordError:
         return JsonResponse(
             {"error": "Someone changed this event meanwhile: reload the calendar to see it as it is now."}, status=409
         )
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
-    local_start, local_end = event.start.astimezone(zone), event.end.astimezone(zone)
-    messages.success(request, f"“{event.title}” moved to {local_start:%a %d %b %H:%M}–{local_end:%H:%M}.")
+    when = f"{start:%a %d %b %H:%M}–{end:%H:%M}"
+    if moved.recurrence_rule:
+        messages.success(request, f"Every occurrence of “{moved.title}” moved: this one to {when}.")
+    else:
+        messages.success(request, f"“{moved.title}” moved to {when}.")
     return JsonResponse(
-        {"id": event.pk, "start": event.start.isoformat(), "end": event.end.isoformat(), "version": event.version}
+        {
+            "id": moved.pk,
+            "start": moved.start.isoformat(),
+            "end": moved.end.isoformat(),
+            "version": moved.version,
+            "focus": f"{start:%Y-%m-%dT%H:%M}",
+        }
     )

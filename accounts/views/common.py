@@ -2,8 +2,6 @@
 
 from django.core.paginator import Paginator
 
-from backoffice.models import User
-
 PAGE_SIZES = (25, 50, 100)
 
 
@@ -38,15 +36,3 @@ def query_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
-
-
-def assignable_owners(actor) -> list:
-    """Whom the actor may give records to, for a list's bulk reassign: anyone of the organization for
-    managers, themselves for reps."""
-    if not actor.can_manage_organization:
-        return [actor]
-    return list(
-        User.objects.filter(organization_id=actor.organization_id, is_active=True).order_by(
-            "first_name", "last_name", "username"
-        )
-    )

@@ -1,16 +1,15 @@
 """Actions on a whole record list: bulk reassign and bulk delete of the ticked rows, CSV export.
 
 The export reads the list the page shows (same FilterSet, same ordering, same organization scope)
-and streams it in chunks, up to EXPORT_MAX_ROWS rows.
+and streams it in chunks, up to EXPORT_MAX_ROWS rows (accounts/views/exports.py).
 """
 
-import csv
 import re
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,11 +19,10 @@ from accounts import selectors
 from accounts.filters import TaskFilter
 from accounts.services.bulk import BULK_MAX_RECORDS, records_delete, records_reassign
 from accounts.views.common import filtered_rows
+from accounts.views.exports import csv_response
 from accounts.views.records import RecordView
 from backoffice.models import User
 
-EXPORT_MAX_ROWS = 10_000
-EXPORT_CHUNK = 1_000
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
@@ -93,32 +91,6 @@ EXPORT_COLUMNS: dict[str, tuple[tuple[str, Callable], ...]] = {
 }
 
 
-def _safe_cell(value: str) -> str:
-    """A cell a spreadsheet would run as a formula is kept as text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-class _Echo:
-    """A file-like object for csv.writer that hands each line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(rows, columns, filename: str) -> StreamingHttpResponse:
-    """The rows (an ordered queryset) as CSV, streamed in chunks, at most EXPORT_MAX_ROWS of them."""
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow([header for header, _ in columns])
-        for row in rows[:EXPORT_MAX_ROWS].iterator(chunk_size=EXPORT_CHUNK):
-            yield writer.writerow([_safe_cell(value(row)) for _, value in columns])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{timezone.localdate().isoformat()}.csv"'
-    return response
-
-
 def _bulk(request, *, rows, label_plural: str, list_url: str) -> HttpResponseRedirect:
     """Reassign or delete the ticked rows (ids) among `rows`, one by one through the services, and say how it went."""
     back = request.POST.get("next", "")
@@ -164,7 +136,7 @@ class RecordExportView(RecordView):
         record_type = self.record_type
         _, rows = filtered_rows(request, record_type.filterset, record_type.list_selector(actor=request.user))
         filename = record_type.label_plural.lower().replace(" ", "-")
-        return _csv_response(rows, EXPORT_COLUMNS[record_type.key], filename)
+        return csv_response(rows, EXPORT_COLUMNS[record_type.key], filename)
 
 
 class RecordBulkView(RecordView):
@@ -196,7 +168,7 @@ def task_export(request):
     """The filtered task list as CSV, in the page's order."""
     queryset = selectors.task_list(actor=request.user).prefetch_related("related")
     _, rows = filtered_rows(request, TaskFilter, queryset)
-    return _csv_response(rows, TASK_COLUMNS, "tasks")
+    return csv_response(rows, TASK_COLUMNS, "tasks")
 
 
 @login_required

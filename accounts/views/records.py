@@ -27,7 +27,7 @@ from accounts.choices import LeadStatus
 from accounts.models import Account, BusinessCustomer, Contact, Lead, Opportunity
 from accounts.registry import account_registry
 from accounts.services.recent import recently_viewed_note
-from accounts.views.common import PAGE_SIZES, assignable_owners, filtered_page, query_without_page
+from accounts.views.common import PAGE_SIZES, filtered_page, query_without_page
 from accounts.views.lead_conversion import lead_convert_form
 from backoffice.access import can_write
 from backoffice.forms import apply_service_errors, style_form
@@ -318,7 +318,6 @@ class RecordListView(RecordView):
                 "page_sizes": _page_size_links(request, page),
                 "scope": _scope_label(request),
                 "filtered": any(k not in ("page", "page_size", "ordering") and v for k, v in request.GET.items()),
-                "bulk_owners": assignable_owners(request.user),
                 "export_query": query_without_page(request),
             },
         )

@@ -75,7 +75,7 @@ def test_phones_get_a_list_of_the_days(rep, session_client):
     assert "Phone demo" in month and "Wednesday 12 March" in month
 
 
-def test_repeating_and_others_events_are_not_draggable(rep, session_client, organization):
+def test_repeating_events_are_draggable_asking_which_and_others_events_are_not(rep, session_client, organization):
     series = CalendarEventFactory(
         owner=rep,
         start=berlin(2025, 3, 10, 9),
@@ -86,9 +86,9 @@ def test_repeating_and_others_events_are_not_draggable(rep, session_client, orga
     colleague = UserFactory(organization=organization)
     theirs = CalendarEventFactory(owner=colleague, start=berlin(2025, 3, 12, 9), end=berlin(2025, 3, 12, 10))
     client = session_client(rep)
-    assert 'draggable="true"' not in grid_entry(
-        calendar(client, view="week", date="2025-03-12"), "data-event", series.pk
-    )
+    entry = grid_entry(calendar(client, view="week", date="2025-03-12"), "data-event", series.pk)
+    # Each occurrence says which one it is, so that the grid can move only it or every one.
+    assert 'draggable="true"' in entry and 'data-occurrence="2025-03-10T09:00:00+01:00"' in entry
     html = calendar(client, view="week", date="2025-03-12", owner=colleague.pk)
     assert 'draggable="true"' not in grid_entry(html, "data-event", theirs.pk)
 

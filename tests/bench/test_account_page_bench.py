@@ -2,7 +2,9 @@
 static files collected, hashed and compressed as `make serve` does): its time, the bytes it transfers, and
 its ratio to the contact list's first load measured in the same run (target: under 1 s and at most 2x)."""
 
+import datetime as dt
 import os
+import random
 import re
 import shutil
 import socket
@@ -18,12 +20,17 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from accounts.models import Account, CalendarEvent, Contact, Opportunity, Task
+from accounts.selectors.dashboard import OPEN_STATUSES
 from accounts.services import opportunity_save
+from backoffice.choices import Role
 from tests.conftest import need_service
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import AccountFactory, ContactFactory, OpportunityFactory
-from tests.factories.core import UserFactory
+from tests.factories.core import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -170,3 +177,110 @@ def test_account_page_first_load_against_the_contact_list(tmp_path):
     print(f"bench account_page_first_load_transferred kb={account_bytes / 1024:.0f}")
     print(f"bench contact_list_first_load median_ms={contacts_ms:.0f} kb={contacts_bytes / 1024:.0f}")
     print(f"bench account_page_vs_contact_list_first_load ratio={ratio:.2f} target<={TARGET_RATIO:.0f} {ratio_verdict}")
+
+
+# --- The dashboard's and the global search's queries at 100 and at 10,000 contacts (target: constant) ---
+
+QUERY_SIZES = (100, 10_000)
+
+
+def _grow_crm(organization, owners, *, contacts: int, rng) -> None:
+    """Contacts (with e-mails, phones, accounts) and, for every ten of them, each owner's tasks, events, deals."""
+    from tests.bench.conftest import _make_contacts
+
+    _make_contacts(organization, owners, contacts, rng)
+    now = timezone.now()
+    per_owner = max(1, contacts // 10)
+    for owner in owners:
+        account = Account.objects.create(organization=organization, owner=owner, name=f"Dash {owner.username}")
+        Task.objects.bulk_create(
+            Task(
+                organization=organization,
+                owner=owner,
+                subject=f"Call back {number}",
+                due_at=now - dt.timedelta(days=1 + number % 5) if number % 2 else now + dt.timedelta(minutes=number),
+            )
+            for number in range(per_owner)
+        )
+        CalendarEvent.objects.bulk_create(
+            CalendarEvent(
+                organization=organization,
+                owner=owner,
+                title=f"Visit {number}",
+                start=now + dt.timedelta(hours=number % 300),
+                end=now + dt.timedelta(hours=number % 300, minutes=30),
+                recurrence_rule="FREQ=WEEKLY" if number % 50 == 0 else "",
+            )
+            for number in range(per_owner)
+        )
+        Opportunity.objects.bulk_create(
+            Opportunity(
+                organization=organization,
+                owner=owner,
+                account=account,
+                name=f"Deal {number}",
+                status=OPEN_STATUSES[number % len(OPEN_STATUSES)],
+                probability=Decimal(10 + number % 80),
+                budget_amount=Decimal(1000 + number),
+                budget_currency="USD",
+                budget_amount_base=Decimal(1000 + number),
+                expected_close_date=now.date() + dt.timedelta(days=number % 40),
+            )
+            for number in range(per_owner)
+        )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def _queries(client, path: str, params: dict, **headers) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, params, **headers)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(captured.captured_queries), response.content.decode()
+
+
+def test_dashboard_and_global_search_queries_at_100_and_10000_contacts():
+    organization = OrganizationFactory(name="Query Org")
+    rep = UserFactory(organization=organization, role=Role.REP, username="query-rep")
+    manager = UserFactory(organization=organization, role=Role.MANAGER, username="query-manager")
+    owners = [rep, manager, UserFactory(organization=organization, role=Role.REP)]
+    clients = {}
+    for person in (rep, manager):
+        clients[person.username] = Client()
+        clients[person.username].force_login(person)
+    # What each count is taken of: the rep's day, the manager's team and one rep, and a search that finds
+    # contacts by a name fragment, an e-mail fragment and a phone fragment (and every other kind by name).
+    measures = {
+        "dashboard_rep": (rep.username, "/", {}),
+        "dashboard_manager_team": (manager.username, "/", {}),
+        "dashboard_manager_one_rep": (manager.username, "/", {"owner": rep.pk}),
+        "global_search_name": (rep.username, "/crm/search/", {"q": "son"}),
+        "global_search_email": (rep.username, "/crm/search/", {"q": "bench.example"}),
+        "global_search_phone": (rep.username, "/crm/search/", {"q": "555-01"}),
+    }
+    counts: dict[str, list[int]] = {name: [] for name in measures}
+    rng = random.Random(9)
+    grown = 0
+    for size in QUERY_SIZES:
+        _grow_crm(organization, owners, contacts=size - grown, rng=rng)
+        grown = size
+        for person in (rep, manager):  # recently viewed records on the dashboard
+            for contact in Contact.objects.filter(organization=organization).order_by("-id")[:10]:
+                clients[person.username].get(f"/crm/contacts/{contact.pk}/")
+        for name, (username, path, params) in measures.items():
+            count, html = _queries(clients[username], path, params)
+            if name.startswith("global_search"):
+                assert "Contacts" in html, f"{name} found no contact at {size} contacts"
+            else:
+                assert "Call back" in html, f"{name} shows no task at {size} contacts"
+            counts[name].append(count)
+        assert Contact.objects.filter(organization=organization).count() == size
+    print()
+    for name, (small, large) in counts.items():
+        verdict = "PASS" if small == large else "MISS"
+        print(
+            f"bench {name}_queries contacts={QUERY_SIZES[0]} queries={small} "
+            f"contacts={QUERY_SIZES[1]} queries={large} constant={'yes' if small == large else 'no'} {verdict}"
+        )
+    assert all(small == large for small, large in counts.values()), counts

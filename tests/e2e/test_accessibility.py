@@ -97,3 +97,22 @@ def test_keyboard_user_skips_to_the_content_and_sees_where_focus_is(page, login,
         }"""
     )
     assert (outline["width"] >= 2 and outline["style"] != "none") or outline["shadow"] != "none", outline
+
+
+def test_calendar_move_dialog_and_list_filter_pickers_have_no_serious_violation(page, login, rep):
+    """The keyboard's Move dialog of a repeating event, open, and a list's filters with statuses picked."""
+    start = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
+    series = CalendarEventFactory(
+        owner=rep, title="Weekly sync", start=start, end=start + dt.timedelta(hours=1), recurrence_rule="FREQ=DAILY"
+    )
+    login("rep1", DEFAULT_PASSWORD)
+    page.goto("/crm/calendar/?view=week")
+    page.locator(f"#calendar-grid [data-event='{series.pk}']").first.focus()
+    page.keyboard.press("m")
+    page.wait_for_selector("#calendar-move-dialog[open]")
+    assert page.is_visible("#calendar-move-scope")
+    assert blocking_violations(page) == []
+
+    page.goto("/crm/opportunities/?status=negotiation&status=in_progress")
+    page.wait_for_selector("#id_status + .ts-wrapper .item")
+    assert blocking_violations(page) == []

@@ -1,12 +1,18 @@
 // The week and day views' hour grid: drag an event to another hour or day to move it, or its lower edge
 // to change its end. Times snap to a quarter of an hour; the event keeps its length when moved. The
 // change goes through the server (with the version the page read) and the page then shows it as stored.
+//
+// With the keyboard: on an event, M opens the Move dialog (its start and end, to a quarter of an hour).
+// An occurrence of a repeating event, dragged or moved with the keyboard, asks in the same dialog whether
+// only it or every occurrence moves. After a move the page shows the change and focus is back on the event.
 (function () {
   "use strict";
 
   const grid = document.getElementById("calendar-grid");
   if (!grid) return;
   const alertBox = document.getElementById("calendar-alert");
+  const dialog = document.getElementById("calendar-move-dialog");
+  const FOCUS_KEY = "calendar-focus";
   const DAY = 24 * 60;
   const SNAP = 15;
   let drag = null;
@@ -104,12 +110,103 @@
       end = start + (current.end - current.start);
     }
     if (start === current.start && end === current.end) return;
+    if (current.entry.dataset.occurrence) {
+      openMove(current.entry, start, end);  // only this occurrence, or every one?
+      return;
+    }
     send(current.entry, start, end);
   });
 
-  function send(entry, start, end) {
+  // --- the Move dialog (keyboard, and the question a repeating event asks) ---------------------------
+
+  function openMove(entry, start, end) {
+    const form = dialog.querySelector("form");
+    dialog.entry = entry;
+    dialog.querySelector("#calendar-move-title").textContent = `Move “${entry.dataset.title}”`;
+    form.elements.start.value = format(start);
+    form.elements.end.value = format(end);
+    form.elements.start.dataset.length = String(end - start);
+    const repeating = Boolean(entry.dataset.occurrence);
+    dialog.querySelector("#calendar-move-scope").hidden = !repeating;
+    dialog.querySelector("#calendar-move-occurrence").checked = true;
+    dialog.querySelector("#calendar-move-error").textContent = "";
+    dialog.showModal();
+    const dropped = repeating && start !== parse(entry.dataset.start);
+    (dropped ? form.querySelector("[name=scope]:checked") : form.elements.start).focus();
+  }
+
+  if (dialog) {
+    const form = dialog.querySelector("form");
+    // Changing the start keeps the length, as dragging does; the end can then be changed on its own.
+    form.elements.start.addEventListener("change", () => {
+      if (!form.elements.start.value) return;
+      const length = Number(form.elements.start.dataset.length || 0);
+      form.elements.end.value = format(parse(form.elements.start.value) + length);
+    });
+    form.elements.end.addEventListener("change", () => {
+      if (form.elements.start.value && form.elements.end.value) {
+        const length = parse(form.elements.end.value) - parse(form.elements.start.value);
+        form.elements.start.dataset.length = String(length);
+      }
+    });
+    dialog.querySelector("#calendar-move-cancel").addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => {
+      if (dialog.entry && !dialog.sending) dialog.entry.focus();
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const error = dialog.querySelector("#calendar-move-error");
+      if (!form.elements.start.value || !form.elements.end.value) {
+        error.textContent = "Give the new start and end.";
+        return;
+      }
+      const start = parse(form.elements.start.value);
+      const end = parse(form.elements.end.value);
+      if (end < start) {
+        error.textContent = "The event cannot end before it starts.";
+        form.elements.end.focus();
+        return;
+      }
+      const scope = form.querySelector("[name=scope]:checked");
+      dialog.sending = true;
+      dialog.close();
+      dialog.sending = false;
+      send(dialog.entry, start, end, dialog.entry.dataset.occurrence ? scope.value : "");
+    });
+  }
+
+  grid.addEventListener("keydown", (event) => {
+    const entry = event.target.closest && event.target.closest(".calendar-entry[draggable=true]");
+    if (!entry || !dialog || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key !== "m" && event.key !== "M") return;
+    event.preventDefault();
+    openMove(entry, parse(entry.dataset.start), parse(entry.dataset.end));
+  });
+
+  // After a move the page is drawn anew: focus goes back to the event moved, where it now is.
+  try {
+    const wanted = JSON.parse(sessionStorage.getItem(FOCUS_KEY) || "null");
+    sessionStorage.removeItem(FOCUS_KEY);
+    if (wanted) {
+      const same = `.calendar-entry[data-event="${Number(wanted.id)}"]`;
+      const target = grid.querySelector(`${same}[data-start="${CSS.escape(String(wanted.start))}"]`) ||
+        grid.querySelector(same);
+      if (target) {
+        target.scrollIntoView({block: "center"});
+        target.focus();
+      }
+    }
+  } catch (error) {
+    // No session storage: focus stays where the browser puts it.
+  }
+
+  function send(entry, start, end, scope) {
     entry.classList.add("opacity-50");
     const body = new URLSearchParams({start: format(start), end: format(end), version: entry.dataset.version});
+    if (scope) {
+      body.set("scope", scope);
+      body.set("occurrence", entry.dataset.occurrence);
+    }
     fetch(grid.dataset.moveUrl.replace("/0/", `/${entry.dataset.event}/`), {
       method: "POST",
       credentials: "same-origin",
@@ -124,11 +221,17 @@
           data = {};
         }
         if (!response.ok) throw new Error(data.error || `The change was refused (HTTP ${response.status}).`);
+        try {
+          sessionStorage.setItem(FOCUS_KEY, JSON.stringify({id: data.id, start: data.focus}));
+        } catch (error) {
+          // focus is not kept without session storage
+        }
         window.location.reload();
       })
       .catch((error) => {
         entry.classList.remove("opacity-50");
         showError(error.message);
+        entry.focus();
       });
   }
 })();

@@ -1,6 +1,8 @@
 // Searchable pickers: every <select data-picker-url> becomes a Tom Select box that loads its options
 // from that URL as one types (?q=...). The endpoint answers {"results": [{value, text, detail, group}]};
 // results with a group are shown under its title. The page carries only the options already chosen.
+// A <select data-picker="local"> (a few fixed options, such as statuses in a list's filters) becomes the
+// same box over its own options: typed to narrow, clicked to add, removed with its ×, no Ctrl-click.
 (function () {
   "use strict";
 
@@ -73,6 +75,28 @@
     keepLabel(select);
   }
 
+  function setUpLocal(select) {
+    if (select.tomselect || typeof TomSelect === "undefined") return;
+    const multiple = select.multiple;
+    new TomSelect(select, {
+      placeholder: select.dataset.placeholder || "Type to search…",
+      allowEmptyOption: !multiple,
+      plugins: multiple ? ["remove_button"] : [],
+      maxOptions: null,
+      hidePlaceholder: false,
+      render: {
+        no_results() {
+          return '<div class="no-results">Nothing found</div>';
+        },
+      },
+      onItemAdd() {
+        this.setTextboxValue("");
+        if (!multiple) this.blur();
+      },
+    });
+    keepLabel(select);
+  }
+
   // Tom Select moves the label to its own search box; the original select, kept for the form, keeps the
   // label's name through aria-labelledby so that it is never a control without a name.
   function keepLabel(select) {
@@ -82,6 +106,7 @@
 
   function setUpAll(root) {
     root.querySelectorAll("select[data-picker-url]").forEach(setUp);
+    root.querySelectorAll('select[data-picker="local"]').forEach(setUpLocal);
   }
 
   document.addEventListener("DOMContentLoaded", () => setUpAll(document));
