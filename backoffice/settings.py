@@ -196,6 +196,10 @@ LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
 AUTH_USERNAME_FAILURE_LIMIT = env.int("AUTH_USERNAME_FAILURE_LIMIT", default=100)
 # Proxies (addresses or networks) whose X-Forwarded-For names the client; none by default.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# The storefront (/store/) sells for one organization, named here (needed once there are several), and
+# writes as one of its users (by username; its first active admin when empty).
+STOREFRONT_ORGANIZATION = env("STOREFRONT_ORGANIZATION", default="")
+STOREFRONT_ACTOR = env("STOREFRONT_ACTOR", default="")
 for _proxy in TRUSTED_PROXIES:  # a mistyped entry stops the start-up, not every sign-in
     __import__("ipaddress").ip_network(_proxy.strip(), strict=False)
 # Larger request bodies answer 413; Django refuses larger form data with the same figure.

@@ -20,9 +20,19 @@ from commerce.models import RequestStatus
 from commerce.services import quotes as services
 from commerce.services.orders import MAX_AMOUNT
 
+# Id filters serve links and the API; on the page they ride along hidden instead of as number boxes.
+HIDDEN_FILTERS = ("customer", "customer_user", "request", "owner")
+
 
 def _list(request, *, template: str, filterset_class, queryset, ordering, title: str):
     filterset, page = filtered_page(request, filterset_class, queryset, default_ordering=ordering)
+    for name, field in filterset.form.fields.items():
+        if name in HIDDEN_FILTERS:
+            field.widget = forms.HiddenInput()
+        elif isinstance(field.widget, forms.Select):
+            field.widget.attrs["class"] = "form-select"
+        else:
+            field.widget.attrs["class"] = "form-control"
     return render(
         request,
         template,

@@ -266,3 +266,40 @@ def test_the_store_is_closed_without_one_organization(client, settings):
     settings.STOREFRONT_ORGANIZATION = ""
     assert client.get(reverse("storefront:home")).status_code == 404
     assert client.get(reverse("storefront:sign-up")).status_code == 404
+
+
+def test_storefront_lists_run_constant_queries(client, organization, org_admin, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from commerce.services import quotes as quote_services
+    from commerce.services.storefront import request_for_quote_create, shopping_list_add_product, shopping_list_create
+
+    sign_up(client)
+    user = CustomerUser.objects.get()
+    product = ProductFactory(organization=organization)
+
+    def add(count):
+        for index in range(count):
+            shopping_list = shopping_list_create(customer_user=user, name=f"List {index}")
+            shopping_list_add_product(customer_user=user, shopping_list=shopping_list, product=product, quantity=2)
+            rfq = request_for_quote_create(customer_user=user, shopping_list=shopping_list)
+            quote = quote_services.quote_create(
+                actor=org_admin,
+                request=rfq,
+                valid_until=timezone.localdate(),
+                lines=[quote_services.QuoteLineInput(product, 2)],
+            )
+            quote_services.quote_accept(actor=org_admin, quote=quote)
+
+    urls = [reverse(f"storefront:{name}") for name in ("home", "lists", "quotes", "orders")]
+    add(2)
+    counts = {}
+    for url in urls:
+        client.get(url)  # per-process caches filled before counting
+        with django_assert_max_num_queries(20) as captured:
+            assert client.get(url).status_code == 200
+        counts[url] = len(captured)
+    add(6)
+    for url in urls:
+        with django_assert_max_num_queries(counts[url]):
+            assert client.get(url).status_code == 200
