@@ -215,7 +215,8 @@ def test_batched_crm_writes_end_as_the_services_one_by_one(organization):
 
 
 def _outlook_edits_run(rep, organization, count: int) -> int:
-    """The statements of a run that writes `count` contacts' Outlook edits into the CRM."""
+    """The statements of a run that writes `count` contacts' Outlook edits (their job titles and phones) and
+    `count` new Outlook contacts (with e-mails and an address) into the CRM."""
     for number in range(count):
         ContactFactory(
             owner=rep, organization=organization, first_name="P", last_name=f"Person{number:02d}", job_title="Buyer"
@@ -223,12 +224,27 @@ def _outlook_edits_run(rep, organization, count: int) -> int:
     box = Mailbox(rep, batch_writes=True)
     box.run()
     for item in box.outlook.all(CONTACT):
-        box.outlook.edit(CONTACT, item.id, job_title="Partner", notes="Edited in Outlook")
+        box.outlook.edit(CONTACT, item.id, job_title="Partner", mobile_phone="+14155550123")
+    for number in range(count):
+        box.outlook.add(
+            CONTACT,
+            {
+                "first_name": "New",
+                "last_name": f"Newcomer{number:02d}",
+                "job_title": "Partner",
+                "emails": (f"new{number}@example.com", f"other{number}@example.com"),
+                "addresses": (ADDRESS,),
+            },
+        )
     ContentType.objects.clear_cache()  # both runs look their content types up once
     with CaptureQueriesContext(connection) as queries:
         report = box.run()
     assert report.count(Side.CRM, CONTACT, "updated") == count
+    assert report.count(Side.CRM, CONTACT, "created") == count
     assert set(Contact.objects.filter(owner=rep).values_list("job_title", flat=True)) == {"Partner"}
+    assert ContactPhone.objects.filter(contact__owner=rep, phone_type="mobile").count() == count
+    assert ContactEmail.objects.filter(contact__owner=rep).count() == 2 * count
+    assert ContactAddress.objects.filter(contact__owner=rep, is_primary=True).count() == count
     return len(queries)
 
 
