@@ -43,8 +43,13 @@ def _save_activity(*, actor: User, instance, data: dict, m2m=()):
 @service_atomic
 def task_save(*, actor: User, data: dict, task: Task | None = None) -> Task:
     """Create or update a task; completing it stamps completed_at, reopening clears it."""
-    check_fields_in_range(data, ("start_at", "due_at", "reminder_at", "completed_at"))
     task = task or Task()
+    return _save_activity(actor=actor, instance=task, data=task_prepare(data=data, task=task))
+
+
+def task_prepare(*, data: dict, task: Task) -> dict:
+    """The values `task_save` writes on `task` (a new one when unsaved), checked; no query."""
+    check_fields_in_range(data, ("start_at", "due_at", "reminder_at", "completed_at"))
     status = data.get("status", task.status)
     if status == TaskStatus.COMPLETED and (task.status != TaskStatus.COMPLETED or task.completed_at is None):
         data = {**data, "completed_at": data.get("completed_at") or timezone.now()}
@@ -53,7 +58,7 @@ def task_save(*, actor: User, data: dict, task: Task | None = None) -> Task:
     start, due = data.get("start_at", task.start_at), data.get("due_at", task.due_at)
     if start and due and due < start:
         raise ValidationError({"due_at": "The due date cannot be before the start date."})
-    return _save_activity(actor=actor, instance=task, data=data)
+    return data
 
 
 def _normalize_all_day(data: dict, time_zone: str) -> dict:
@@ -75,15 +80,21 @@ def _normalize_all_day(data: dict, time_zone: str) -> dict:
 @service_atomic
 def event_save(*, actor: User, data: dict, event: CalendarEvent | None = None) -> CalendarEvent:
     """Create or update a calendar event (a series when it has a recurrence rule)."""
-    check_fields_in_range(data, ("start", "end", "original_start"))
     event = event or CalendarEvent()
+    data = event_prepare(actor=actor, data=data, event=event)
+    return _save_activity(actor=actor, instance=event, data=data, m2m=["attendees"])
+
+
+def event_prepare(*, actor: User, data: dict, event: CalendarEvent) -> dict:
+    """The values `event_save` writes on `event` (a new one when unsaved), checked and normalized (all-day
+    spans, the rule's text); no query."""
+    check_fields_in_range(data, ("start", "end", "original_start"))
     merged = {
         "start": data.get("start", event.start if event.pk else None),
         "end": data.get("end", event.end if event.pk else None),
         "all_day": data.get("all_day", event.all_day),
     }
-    owner = data.get("owner") or (event.owner if event.pk else actor)
-    time_zone = data.get("time_zone") or (event.time_zone if event.pk else owner.time_zone)
+    time_zone = data.get("time_zone") or (event.time_zone if event.pk else (data.get("owner") or actor).time_zone)
     data = {**data, "time_zone": time_zone}
     if merged["start"] is None:
         raise ValidationError({"start": "An event needs a start."})
@@ -106,7 +117,7 @@ def event_save(*, actor: User, data: dict, event: CalendarEvent | None = None) -
         data = {**data, "recurrence_rule": rule.text()}
     elif "recurrence_rule" in data:
         data = {**data, "recurrence_rule": ""}
-    return _save_activity(actor=actor, instance=event, data=data, m2m=["attendees"])
+    return data
 
 
 @service_atomic

@@ -2,9 +2,10 @@
 
 Django validates a check constraint by asking the database (`SELECT 1 WHERE ...` in a savepoint)
 and a foreign key by looking its row up, three and one round trips a save. A condition made only of
-comparisons of the row's own fields with constants (`isnull`, `exact`, `gt`, `gte`, `lt`, `lte`,
-`in`) is evaluated here instead, with SQL's rule that an unknown result (a null) passes; anything
-else still goes to the database. The database enforces every constraint on write regardless.
+comparisons of the row's own fields with constants or with another field of the row (`F("start")`)
+(`isnull`, `exact`, `gt`, `gte`, `lt`, `lte`, `in`) is evaluated here instead, with SQL's rule that an
+unknown result (a null) passes; anything else still goes to the database. The database enforces every
+constraint on write regardless.
 """
 
 import operator
@@ -26,10 +27,24 @@ class Unevaluable(Exception):
     """The condition needs the database."""
 
 
+def _own_value(instance: models.Model, name: str, exclude: set[str]):
+    try:
+        field = instance._meta.get_field(name)
+    except FieldDoesNotExist:
+        raise Unevaluable(name) from None
+    if not field.concrete or field.name in exclude:
+        raise Unevaluable(name)
+    return getattr(instance, field.attname)
+
+
 def _leaf(instance: models.Model, lookup: str, value, exclude: set[str]) -> bool | None:
     name, _, kind = lookup.partition("__")
     kind = kind or "exact"
-    if "__" in kind or isinstance(value, Combinable | models.Q):
+    if "__" in kind:
+        raise Unevaluable(lookup)
+    if type(value) is models.F:  # another field of the same row, such as end >= F("start")
+        value = _own_value(instance, value.name, exclude)
+    elif isinstance(value, Combinable | models.Q):
         raise Unevaluable(lookup)
     try:
         field = instance._meta.get_field(name)

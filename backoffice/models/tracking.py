@@ -182,12 +182,88 @@ class TrackedQuerySet(models.QuerySet):
                 )
             return count
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_save(self, objs, *, extra_changes: dict | None = None) -> list:
+        """Write changed rows as `save()` does one at a time, in two statements whatever their number.
+
+        Each row in `objs` was read from the database (locked by the caller) and given its new values; it
+        is compared with its stored values, and when something changed (its own columns, or the lists in
+        `extra_changes[pk]`, {name: [old, new]}) it gets one new version, a new `updated_at` and one change
+        log entry (archive or restore when `archived_at` changed), as its `save()` would. Rows that changed
+        nothing are not written. Returns the rows written.
+        """
+        model = self.model
+        extra_changes = extra_changes or {}
+        tracked = _tracked_fields(model)
+        now = timezone.now()
+        written, rows, columns = [], [], set()
+        for obj in objs:
+            stored = obj._stored_state()
+            changes = {}
+            for field in tracked:
+                if field.attname in obj.__dict__ and not same_value(
+                    field, stored.get(field.attname), obj.__dict__[field.attname]
+                ):
+                    changes[field.name] = [
+                        field_json(field, stored.get(field.attname)),
+                        field_json(field, obj.__dict__[field.attname]),
+                    ]
+                    columns.add(field.attname)
+            derived = [
+                field.attname
+                for field in _derived_fields(model)
+                if field.attname in obj.__dict__
+                and not same_value(field, stored.get(field.attname), obj.__dict__[field.attname])
+            ]
+            changes.update(extra_changes.get(obj.pk) or {})
+            if not changes:
+                if derived:  # written without a new version, as save() does
+                    model._base_manager.using(self.db).filter(pk=obj.pk).update(
+                        **{name: obj.__dict__[name] for name in derived}
+                    )
+                    obj._remember_stored()
+                continue
+            columns.update(derived)
+            obj.version = (stored.get("version") or obj.version or 0) + 1
+            obj.updated_at = now
+            written.append(obj)
+            rows.append(
+                {
+                    "pk": obj.pk,
+                    "organization_id": obj.organization_id,
+                    "version": obj.version,
+                    "owner_id": getattr(obj, "owner_id", None),
+                    "repr": str(obj),
+                    "action": ChangeAction.UPDATE,
+                    "changes": changes,
+                }
+            )
+        if not written:
+            return []
+        with transaction.atomic(using=self.db, savepoint=False):
+            # The base manager's plain UPDATE: the entries below are this write's record.
+            model._base_manager.using(self.db).bulk_update(written, [*sorted(columns), "version", "updated_at"])
+            change_log_write(model, rows)
+        for obj in written:
+            obj._remember_stored()
+        return written
+
+    def bulk_create(self, objs, *args, extra_changes: list | None = None, **kwargs):
+        """Insert rows with one creation entry each; `extra_changes`, in the order of `objs`, holds the
+        changes of lists written with each row ({name: [old, new]}, such as its e-mails), which go into
+        its creation entry as `save(extra_changes=...)` puts them."""
+        objs = list(objs)
+        extras = list(extra_changes) if extra_changes is not None else [None] * len(objs)
+        if len(extras) != len(objs):
+            raise ValueError("extra_changes holds one entry per row")
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
             change_log_write(
                 self.model,
-                [obj._creation_log_row() for obj in created if obj.pk is not None],
+                [
+                    obj._creation_log_row(extra)
+                    for obj, extra in zip(created, extras, strict=True)
+                    if obj.pk is not None
+                ],
             )
             for obj in created:
                 obj._remember_stored()

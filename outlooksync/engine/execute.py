@@ -44,6 +44,7 @@ from outlooksync.engine.stores import (
     ItemUpdate,
     ItemWrite,
     OutlookStore,
+    RecordWrite,
 )
 
 Replanner = Callable[[Step], Sequence[Step]]
@@ -76,6 +77,7 @@ COUNTED_VERBS = {
     "stamp": "stamped",
 }
 CRM_SIDE_ACTIONS = (CreateCrmRecord, UpdateCrmRecord, RestoreCrmRecord, ArchiveCrmRecord, LinkRecords, UnlinkRecords)
+CRM_RECORD_WRITES = (CreateCrmRecord, UpdateCrmRecord, RestoreCrmRecord, ArchiveCrmRecord)
 
 
 @dataclass(frozen=True)
@@ -271,10 +273,15 @@ class PlanExecutor:
         written_before = dict(self._written)
         try:
             with self.crm.unit_of_work() as unit:
-                for index in indexes:
-                    for action in steps[index].actions:
-                        if isinstance(action, CRM_SIDE_ACTIONS):
-                            self._apply_crm(unit, action, states[index], committed)
+                actions = [
+                    (index, action)
+                    for index in indexes
+                    for action in steps[index].actions
+                    if isinstance(action, CRM_SIDE_ACTIONS)
+                ]
+                written = self._crm_batch(unit, steps[indexes[0]].entity, [action for _, action in actions])
+                for (index, action), record in zip(actions, written, strict=True):
+                    self._apply_crm(unit, action, states[index], committed, written=record)
         except BaseException:
             self._written = written_before
             raise
@@ -406,8 +413,9 @@ class PlanExecutor:
             written_before = dict(self._written)
             try:
                 with self.crm.unit_of_work() as unit:
-                    for action in crm_actions:
-                        self._apply_crm(unit, action, state, committed)
+                    written = self._crm_batch(unit, step.entity, crm_actions)
+                    for action, record in zip(crm_actions, written, strict=True):
+                        self._apply_crm(unit, action, state, committed, written=record)
             except BaseException:
                 self._written = written_before
                 raise
@@ -477,10 +485,44 @@ class PlanExecutor:
         else:
             raise TypeError(f"not an Outlook action: {action!r}")
 
-    def _apply_crm(self, unit: CrmUnitOfWork, action: Action, state: _StepState, report: RunReport) -> None:
+    def _crm_batch(self, unit: CrmUnitOfWork, entity: Entity, actions: Sequence[Action]) -> list[CrmRecord | None]:
+        """The record writes among `actions` made in one call when the unit of work takes batches: the records
+        as written, in the actions' places (None for a link or unlink, or for every action when the writes
+        go one by one: a unit without batches, or one record written twice)."""
+        answers: list[CrmRecord | None] = [None] * len(actions)
+        write_batch = getattr(unit, "write_batch", None)
+        places = [index for index, action in enumerate(actions) if isinstance(action, CRM_RECORD_WRITES)]
+        crm_ids = [actions[index].crm_id for index in places if not isinstance(actions[index], CreateCrmRecord)]
+        if not callable(write_batch) or not places or len(set(crm_ids)) != len(crm_ids):
+            return answers
+        writes = []
+        for index in places:
+            action = actions[index]
+            if isinstance(action, CreateCrmRecord):
+                writes.append(RecordWrite("create", fields=action.fields))
+            elif isinstance(action, ArchiveCrmRecord):
+                writes.append(RecordWrite("archive", action.crm_id, expected_version=action.expected_version))
+            else:
+                kind = "restore" if isinstance(action, RestoreCrmRecord) else "update"
+                writes.append(RecordWrite(kind, action.crm_id, action.fields, action.expected_version))
+        for index, record in zip(places, write_batch(entity, writes), strict=True):
+            answers[index] = record
+        return answers
+
+    def _apply_crm(
+        self,
+        unit: CrmUnitOfWork,
+        action: Action,
+        state: _StepState,
+        report: RunReport,
+        *,
+        written: CrmRecord | None = None,
+    ) -> None:
+        """One CRM-side action; `written` is the record as a batch wrote it already (then it is not written
+        again, only taken into the step's state and the report)."""
         entity = action.entity
         if isinstance(action, CreateCrmRecord):
-            record = unit.create_record(entity, action.fields)
+            record = written if written is not None else unit.create_record(entity, action.fields)
             state.created_record = state.records[record.id] = self._wrote_record(record)
             self._record(
                 report,
@@ -490,15 +532,27 @@ class PlanExecutor:
                 changed_fields=tuple(sorted(action.fields)),
             )
         elif isinstance(action, UpdateCrmRecord):
-            record = unit.update_record(entity, action.crm_id, action.fields, expected_version=action.expected_version)
+            record = (
+                written
+                if written is not None
+                else unit.update_record(entity, action.crm_id, action.fields, expected_version=action.expected_version)
+            )
             state.records[record.id] = self._wrote_record(record)
             self._record(report, action, crm_id=record.id, outlook_id=None, changed_fields=tuple(sorted(action.fields)))
         elif isinstance(action, RestoreCrmRecord):
-            record = unit.restore_record(entity, action.crm_id, action.fields, expected_version=action.expected_version)
+            record = (
+                written
+                if written is not None
+                else unit.restore_record(entity, action.crm_id, action.fields, expected_version=action.expected_version)
+            )
             state.records[record.id] = self._wrote_record(record)
             self._record(report, action, crm_id=record.id, outlook_id=None, changed_fields=tuple(sorted(action.fields)))
         elif isinstance(action, ArchiveCrmRecord):
-            record = unit.archive_record(entity, action.crm_id, expected_version=action.expected_version)
+            record = (
+                written
+                if written is not None
+                else unit.archive_record(entity, action.crm_id, expected_version=action.expected_version)
+            )
             state.records[record.id] = self._wrote_record(record)
             self._record(report, action, crm_id=record.id, outlook_id=None)
         elif isinstance(action, LinkRecords):

@@ -90,6 +90,26 @@ class CrmUnitOfWork(Protocol):
         """Forget the link of an Outlook item (no error when there is none)."""
 
 
+@dataclass(frozen=True)
+class RecordWrite:
+    """A CRM write in a batch of one unit of work: `kind` is create (no `crm_id`), update, restore or
+    archive (no fields), with the arguments the unit's method of that name takes."""
+
+    kind: str
+    crm_id: str | None = None
+    fields: FieldValues | None = None
+    expected_version: int | None = None
+
+
+class BatchingCrmUnitOfWork(CrmUnitOfWork, Protocol):
+    """A unit of work that takes several records' writes at once: the executor hands it a group of steps'
+    CRM writes together instead of one call per write."""
+
+    def write_batch(self, entity: Entity, writes: Sequence[RecordWrite]) -> list[CrmRecord]:
+        """Apply the writes as the one-by-one methods would; answer, in order, each record as written. A
+        stale version raises ChangedMeanwhile (the unit of work then rolls back as a whole)."""
+
+
 class CrmStore(Protocol):
     """The rep's CRM records of the synced entities, and the stored links."""
 

@@ -66,6 +66,12 @@ def stamp_filter(crm_id: str) -> str:
     return f"singleValueExtendedProperties/Any(ep: ep/id eq '{CRM_ID_PROPERTY}' and ep/value eq '{value}')"
 
 
+def stamped_filter() -> str:
+    """The $filter finding every item that carries a stamp, whatever its CRM id (Graph: "to get resource
+    instances that have certain extended properties, apply an eq operator on the id property")."""
+    return f"singleValueExtendedProperties/Any(ep: ep/id eq '{CRM_ID_PROPERTY}')"
+
+
 def extended_properties(item: Mapping[str, Any]) -> dict[str, str]:
     """The item's single-value extended properties by lower-cased id."""
     found = {}

@@ -3,7 +3,8 @@
 Changes are read from the change log (the same feed plug-ins follow): the cursor is its sequence, so a
 change committed while a run reads is read by the next run, and nothing is missed or read twice.
 Writes go through the CRM's services (validation, child lists, versions, the change log with origin
-`outlook`) inside one transaction per unit of work, with the links they concern.
+`outlook`) inside one transaction per unit of work, with the links they concern; a group of steps' writes
+is made set-based with the same outcome (`outlooksync.stores.crm_writes.write_batch`).
 """
 
 from __future__ import annotations
@@ -19,15 +20,15 @@ from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import CalendarEvent, Contact, ContactAddress, ContactEmail, ContactPhone, Task
-from accounts.services.activities import activity_delete, event_save, task_save
-from accounts.services.records import ADDRESS_FIELDS, contact_save
+from accounts.services.records import ADDRESS_FIELDS
 from backoffice.changes import change_context
 from backoffice.models import ChangeLogEntry, User
 from backoffice.records import record_archive, record_restore
 from outlooksync.engine.records import Availability, CrmRecord, Entity, FieldValues, Link, Side
 from outlooksync.engine.settings import SyncSettings
-from outlooksync.engine.stores import ChangedMeanwhile, CrmChanges
+from outlooksync.engine.stores import ChangedMeanwhile, CrmChanges, RecordWrite
 from outlooksync.models import SyncLink
+from outlooksync.stores.crm_writes import record_write, write_batch
 
 ORIGIN = "outlook"
 # Ids per query when reading records by id or key: bounded statements, a constant number per 500 items.
@@ -147,8 +148,18 @@ class DjangoCrmStore:
     cursor of an entity is kept there under "crm_cursor".
     """
 
-    def __init__(self, *, user: User, settings: SyncSettings, state: dict, now: dt.datetime | None = None):
+    def __init__(
+        self,
+        *,
+        user: User,
+        settings: SyncSettings,
+        state: dict,
+        now: dt.datetime | None = None,
+        batch_writes: bool = True,
+    ):
         self.user = user
+        # False: every record written on its own through its service (the reference the batches equal).
+        self.batch_writes = batch_writes
         self.settings = settings
         self.state = state
         self.now = now or timezone.now()
@@ -292,7 +303,7 @@ class DjangoCrmStore:
     @contextmanager
     def unit_of_work(self) -> Iterator[DjangoUnitOfWork]:
         with transaction.atomic(), change_context(actor=self.user, origin=ORIGIN):
-            unit = DjangoUnitOfWork(self)
+            unit = DjangoUnitOfWork(self) if self.batch_writes else OneByOneUnitOfWork(self)
             yield unit
             unit.flush_links()
 
@@ -326,11 +337,11 @@ class DjangoUnitOfWork:
         return self.store._record(entity, row)
 
     def _write(self, entity: Entity, row, fields: FieldValues):
-        if entity is Entity.CONTACT:
-            return _contact_write(self.user, row, fields)
-        if entity is Entity.TASK:
-            return _task_write(self.user, row, fields)
-        return _event_write(self.user, row, fields)
+        return record_write(entity, self.user, row, fields)
+
+    def write_batch(self, entity: Entity, writes: Sequence[RecordWrite]) -> list[CrmRecord]:
+        """Several records' writes at once, with the same outcome as one by one (see `crm_writes`)."""
+        return write_batch(self, entity, writes)
 
     def create_record(self, entity: Entity, fields: FieldValues) -> CrmRecord:
         row = self._write(entity, None, fields)
@@ -403,136 +414,8 @@ class DjangoUnitOfWork:
             self._saved.clear()
 
 
-# -- the engine's values written through the CRM's services ----------------------------------------
+class OneByOneUnitOfWork(DjangoUnitOfWork):
+    """A unit of work that writes records one at a time (no `write_batch`: the executor calls the
+    one-record methods)."""
 
-CONTACT_COLUMNS = ("name_prefix", "first_name", "middle_name", "last_name", "gender", "birthday", "job_title")
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _contact_write(user: User, contact: Contact | None, fields: FieldValues) -> Contact:
-    data: dict[str, Any] = {}
-    for name in CONTACT_COLUMNS:
-        if name in fields:
-            data[name] = fields[name] if name == "birthday" else _text(fields[name])
-    if "gender" in data and not data["gender"]:
-        data["gender"] = "unspecified"
-    if "notes" in fields:
-        data["description"] = _text(fields["notes"])
-    if contact is None:
-        data.setdefault("last_name", "")
-        data["owner"] = user
-    emails = list(fields["emails"] or ()) if "emails" in fields else None
-    phones = None
-    if {"business_phones", "home_phones", "mobile_phone"} & set(fields):
-        current = (
-            [(str(row.number), row.phone_type) for row in contact.phones.order_by("-is_primary", "id")]
-            if contact is not None
-            else []
-        )
-        kept = {
-            "business": [number for number, kind in current if kind == "business"],
-            "home": [number for number, kind in current if kind == "home"],
-            "mobile": [number for number, kind in current if kind == "mobile"][:1],
-        }
-        if "business_phones" in fields:
-            kept["business"] = [str(number) for number in fields["business_phones"] or ()]
-        if "home_phones" in fields:
-            kept["home"] = [str(number) for number in fields["home_phones"] or ()]
-        if "mobile_phone" in fields:
-            kept["mobile"] = [str(fields["mobile_phone"])] if fields["mobile_phone"] else []
-        phones = [(number, kind) for kind in ("business", "mobile", "home") for number in kept[kind]]
-    addresses = None
-    if "addresses" in fields:
-        addresses = [{name: _text(item.get(name)) for name in ADDRESS_FIELDS} for item in fields["addresses"] or ()]
-    # The company is the contact's account in the CRM: it is shown in Outlook, not written from there.
-    return contact_save(actor=user, data=data, contact=contact, emails=emails, phones=phones, addresses=addresses)
-
-
-TASK_COLUMNS = {
-    "subject": "subject",
-    "body": "description",
-    "start_at": "start_at",
-    "due_at": "due_at",
-    "status": "status",
-    "importance": "priority",
-    "reminder_at": "reminder_at",
-    "completed_at": "completed_at",
-}
-
-
-def _columns(fields: FieldValues, columns: dict[str, str], text: tuple[str, ...]) -> dict[str, Any]:
-    """The engine's fields as the model's columns; text columns never get None, and an empty choice
-    (a status, a priority, a time zone) is left out so the record keeps its own."""
-    data: dict[str, Any] = {}
-    for name, column in columns.items():
-        if name in fields:
-            data[column] = _text(fields[name]) if column in text else fields[name]
-    return {column: value for column, value in data.items() if not (column in CHOICE_COLUMNS and value == "")}
-
-
-CHOICE_COLUMNS = ("status", "priority", "time_zone")
-
-
-def _task_write(user: User, task: Task | None, fields: FieldValues) -> Task:
-    data = _columns(fields, TASK_COLUMNS, ("subject", "description", "status", "priority"))
-    if task is None:
-        data["owner"] = user
-    return task_save(actor=user, data=data, task=task)
-
-
-EVENT_COLUMNS = {
-    "title": "title",
-    "body": "description",
-    "location": "location",
-    "start": "start",
-    "end": "end",
-    "all_day": "all_day",
-    "time_zone": "time_zone",
-    "recurrence_rule": "recurrence_rule",
-}
-
-
-def _event_write(user: User, event: CalendarEvent | None, fields: FieldValues) -> CalendarEvent:
-    data = _columns(fields, EVENT_COLUMNS, ("title", "description", "location", "recurrence_rule"))
-    if "cancelled_starts" in fields:
-        data["cancelled_starts"] = sorted(
-            instant.astimezone(dt.UTC).isoformat()
-            for instant in filter(None, (_instant(value) for value in fields["cancelled_starts"] or ()))
-        )
-    if event is None:
-        data["owner"] = user
-    event = event_save(actor=user, data=data, event=event)
-    if "exceptions" in fields:
-        _exceptions_write(user, event, list(fields["exceptions"] or ()))
-    return event
-
-
-def _exceptions_write(user: User, series: CalendarEvent, wanted: list[Mapping[str, Any]]) -> None:
-    """The series' changed occurrences made equal to `wanted`, matched by their original start."""
-    current = {row.original_start: row for row in series.exceptions.all() if row.original_start is not None}
-    wanted_by_start = {}
-    for item in wanted:
-        original = _instant(item.get("original_start"))
-        if original is not None:
-            wanted_by_start[original] = item
-    for original, row in current.items():
-        if original not in wanted_by_start:
-            activity_delete(actor=user, activity=row)
-    for original, item in wanted_by_start.items():
-        data = {
-            "title": _text(item.get("title")) or series.title,
-            "description": _text(item.get("body")),
-            "location": _text(item.get("location")),
-            "start": _instant(item.get("start")) or original,
-            "end": _instant(item.get("end")) or original,
-            "time_zone": series.time_zone,
-            "series": series,
-            "original_start": original,
-        }
-        row = current.get(original)
-        if row is None:
-            data["owner"] = series.owner
-        event_save(actor=user, data=data, event=row)
+    write_batch = None  # type: ignore[assignment]

@@ -12,7 +12,9 @@ Two things happen here and nowhere else:
   there is no delta link yet or it expired (the engine then reconciles by stored link, stamp and
   key, so an expired token never re-creates anything); key look-ups answered from one listing
   per run, and so are stamp look-ups of contacts and tasks (events are listed in the calendar
-  window only, so their stamps are looked up by Graph's $filter, 20 per $batch); creates that
+  window only, so their stamps are looked up by Graph's $filter: 20 per $batch, or, when there
+  are more to look up than that listing would take pages, one listing of every stamped event of
+  the mailbox, kept for the run); creates that
   reuse an item already stamped with the record's id (events also carry a transactionId).
 
 Engine values (plain data; what the Django store hands the engine as well):
@@ -75,6 +77,9 @@ GRAPH_ENTITY: Mapping[Entity, GraphEntity] = {
 }
 
 Values = Mapping[str, Any]
+# Stamp look-ups per `$batch` request, and items per page of a listing of stamped items.
+LOOKUPS_PER_BATCH = 20
+LIST_PAGE = 1000
 
 
 # -- translation ---------------------------------------------------------------------------
@@ -399,6 +404,9 @@ class GraphOutlookStore:
         self._listings: dict[Entity, _Listing] = {}
         # Stamps looked up on the server in this run, with what was found (kept up to date with writes).
         self._stamps: dict[Entity, dict[str, dict[str, OutlookItem]]] = {entity: {} for entity in Entity}
+        # Entities whose every stamped item was listed in this run: a CRM id absent from `_stamps` has none.
+        self._stamps_complete: set[Entity] = set()
+        self._linked_counts: dict[Entity, int] = {}
         # The last version of each item read or written in this run, to complete partial updates.
         self._seen: dict[tuple[Entity, str], OutlookItem] = {}
         self._keys = itertools.count(1)
@@ -440,8 +448,8 @@ class GraphOutlookStore:
         stamps = self._stamps[item.entity]
         if previous is not None and previous.crm_id in stamps and previous.crm_id != item.crm_id:
             stamps[previous.crm_id].pop(item.id, None)
-        if item.crm_id in stamps:
-            stamps[item.crm_id][item.id] = item
+        if item.crm_id and (item.crm_id in stamps or item.entity in self._stamps_complete):
+            stamps.setdefault(item.crm_id, {})[item.id] = item
         if item.entity is Entity.EVENT and item.fields.get("recurrence_rule"):
             self._series_seen.add(item.id)
             self._series_gone.discard(item.id)
@@ -479,6 +487,7 @@ class GraphOutlookStore:
         """A delta round; a full listing when asked, when there is no delta link yet, or when it expired."""
         self._listings.pop(entity, None)
         self._stamps[entity] = {}
+        self._stamps_complete.discard(entity)
         link = None if full else self.state.delta_links.get(entity)
         if entity is Entity.EVENT and self.state.window != self._window_key():
             link = None  # a delta link keeps the window it was started with
@@ -568,7 +577,12 @@ class GraphOutlookStore:
             wanted_set = set(wanted)
             return [item for item in listing.items.values() if item.crm_id in wanted_set]
         stamps = self._stamps[entity]
+        if entity in self._stamps_complete:
+            return [item for crm_id in wanted for item in stamps.get(crm_id, {}).values()]
         unknown = [crm_id for crm_id in wanted if crm_id not in stamps]
+        if unknown and self._listing_is_cheaper(entity, len(unknown)):
+            self._list_every_stamp(entity)
+            return [item for crm_id in wanted for item in stamps.get(crm_id, {}).values()]
         if unknown:
             for crm_id, graph_items in self.client.find_by_crm_id(GRAPH_ENTITY[entity], unknown).items():
                 stamps[crm_id] = {}
@@ -576,6 +590,23 @@ class GraphOutlookStore:
                     item = self._remember(engine_item(entity, graph_item))
                     stamps[crm_id][item.id] = item
         return [item for crm_id in wanted for item in stamps[crm_id].values()]
+
+    def _listing_is_cheaper(self, entity: Entity, lookups: int) -> bool:
+        """Whether one listing of every stamped item likely takes fewer requests than looking these CRM ids
+        up (20 to a `$batch` request): the mailbox holds about as many stamped items as the rep has links
+        (1,000 to a page). Either way the answer is complete; only the number of requests differs."""
+        if entity not in self._linked_counts:
+            self._linked_counts[entity] = len(self.known_change_keys(entity)) if self.known_change_keys else 0
+        pages = self._linked_counts[entity] // LIST_PAGE + 1
+        return -(-lookups // LOOKUPS_PER_BATCH) > pages
+
+    def _list_every_stamp(self, entity: Entity) -> None:
+        stamps = self._stamps[entity]
+        stamps.clear()  # (the same dict: callers hold it)
+        self._stamps_complete.add(entity)
+        for graph_item in self.client.list_stamped(GRAPH_ENTITY[entity]):
+            item = self._remember(engine_item(entity, graph_item))
+            stamps.setdefault(str(item.crm_id), {})[item.id] = item
 
     def find_key_candidates(self, entity: Entity, probes: Sequence[FieldValues]) -> Iterable[OutlookItem]:
         """Every item of this run's listing (one listing per run, whatever the number of probes)."""

@@ -45,8 +45,9 @@ from outlooksync.graph.mapping import event_from_graph, from_graph_datetime
 MAX_BATCH = 20
 MAX_BODY = 4 * 1024 * 1024
 MAX_OCCURRENCES = 500
+# Items with a property of that id and value, or (no value clause) items that have the property at all.
 _EXT_FILTER = re.compile(
-    r"^singleValueExtendedProperties/any\((\w+):\s*\1/id eq '((?:[^']|'')*)' and \1/value eq '((?:[^']|'')*)'\)$",
+    r"^singleValueExtendedProperties/any\((\w+):\s*\1/id eq '((?:[^']|'')*)'(?: and \1/value eq '((?:[^']|'')*)')?\)$",
     re.IGNORECASE,
 )
 _NAME_FILTER = re.compile(r"^displayName eq '((?:[^']|'')*)'$")
@@ -497,12 +498,13 @@ class GraphState:
             match = _EXT_FILTER.match(text)
             if not match:
                 raise GraphFailure(400, "BadRequest", "Invalid filter clause.")
-            prop_id, value = match.group(2).replace("''", "'").lower(), match.group(3).replace("''", "'")
+            prop_id = match.group(2).replace("''", "'").lower()
+            value = None if match.group(3) is None else match.group(3).replace("''", "'")
             items = [
                 i
                 for i in items
                 if any(
-                    p["id"].lower() == prop_id and p["value"] == value
+                    p["id"].lower() == prop_id and (value is None or p["value"] == value)
                     for p in i.get("singleValueExtendedProperties", [])
                 )
             ]

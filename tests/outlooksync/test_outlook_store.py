@@ -559,6 +559,46 @@ def test_a_first_sync_of_tasks_or_events_half_matched_by_key_interrupted_at_rand
     assert_one_item_per_record(rep, entity, 100)
 
 
+def test_an_event_an_interrupted_run_created_is_found_by_its_stamp_out_of_the_calendar_window(rep, graph_server):
+    """A first sync's creates look their stamps up in one listing of the stamped events (not 20 CRM ids to a
+    $batch request), which also finds an event outside the calendar window: the one a run created before it
+    was cut, since moved by the rep into another year and unlike the record now (so its transactionId differs)."""
+    rep.settings = SyncSettings(
+        entities={each: EntitySettings.defaults(each, enabled=each is EVENT) for each in (CONTACT, TASK, EVENT)}
+    )
+    records = [rep.crm.add(EVENT, event(f"Event {number:02d}", 1 + number)) for number in range(25)]
+    moved = {**event("Event 00, first draft", 1), "start": dt.datetime(2028, 2, 1, 9, tzinfo=UTC)}
+    moved["end"] = moved["start"] + dt.timedelta(hours=1)
+    interrupted = rep.store().create_item(EVENT, moved, stamp=records[0].id)
+    graph_server.state.reset_counts()
+
+    rep.sync()
+
+    assert rep.outlook_stamps(EVENT) == Counter({record.id: 1 for record in records})
+    assert (records[0].id, interrupted.id) in rep.linked(EVENT)
+    # The window's delta page, one page of stamped events, two $batch requests of writes.
+    assert graph_server.state.counts["GET events"] == 1
+    assert http_requests(graph_server) == 1 + 1 + 2
+
+
+def test_a_few_stamps_are_looked_up_by_id_and_many_by_one_listing(rep, graph_server):
+    store = rep.store()
+    created = store.create_item(EVENT, event("Stamped", 3), stamp="crm-1")
+    store = rep.store()
+    store.read_changes(EVENT, full=True)
+    graph_server.state.reset_counts()
+    assert [item.id for item in store.find_by_stamps(EVENT, ["crm-1", "crm-2"])] == [created.id]
+    assert graph_server.state.counts["POST $batch"] == 1 and graph_server.state.counts["batch inner"] == 2
+    graph_server.state.reset_counts()
+    many = [f"crm-{number}" for number in range(3, 60)]
+    assert store.find_by_stamps(EVENT, many) == []
+    assert [item.id for item in store.find_by_stamps(EVENT, ["crm-1", *many])] == [created.id]
+    assert http_requests(graph_server) == 1 and graph_server.state.counts["GET events"] == 1
+    # The run's own writes keep the listing true.
+    again = store.create_item(EVENT, event("Stamped too", 4), stamp="crm-70")
+    assert [item.id for item in store.find_by_stamps(EVENT, ["crm-70"])] == [again.id]
+
+
 def test_graph_requests_of_a_first_sync_of_500_contacts(graph_server, make_client, record_property):
     rep = Rep(graph_server, make_client)
     rep.settings = CONTACTS_ONLY
