@@ -44,6 +44,12 @@ class ConfigurationForm(StyledModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Stored encrypted; never shown again. Leave empty to keep the stored one.",
     )
+    base_url = forms.URLField(
+        label="Base URL",
+        max_length=500,
+        assume_scheme="https",
+        help_text="The CRM's address, such as https://crm.example.com",
+    )
     clear_secret = forms.BooleanField(label="Forget the stored secret", required=False)
     options = forms.CharField(
         label="Connector options (JSON)",

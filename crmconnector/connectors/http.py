@@ -2,8 +2,12 @@
 and reading and writing values at dotted JSON paths ("contact.email")."""
 
 import json
+import os
+import ssl
+from functools import cache
 from typing import Any
 
+import certifi
 import httpx
 
 from crmconnector.connectors.base import (
@@ -23,6 +27,12 @@ MAX_MESSAGES_PER_FIELD = 5
 MAX_MESSAGE_CHARS = 300
 
 
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes tens of milliseconds: once per process, not once per configuration.
+    return ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or certifi.where())
+
+
 class JsonHttp:
     """One CRM's HTTP client: kept per configuration so connections are reused."""
 
@@ -40,6 +50,7 @@ class JsonHttp:
             auth=auth,
             headers={"Accept": "application/json", **(headers or {})},
             follow_redirects=False,
+            verify=_ssl_context(),
         )
 
     def close(self) -> None:
