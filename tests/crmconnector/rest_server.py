@@ -7,8 +7,8 @@
     GET    /health                                           {"status": "ok"}
 
 Knobs, settable while it runs: `delay` (seconds before answering), `fail_status` (answer every request
-with this status), `close_connection` (drop the connection without an answer; `close_next`: only the next N), `trickle` (send the body
-a byte at a time, this many seconds apart), `api_key` (required in
+with this status), `close_connection` (drop the connection without an answer; `close_next`: only the
+next N), `trickle` (send the body a byte at a time, this many seconds apart), `api_key` (required in
 X-Api-Key when set). `requests` counts the requests received.
 """
 

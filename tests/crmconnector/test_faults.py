@@ -160,12 +160,15 @@ def _circuit_seen_by_another_process(circuit) -> str:
 
 def test_nothing_personal_is_logged(configuration, rest_crm, caplog):
     personal = ["alice@example.com", "Alice", "Martin", "+34 600 111 222", "Carol", "Kingsley", "carol@example.com"]
-    alice = rest_crm.state.add(first_name="Alice", last_name="Martin", email="alice@example.com", phone="+34 600 111 222")
+    alice = rest_crm.state.add(
+        first_name="Alice", last_name="Martin", email="alice@example.com", phone="+34 600 111 222"
+    )
     caplog.set_level(logging.DEBUG)
     crm_customer_search(configuration=configuration, filters={"email": "alice@example.com", "last_name": "Martin"})
     crm_customer_get(configuration=configuration, reference=alice["id"])
     created = crm_customer_create(
-        configuration=configuration, values={"first_name": "Carol", "last_name": "Kingsley", "email": "carol@example.com"}
+        configuration=configuration,
+        values={"first_name": "Carol", "last_name": "Kingsley", "email": "carol@example.com"},
     )
     crm_customer_update(configuration=configuration, reference=created.reference, values={"phone": "+34 600 111 222"})
     with pytest.raises(Exception):

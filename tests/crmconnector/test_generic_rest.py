@@ -105,7 +105,9 @@ def test_health_check_and_wrong_credentials(org_admin, rest_configuration, rest_
     )
     rest_configuration.options = {**rest_configuration.options, "health_url": "/customers"}
     configuration_save(
-        actor=org_admin, configuration=rest_configuration, properties=list(rest_configuration.properties.all()),
+        actor=org_admin,
+        configuration=rest_configuration,
+        properties=list(rest_configuration.properties.all()),
         secret="wrong-key",
     )
     ok, message = connection_test(actor=org_admin, configuration=rest_configuration)
@@ -129,7 +131,11 @@ def test_nested_json_paths_and_basic_auth(org_admin, rest_crm):
     rest_crm.state.api_key = None
     rest_crm.state.add(last_name="Nest", email="n@example.com", address={"city": "Madrid"})
     configuration = make_configuration(
-        org_admin, url=rest_crm.url, options={**GENERIC_OPTIONS, "auth": "basic"}, username="u", secret="p",
+        org_admin,
+        url=rest_crm.url,
+        options={**GENERIC_OPTIONS, "auth": "basic"},
+        username="u",
+        secret="p",
         properties=[
             CrmConnectorProperty(external_field="id", label="Ref", is_reference=True, editable_on_edit=False),
             CrmConnectorProperty(external_field="last_name", label="Last", searchable=True),
