@@ -18,6 +18,23 @@ class PropertyInline(admin.StackedInline):
     extra = 1
     max_num = 100
 
+    # The same rights as the configuration itself: its organization's admins (Django permissions aside).
+    def _allowed(self, request) -> bool:
+        user = request.user
+        return user.is_superuser or (user.is_active and user.is_staff and user.is_org_admin)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
 
 @admin.register(CrmConnectorConfiguration)
 class CrmConnectorConfigurationAdmin(OrganizationScopedAdmin):
@@ -43,6 +60,8 @@ class CrmConnectorConfigurationAdmin(OrganizationScopedAdmin):
         configuration_save(
             actor=request.user, configuration=form.instance, properties=properties, secret=self._pending_secret
         )
+        # What the admin's change message reads from a formset it saved itself.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def _changeform_view(self, request, object_id, form_url, extra_context):
         try:

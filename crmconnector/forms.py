@@ -105,6 +105,13 @@ class ComboOptionsField(forms.CharField):
             return combo_lines(value)
         return value
 
+    def has_changed(self, initial, data):
+        try:
+            new = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        return (initial if isinstance(initial, list) else parse_combo_lines(initial or "")) != new
+
     def to_python(self, value):
         if isinstance(value, list):
             return value

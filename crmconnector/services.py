@@ -102,8 +102,10 @@ def configuration_delete(*, actor: User, configuration: CrmConnectorConfiguratio
     _check_admin(actor)
     if configuration.organization_id != actor.organization_id:
         raise PermissionDenied("This configuration belongs to another organization.")
-    if CrmConnectorActivation.objects.filter(configuration=configuration).exists():
+    activations = CrmConnectorActivation.objects.select_for_update().filter(configuration=configuration)
+    if any(activation.enabled for activation in activations):
         raise ValidationError("This configuration is the one in use: choose another one (or switch off) first.")
+    activations.update(configuration=None)
     configuration.delete()
 
 

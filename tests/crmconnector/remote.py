@@ -91,8 +91,10 @@ def start_remote_instance() -> RemoteInstance:
     """Migrate the second installation's database, make its API user and key, start its web server."""
     env = _env(_ensure_database(_remote_database_name()))
     _manage(env, "migrate", "--noinput", "-v0")
-    username = f"pos-{uuid.uuid4().hex[:10]}"
-    _manage(env, "create_user", username, "--organization", "Remote CRM company", "--role", "rep")
+    # A new organization each time: the database is kept between runs, its earlier contacts stay out of sight.
+    run = uuid.uuid4().hex[:10]
+    username = f"pos-{run}"
+    _manage(env, "create_user", username, "--organization", f"Remote CRM company {run}", "--role", "rep")
     api_key = _manage(env, "create_api_key", username).strip().splitlines()[-1]
     port = _free_port()
     process = subprocess.Popen(
