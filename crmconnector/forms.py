@@ -166,8 +166,7 @@ class PropertyForm(StyledModelForm):
 class BasePropertyFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
-        if any(form.errors for form in self.forms):
-            return
+        # Checked even when some rows have errors, so that everything to correct is listed in one round.
         kept = [form.instance for form in self.kept_forms()]
         problems = properties_problems(kept)
         if problems:
