@@ -7,6 +7,7 @@ come back as CrmValidationError with messages per property. Nothing here stores 
 
 import datetime as dt
 import re
+import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -137,6 +138,7 @@ def crm_customer_search(
     *, configuration: CrmConnectorConfiguration, filters: dict[str, str], page: int = 1, page_size: int = 20
 ) -> CrmPage:
     """A page of the CRM's customers matching every filter (searchable properties only)."""
+    started = time.monotonic()
     runtime = crm_runtime(configuration)
     searchable = {p.external_field for p in runtime.properties if p.searchable}
     errors: dict[str, list[str]] = {}
@@ -154,25 +156,28 @@ def crm_customer_search(
         errors.setdefault("page_size", []).append(f"A page size from 1 to {MAX_PAGE_SIZE}.")
     if errors:
         raise CrmValidationError(errors)
-    return runtime.connector.search(filters=cleaned, page=page, page_size=page_size)
+    return runtime.connector.search(filters=cleaned, page=page, page_size=page_size, started=started)
 
 
 def crm_customer_get(*, configuration: CrmConnectorConfiguration, reference: str) -> CrmCustomer:
     """The CRM's customer with this reference (CrmNotFound when none)."""
-    return crm_runtime(configuration).connector.get(_clean_reference(reference))
+    started = time.monotonic()
+    return crm_runtime(configuration).connector.get(_clean_reference(reference), started=started)
 
 
 def crm_customer_create(*, configuration: CrmConnectorConfiguration, values: dict[str, Any]) -> CrmCustomer:
     """Create a customer in the CRM from values checked against the create form's rules."""
+    started = time.monotonic()
     runtime = crm_runtime(configuration)
     cleaned = customer_values_clean(properties=runtime.properties, values=values, creating=True)
-    return runtime.connector.create(cleaned)
+    return runtime.connector.create(cleaned, started=started)
 
 
 def crm_customer_update(
     *, configuration: CrmConnectorConfiguration, reference: str, values: dict[str, Any]
 ) -> CrmCustomer:
     """Change a customer in the CRM with values checked against the edit form's rules."""
+    started = time.monotonic()
     runtime = crm_runtime(configuration)
     cleaned = customer_values_clean(properties=runtime.properties, values=values, creating=False)
-    return runtime.connector.update(_clean_reference(reference), cleaned)
+    return runtime.connector.update(_clean_reference(reference), cleaned, started=started)

@@ -120,8 +120,9 @@ class GuardedConnector:
                 raise
             return method(*args, **kwargs)
 
-    def _call(self, operation: str, *args, reference: str | None = None, **kwargs) -> Any:
-        started = time.monotonic()
+    def _call(self, operation: str, *args, reference: str | None = None, started: float | None = None, **kwargs) -> Any:
+        # `started`: when the caller began (time.monotonic()), so that its own preparation counts against the timeout.
+        started = time.monotonic() if started is None else started
         deadline = started + self.timeout
         outcome = "ok"
         try:
@@ -167,17 +168,19 @@ class GuardedConnector:
                 reference_hash(reference),
             )
 
-    def search(self, *, filters: dict[str, str], page: int = 1, page_size: int = 20) -> CrmPage:
-        return self._call("search", filters=filters, page=page, page_size=page_size)
+    def search(
+        self, *, filters: dict[str, str], page: int = 1, page_size: int = 20, started: float | None = None
+    ) -> CrmPage:
+        return self._call("search", filters=filters, page=page, page_size=page_size, started=started)
 
-    def get(self, reference: str) -> CrmCustomer:
-        return self._call("get", reference, reference=reference)
+    def get(self, reference: str, *, started: float | None = None) -> CrmCustomer:
+        return self._call("get", reference, reference=reference, started=started)
 
-    def create(self, values: dict[str, Any]) -> CrmCustomer:
-        return self._call("create", values)
+    def create(self, values: dict[str, Any], *, started: float | None = None) -> CrmCustomer:
+        return self._call("create", values, started=started)
 
-    def update(self, reference: str, values: dict[str, Any]) -> CrmCustomer:
-        return self._call("update", reference, values, reference=reference)
+    def update(self, reference: str, values: dict[str, Any], *, started: float | None = None) -> CrmCustomer:
+        return self._call("update", reference, values, reference=reference, started=started)
 
-    def health_check(self) -> None:
-        return self._call("health_check")
+    def health_check(self, *, started: float | None = None) -> None:
+        return self._call("health_check", started=started)

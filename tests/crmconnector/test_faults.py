@@ -98,7 +98,7 @@ def test_the_circuit_opens_after_repeated_failures_and_closes_when_the_crm_recov
         assert isinstance(error, CrmUnavailable) and not isinstance(error, CircuitOpen)
     assert rest_crm.state.requests == 3
     error, elapsed = _timed(_search(configuration))
-    assert isinstance(error, CircuitOpen) and elapsed < 0.01
+    assert isinstance(error, CircuitOpen) and elapsed < 0.05  # no request: the cache only
     assert rest_crm.state.requests == 3  # the CRM was not called
     assert "tried again shortly" in str(error)
 
@@ -136,7 +136,7 @@ def test_timeouts_open_the_circuit_and_answers_that_refuse_do_not(configuration,
         _, elapsed = _timed(_search(configuration))
         assert elapsed < TIMEOUT + MARGIN
     error, elapsed = _timed(_search(configuration))
-    assert isinstance(error, CircuitOpen) and elapsed < 0.01
+    assert isinstance(error, CircuitOpen) and elapsed < 0.05  # no request: the cache only
 
 
 def _circuit_seen_by_another_process(circuit) -> str:
