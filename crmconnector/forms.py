@@ -164,6 +164,12 @@ class PropertyForm(StyledModelForm):
 
 
 class BasePropertyFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this property"
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
     def clean(self):
         super().clean()
         # Checked even when some rows have errors, so that everything to correct is listed in one round.

@@ -65,6 +65,13 @@ class CrmConnectorConfiguration(TimeStampedModel):
         return self.name
 
     @property
+    def connector_label(self) -> str:
+        """The connector's label, or its key when it is no longer installed."""
+        from crmconnector.connectors.registry import connector_registry
+
+        return connector_registry.get(self.connector).label if self.connector in connector_registry else self.connector
+
+    @property
     def has_secret(self) -> bool:
         return bool(self.secret_encrypted)
 
