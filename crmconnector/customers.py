@@ -5,17 +5,28 @@ maximum length, regular expression, combo options) before anything is sent; the 
 come back as CrmValidationError with messages per property. Nothing here stores a customer's values.
 """
 
+import dataclasses
 import datetime as dt
+import hashlib
 import re
 import time
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from crmconnector.choices import PropertyType
-from crmconnector.connectors.base import MAX_PAGE, MAX_PAGE_SIZE, CrmCustomer, CrmPage, CrmValidationError
+from crmconnector.connectors.base import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    CrmCustomer,
+    CrmError,
+    CrmPage,
+    CrmValidationError,
+)
 from crmconnector.models import MAX_VALUE_LENGTH, CrmConnectorActivation, CrmConnectorConfiguration
 from crmconnector.services import crm_runtime
 
@@ -181,3 +192,61 @@ def crm_customer_update(
     runtime = crm_runtime(configuration)
     cleaned = customer_values_clean(properties=runtime.properties, values=values, creating=False)
     return runtime.connector.update(_clean_reference(reference), cleaned, started=started)
+
+
+DISPLAY_NAME_CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """What documents and promotions need from a CRM customer: the only values that may be kept are the
+    reference and the category keys (for promotions); the name is for display only."""
+
+    reference: str
+    display_name: str
+    identifier: str
+    category_keys: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def customer_summary(*, properties, customer: CrmCustomer) -> CustomerSummary:
+    """The display name (full name, else first and last name, else the reference), the identifier shown on
+    documents and the category keys of a customer, from the configuration's properties."""
+    values = customer.values
+    by_use = {p.use_as: p.external_field for p in properties if p.use_as}
+
+    def text(field_name: str | None) -> str:
+        value = values.get(field_name) if field_name else None
+        return "" if value is None else str(value).strip()
+
+    name = text(by_use.get("full_name")) or " ".join(
+        part for part in (text(by_use.get("first_name")), text(by_use.get("last_name"))) if part
+    )
+    identifier_field = next((p.external_field for p in properties if p.is_document_identifier), None)
+    return CustomerSummary(
+        reference=customer.reference,
+        display_name=name or customer.reference,
+        identifier=text(identifier_field) or customer.reference,
+        category_keys={p.external_field: values.get(p.external_field) for p in properties if p.is_category_key},
+    )
+
+
+def crm_customer_display_name(*, configuration: CrmConnectorConfiguration, reference: str) -> str:
+    """The customer's name for a document's header, fetched from the CRM and kept a minute in the shared cache
+    (never in the database); the reference itself when the CRM cannot tell."""
+    reference = _clean_reference(reference)
+    key = f"crmconnector:name:{configuration.pk}.{configuration.revision}:{reference_hash_full(reference)}"
+    name = cache.get(key)
+    if name is not None:
+        return name
+    runtime = crm_runtime(configuration)
+    try:
+        customer = runtime.connector.get(reference)
+    except CrmError:
+        return reference
+    name = customer_summary(properties=runtime.properties, customer=customer).display_name
+    cache.set(key, name, timeout=DISPLAY_NAME_CACHE_SECONDS)
+    return name
+
+
+def reference_hash_full(reference: str) -> str:
+    return hashlib.sha256(reference.encode()).hexdigest()

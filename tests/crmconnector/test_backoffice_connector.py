@@ -137,3 +137,28 @@ def test_the_other_installations_refusals(configuration):
     with pytest.raises(CrmValidationError) as caught:
         crm_customer_create(configuration=configuration, values={"last_name": "Bad", "phone": "+999 1"})
     assert list(caught.value.errors) == ["phone"] and caught.value.errors["phone"]
+
+
+def test_accounts_of_the_other_installation(org_admin, remote):
+    configuration = make_configuration(
+        org_admin,
+        url=remote.url,
+        connector="backoffice",
+        options={"resource": "accounts"},
+        username=remote.username,
+        secret=remote.api_key,
+        timeout=10,
+        name="Accounts",
+        properties=[
+            CrmConnectorProperty(external_field="id", label="Reference", is_reference=True, editable_on_edit=False),
+            CrmConnectorProperty(external_field="name", label="Company", mandatory_on_create=True, searchable=True),
+            CrmConnectorProperty(external_field="description", label="Notes"),
+        ],
+    )
+    created = crm_customer_create(configuration=configuration, values={"name": "Nordic Timber AB"})
+    [found] = crm_customer_search(configuration=configuration, filters={"name": "Nordic Timber"}).customers
+    assert found.reference == created.reference and found.values["name"] == "Nordic Timber AB"
+    updated = crm_customer_update(
+        configuration=configuration, reference=created.reference, values={"description": "Pays on time"}
+    )
+    assert updated.values["description"] == "Pays on time"

@@ -146,3 +146,26 @@ def test_nested_json_paths_and_basic_auth(org_admin, rest_crm):
     assert customer.values["address.city"] == "Madrid"
     created = crm_customer_create(configuration=configuration, values={"last_name": "New", "address.city": "Lyon"})
     assert rest_crm.state.customers[created.reference]["address"] == {"city": "Lyon"}
+
+
+def test_summary_for_documents_and_promotions(rest_configuration, customers):
+    from crmconnector.customers import customer_summary
+    from crmconnector.services import crm_runtime
+
+    alice = crm_customer_get(configuration=rest_configuration, reference=customers[0]["id"])
+    summary = customer_summary(properties=crm_runtime(rest_configuration).properties, customer=alice)
+    assert summary.display_name == "Alice Martin"
+    assert summary.identifier == customers[0]["id"]
+    assert summary.category_keys == {"category": "VIP"}
+
+
+def test_display_name_is_fetched_once_a_minute_and_never_stored(rest_configuration, customers, rest_crm):
+    from crmconnector.customers import crm_customer_display_name
+
+    reference = customers[1]["id"]
+    assert crm_customer_display_name(configuration=rest_configuration, reference=reference) == "Bob Stone"
+    before = rest_crm.state.requests
+    assert crm_customer_display_name(configuration=rest_configuration, reference=reference) == "Bob Stone"
+    assert rest_crm.state.requests == before
+    rest_crm.state.fail_status = 500
+    assert crm_customer_display_name(configuration=rest_configuration, reference="C00077") == "C00077"
