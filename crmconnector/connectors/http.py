@@ -67,9 +67,9 @@ class JsonHttp:
                         raise CrmUnavailable("The CRM's answer is too large.")
                 status = response.status_code
         except httpx.TimeoutException:
-            raise CrmTimeout()
+            raise CrmTimeout() from None  # the transport's error names the request: not carried along
         except httpx.TransportError:
-            raise CrmNetworkError()
+            raise CrmNetworkError() from None
         if not body.strip():
             return status, None
         try:

@@ -197,6 +197,8 @@ def test_another_organizations_configurations_are_out_of_reach(client, org_admin
     client.force_login(outsider)
     assert client.get(reverse("crmconnector:configuration-edit", args=[configuration.pk])).status_code == 404
     assert client.post(reverse("crmconnector:configuration-test", args=[configuration.pk])).status_code == 404
+    assert client.post(reverse("crmconnector:configuration-delete", args=[configuration.pk])).status_code == 404
+    assert CrmConnectorConfiguration.objects.filter(pk=configuration.pk).exists()
     response = client.post(reverse("crmconnector:activation"), {"enabled": "on", "configuration": configuration.pk})
     assert response.status_code == 400
     assert "Store CRM" not in client.get(LIST).content.decode()
