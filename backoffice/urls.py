@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", views.my_user, name="my-user"),
     path("configuration/", platform_views.configuration, name="configuration"),
+    path("configuration/crm-connector/", include("crmconnector.urls")),
     path("configuration/<str:key>/", platform_views.configuration, name="configuration-section"),
     path("jobs/<int:pk>/", platform_views.job_detail, name="job-detail"),
     path("jobs/<int:pk>/progress/", platform_views.job_progress, name="job-progress"),

@@ -71,7 +71,21 @@ def other_records(other_organization, outsider):
     records.append(ChangeLogEntry.objects.filter(organization=other_organization).latest("id"))
     records += _outlook_records(other_organization, owner)
     records += _commerce_records(owner)
+    records += _crmconnector_records(other_organization)
     return records
+
+
+def _crmconnector_records(organization) -> list:
+    from crmconnector.models import CrmConnectorActivation, CrmConnectorConfiguration, CrmConnectorProperty
+
+    configuration = CrmConnectorConfiguration.objects.create(
+        organization=organization, name=f"{MARK} CRM", connector="generic_rest", base_url="http://zanzibar.test"
+    )
+    CrmConnectorProperty.objects.create(configuration=configuration, external_field="id", label=MARK, is_reference=True)
+    activation = CrmConnectorActivation.objects.create(
+        organization=organization, enabled=True, configuration=configuration
+    )
+    return [configuration, activation]
 
 
 def _commerce_records(owner) -> list:
