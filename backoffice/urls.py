@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/commerce/", include("commerce.api.urls")),
     path("outlook/", include("outlooksync.urls")),
     path("crm/", include("accounts.urls")),
+    path("commerce/", include("commerce.urls")),
 ]
 
 handler400 = "backoffice.error_pages.bad_request"
