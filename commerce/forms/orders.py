@@ -40,6 +40,17 @@ class ProductForm(RecordForm):
                 "currency", self.actor.organization.base_currency if self.actor.organization_id else ""
             )
 
+    def clean(self):
+        data = super().clean()
+        # The service refuses it too; checked here so that it shows with every other message at once.
+        sku = (data.get("sku") or "").strip()
+        taken = selectors.product_list(actor=self.actor).filter(sku=sku)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if sku and taken.exists():
+            self.add_error("sku", "A product with this SKU exists already.")
+        return data
+
 
 class OrderLineForm(BootstrapForm):
     """One line: a product, a quantity and, optionally, a unit price (the product's price when empty)."""
@@ -127,7 +138,8 @@ class OrderForm(RecordForm):
             commerce_picker(self.fields["customer"], "customer")
             self.fields["currency"].required = False
             self.fields["currency"].help_text = "Leave empty for the first product's currency."
-            query = ""
+            chosen = self.initial.get("customer")
+            query = f"customer={int(chosen)}" if isinstance(chosen, int) else ""
         self.fields["customer_user"].required = False
         commerce_picker(self.fields["customer_user"], "customeruser", query=query)
         initial_lines = None
