@@ -74,11 +74,13 @@ def test_list_and_tree_query_counts_do_not_grow_with_rows(session_client, rep):
     client.get(url("customer-list"))
     counts = {}
     for name in ("customer-list", "customer-tree"):
+        client.get(url(name), {"page_size": 100})  # the caches warm, so both counts see the same
         with CaptureQueriesContext(connection) as few:
             assert client.get(url(name), {"page_size": 100}).status_code == 200
         counts[name] = few
     make(8, "Many")
     for name in ("customer-list", "customer-tree"):
+        client.get(url(name), {"page_size": 100})  # the caches warm, so both counts see the same
         with CaptureQueriesContext(connection) as many:
             response = client.get(url(name), {"page_size": 100})
         assert response.content.decode().count("grandchild") >= 10
