@@ -275,3 +275,31 @@ def test_menu_has_shared_customers_and_sales_sections(session_client, rep):
         assert f'href="{link}"' in section
     sales = html.split('data-menu-section="sales"')[1].split("data-menu-section=")[0]
     assert f'href="{url("order-list")}"' in sales and f'href="{url("product-list")}"' in sales
+
+
+def test_new_division_link_chooses_the_parent(session_client, rep):
+    root = customer_create(actor=rep, name="Division Parent")
+    html = session_client(rep).get(url("customer-create"), {"parent": root.pk}).content.decode()
+    assert f'<option value="{root.pk}" selected>Division Parent</option>' in html
+
+
+def test_a_stale_edit_is_refused_and_moves_nothing(session_client, rep):
+    customer = customer_create(actor=rep, name="Stale Co")
+    opened_at = customer.version
+    client = session_client(rep)
+    first = AccountFactory(owner=rep, name="First Choice")
+    response = client.post(
+        url("customer-update", customer.pk),
+        {"name": "Stale Co", "account": first.pk, "owner": rep.pk, "version": opened_at},
+    )
+    assert response.status_code == 302
+    # A second person's form, opened before the first change, would undo it: refused, nothing moves.
+    second = AccountFactory(owner=rep, name="Second Choice")
+    response = client.post(
+        url("customer-update", customer.pk),
+        {"name": "Stale Co renamed", "account": second.pk, "owner": rep.pk, "version": opened_at},
+    )
+    assert response.status_code == 200
+    assert "was changed by someone else after you opened it" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.account_id == first.pk and customer.name == "Stale Co"
