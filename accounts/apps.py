@@ -43,11 +43,17 @@ class AccountsConfig(AppConfig):
         ]:
             change_types.register(name, model)
         register_jobs()
+        # The "Customers" section is shared with commerce (its customers and customer users follow these).
         for order, (label, url_name) in enumerate(
             [
                 ("Accounts", "accounts:account-list"),
                 ("Contacts", "accounts:contact-list"),
                 ("Business customers", "accounts:businesscustomer-list"),
+            ]
+        ):
+            menu.register(MenuEntry("customers", label, url_name, order=order * 10))
+        for order, (label, url_name) in enumerate(
+            [
                 ("Leads", "accounts:lead-list"),
                 ("Opportunities", "accounts:opportunity-list"),
                 ("Pipeline", "accounts:pipeline"),

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
 
-SECTIONS = (("crm", "CRM"), ("commerce", "Commerce"), ("sales", "Sales"), ("system", "System"))
+# Sections are shared: several apps add entries to one section ("customers" holds the CRM's accounts and
+# contacts and commerce's customers and customer users; "sales" holds every app's selling pages).
+SECTIONS = (
+    ("customers", "Customers"),
+    ("sales", "Sales"),
+    ("crm", "CRM"),
+    ("commerce", "Commerce"),
+    ("system", "System"),
+)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("sales/", include("commerce.documents_views.urls")),
     path("store/", include("commerce.storefront.urls")),
     path("sales/", include("commerce.backoffice_quotes.urls")),
+    path("commerce/", include("commerce.urls")),
 ]
 
 handler400 = "backoffice.error_pages.bad_request"

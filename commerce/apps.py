@@ -42,6 +42,9 @@ class CommerceConfig(AppConfig):
         from commerce.sections import register_account_section
 
         register_account_section()
+        from commerce.menu import register_menu
+
+        register_menu()
         for name, model in [
             ("commerce_customer", commerce.CommerceCustomer),
             ("customer_group", commerce.CustomerGroup),

@@ -5,6 +5,7 @@ from django import forms
 from accounts import selectors
 from accounts.forms.base import DATE_INPUT, RecordForm
 from accounts.models import BusinessCustomer, Opportunity
+from accounts.registry import customer_types
 
 
 class CurrencyField(forms.CharField):
@@ -21,11 +22,27 @@ class CustomerChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.account.name})"
 
 
-class OpportunityForm(RecordForm):
-    """An opportunity; a blank probability takes the status's default."""
+def registered_customer(actor, reference: str):
+    """The customer a "<app_label.model>:<id>" reference names, if its type is registered (customer_types)
+    and the row belongs to the actor's organization; None otherwise."""
+    key, _, pk = (reference or "").partition(":")
+    registered = customer_types.types.get(key)
+    if registered is None or not pk.isdecimal() or len(pk) > 18:
+        return None
+    return registered.model._default_manager.filter(organization_id=actor.organization_id, pk=int(pk)).first()
 
-    extra_fields = ("customer",)
+
+class OpportunityForm(RecordForm):
+    """An opportunity; a blank probability takes the status's default.
+
+    Another app's page (a commerce customer's "Create opportunity") names its customer with `customer_ref`
+    ("<app_label.model>:<id>" of a registered customer type); the form keeps it unless one is picked.
+    """
+
+    extra_fields = ("customer", "customer_ref")
     error_field_map = {"customer_id": "customer", "customer_type": "customer"}
+
+    customer_ref = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
 
     customer = CustomerChoiceField(
         queryset=BusinessCustomer.objects.none(),
@@ -74,6 +91,12 @@ class OpportunityForm(RecordForm):
                 # A customer of a type this form cannot pick (a commerce customer) is kept unless one is chosen.
                 self.other_customer = customer
                 self.fields["customer"].help_text = f"Currently {customer}; choose one to replace it."
+        elif not instance.pk:
+            reference = self.data.get("customer_ref") if self.is_bound else self.initial.get("customer_ref")
+            preset = registered_customer(self.actor, reference)
+            if preset is not None and not isinstance(preset, BusinessCustomer):
+                self.other_customer = preset
+                self.fields["customer"].help_text = f"{preset} is the customer; choose one to replace it."
         base_currency = self.actor.organization.base_currency if self.actor.organization_id else ""
         for name in ("budget_currency", "close_revenue_currency"):
             if not getattr(instance, name):
@@ -102,4 +125,6 @@ class OpportunityForm(RecordForm):
         customer = self.cleaned_data.get("customer")
         if customer is not None or self.other_customer is None:
             data["customer"] = customer
+        elif not self.instance.pk:
+            data["customer"] = self.other_customer  # named by another app's page (customer_ref)
         return data

@@ -444,6 +444,9 @@ class RecordFormView(RecordView):
             if account_id.isdecimal():
                 initial["account"] = int(account_id)
                 initial["accounts"] = [int(account_id)]
+            # Another app's record as the customer ("Create opportunity" on a commerce customer's page).
+            if self.request.GET.get("customer_ref"):
+                initial["customer_ref"] = self.request.GET["customer_ref"][:120]
         return self.record_type.form(data, instance=instance, initial=initial, actor=self.request.user)
 
     def get(self, request, pk: int | None = None):

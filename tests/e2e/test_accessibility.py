@@ -8,7 +8,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import opportunity_save
+from commerce.services import customer_create, customer_user_create
 from tests.factories import AccountFactory, CalendarEventFactory, ContactFactory, OpportunityFactory, TaskFactory
+from tests.factories.commerce import make_order
 from tests.factories.core import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -40,7 +42,13 @@ def crm(rep):
     OpportunityFactory(owner=rep, account=account, name="Open deal", expected_close_date=timezone.localdate())
     TaskFactory(owner=rep, subject="Overdue call", due_at=timezone.now() - dt.timedelta(days=2))
     CalendarEventFactory(owner=rep, title="Demo", start=timezone.now() + dt.timedelta(days=1))
-    return {"account": account}
+    root = customer_create(actor=rep, name="Accessible Holdings")
+    customer = customer_create(actor=rep, name="Accessible Division", parent=root)
+    customer_user_create(
+        actor=rep, customer=customer, first_name="Ada", last_name="Byron", email="ada@example.com", password="x" * 12
+    )
+    order = make_order(rep, customer, price="30.00")
+    return {"account": account, "customer": customer, "order": order}
 
 
 PAGES = [
@@ -61,13 +69,22 @@ PAGES = [
     ("my tasks", "/crm/tasks/mine/", "main"),
     ("task list", "/crm/tasks/", "main"),
     ("outlook synchronization", "/outlook/", "#status-title"),
+    ("commerce customer list", "/commerce/customers/", "table"),
+    ("commerce customer tree", "/commerce/customers/tree/", "#customer-tree"),
+    ("commerce customer page", "/commerce/customers/{customer}/", "#customer-header"),
+    ("commerce customer form", "/commerce/customers/new/", "main form"),
+    ("commerce customer users", "/commerce/customer-users/", "table"),
+    ("commerce products", "/commerce/products/", "table"),
+    ("commerce orders", "/commerce/orders/", "table"),
+    ("commerce order page", "/commerce/orders/{order}/", "#order-header"),
+    ("commerce order form", "/commerce/orders/new/", "main form"),
 ]
 
 
 @pytest.mark.parametrize(("name", "path", "ready"), PAGES, ids=[name for name, _, _ in PAGES])
 def test_main_pages_have_no_serious_accessibility_violation(page, login, crm, name, path, ready):
     login("rep1", DEFAULT_PASSWORD)
-    response = page.goto(path.format(account=crm["account"].pk))
+    response = page.goto(path.format(**{key: row.pk for key, row in crm.items()}))
     assert response is not None and response.ok, path
     page.wait_for_selector(ready)
     page.wait_for_load_state("networkidle")

@@ -24,9 +24,9 @@ def test_rep_wins_an_opportunity_and_sees_lsv_and_forecast_change(page, login, p
     total_before = figure(page, "#current-figures [data-figure=total]")
     count_before = int(figure(page, "#current-figures [data-figure=count]"))
 
-    # A new account through the CRM menu.
-    page.click("text=CRM")
-    page.click(".dropdown-menu >> text=Accounts")
+    # A new account through the Customers menu (shared by the CRM and commerce).
+    page.click("[data-menu-section=customers] > a")
+    page.click("[data-menu-section=customers] .dropdown-menu >> text=Accounts")
     page.click("text=New account")
     page.fill("#id_name", "Playwright Industries")
     page.click("#record-form button[type=submit]")

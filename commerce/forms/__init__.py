@@ -1,0 +1,1 @@
+"""Forms of the commerce back-office pages: they validate input and hand it to the commerce services."""

@@ -1,0 +1,230 @@
+"""Forms of products and orders: an order with its lines, and the pay and refund actions.
+
+The order form checks its lines as the service will (a product, a quantity in range, a price when the
+product is priced in another currency, a discount within the subtotal) so every message shows at once;
+the service has the last word and its refusals are shown on the form too.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from accounts.forms.base import RecordForm
+from accounts.forms.opportunities import CurrencyField
+from backoffice.forms import BootstrapForm
+from backoffice.money import quantize
+from commerce.api import selectors
+from commerce.choices import OrderStatus, PaymentMethod
+from commerce.forms.customers import commerce_picker
+from commerce.models import Order, Product
+from commerce.services import LineInput
+from commerce.services.orders import _NEXT_STATUS, MAX_AMOUNT, MAX_LINES, MAX_NUMBER_LENGTH, MAX_QUANTITY
+
+AMOUNT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(MAX_AMOUNT)]
+
+
+class ProductForm(RecordForm):
+    """A product: SKU (unique in the organization), name, unit price and currency, active."""
+
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "unit_price", "currency", "active"]
+        field_classes = {"currency": CurrencyField}
+        widgets = {"currency": forms.TextInput(attrs={"maxlength": 3, "size": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.initial.setdefault(
+                "currency", self.actor.organization.base_currency if self.actor.organization_id else ""
+            )
+
+    def clean(self):
+        data = super().clean()
+        # The service refuses it too; checked here so that it shows with every other message at once.
+        sku = (data.get("sku") or "").strip()
+        taken = selectors.product_list(actor=self.actor).filter(sku=sku)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if sku and taken.exists():
+            self.add_error("sku", "A product with this SKU exists already.")
+        return data
+
+
+class OrderLineForm(BootstrapForm):
+    """One line: a product, a quantity and, optionally, a unit price (the product's price when empty)."""
+
+    product = forms.ModelChoiceField(queryset=Product.objects.none())
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1)
+    unit_price = forms.DecimalField(
+        required=False, max_digits=14, decimal_places=2, validators=AMOUNT_VALIDATORS, help_text=""
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = selectors.product_list(actor=actor)
+        commerce_picker(self.fields["product"], "product")
+        self.fields["unit_price"].widget.attrs["placeholder"] = "Product's price"
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, actor, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "actor": self.actor}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), empty_permitted=True, actor=self.actor
+        )
+        self.add_fields(form, None)
+        return form
+
+    def wanted(self) -> list[OrderLineForm]:
+        """The rows filled in and not removed."""
+        return [
+            form
+            for form in self.forms
+            if form.has_changed() and not (self.can_delete and form.cleaned_data.get("DELETE"))
+        ]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        rows = self.wanted()
+        if not rows:
+            raise forms.ValidationError("An order needs at least one line.")
+        if len(rows) > MAX_LINES:
+            raise forms.ValidationError(f"An order has at most {MAX_LINES} lines.")
+
+
+LineFormSet = forms.formset_factory(
+    OrderLineForm, formset=BaseLineFormSet, extra=0, can_delete=True, max_num=MAX_LINES, absolute_max=MAX_LINES
+)
+
+
+class OrderForm(RecordForm):
+    """An order: customer (fixed once placed), customer user, number, currency, status, discount, lines."""
+
+    error_field_map = {"amount": "discount"}
+
+    class Meta:
+        model = Order
+        fields = ["customer", "customer_user", "number", "currency", "status", "discount"]
+        field_classes = {"currency": CurrencyField}
+        widgets = {"currency": forms.TextInput(attrs={"maxlength": 3, "size": 4})}
+
+    def __init__(self, *args, lines_data=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        order = self.instance
+        editing = order.pk is not None
+        self.fields["number"].required = editing
+        self.fields["number"].max_length = MAX_NUMBER_LENGTH
+        self.fields["number"].help_text = "" if editing else "Leave empty for the next number."
+        self.fields["discount"].required = False
+        self.fields["discount"].validators.extend(AMOUNT_VALIDATORS)
+        if editing:
+            del self.fields["customer"]
+            del self.fields["currency"]
+            allowed = _NEXT_STATUS[OrderStatus(order.status)]
+            self.fields["status"].choices = [(v, label) for v, label in OrderStatus.choices if v in allowed]
+            query = f"customer={order.customer_id}"
+        else:
+            del self.fields["status"]
+            commerce_picker(self.fields["customer"], "customer")
+            self.fields["currency"].required = False
+            self.fields["currency"].help_text = "Leave empty for the first product's currency."
+            chosen = self.initial.get("customer")
+            query = f"customer={int(chosen)}" if isinstance(chosen, int) else ""
+        self.fields["customer_user"].required = False
+        commerce_picker(self.fields["customer_user"], "customeruser", query=query)
+        initial_lines = None
+        if editing and lines_data is None:
+            initial_lines = [
+                {"product": line.product_id, "quantity": line.quantity, "unit_price": line.unit_price}
+                for line in order.lines.order_by("id")
+            ]
+        self.lines = LineFormSet(lines_data, prefix="line", actor=self.actor, initial=initial_lines)
+        if lines_data is None:
+            # Empty rows to fill in; untouched ones are left out when the form is sent.
+            self.lines.extra = 3 if editing else 4
+        self.lines_locked = editing and (
+            order.status in (OrderStatus.CANCELLED, OrderStatus.CLOSED) or bool(order.refunded_amount)
+        )
+
+    def limit_choices(self) -> None:
+        if "customer" in self.fields:
+            self.fields["customer"].queryset = selectors.customer_list(actor=self.actor)
+        self.fields["customer_user"].queryset = selectors.customer_user_list(actor=self.actor)
+
+    def is_valid(self) -> bool:
+        form_valid = super().is_valid()
+        lines_valid = self.lines_locked or self.lines.is_valid()
+        if form_valid and lines_valid and not self.lines_locked:
+            self._check_totals()
+        return super().is_valid() and lines_valid and not self.lines.non_form_errors()
+
+    def _check_totals(self) -> None:
+        data = self.cleaned_data
+        customer = data.get("customer") or (self.instance.customer if self.instance.pk else None)
+        user = data.get("customer_user")
+        if user is not None and customer is not None and user.customer_id != customer.pk:
+            self.add_error("customer_user", f"{user} does not act for {customer}.")
+        rows = self.lines.wanted()
+        currency = self.instance.currency if self.instance.pk else (data.get("currency") or "")
+        if not currency and rows:
+            currency = rows[0].cleaned_data["product"].currency
+        subtotal = Decimal(0)
+        for row in rows:
+            product, price = row.cleaned_data["product"], row.cleaned_data.get("unit_price")
+            if price is None:
+                if product.currency != currency:
+                    row.add_error(
+                        "unit_price",
+                        f"{product} is priced in {product.currency}, the order in {currency}: give its price.",
+                    )
+                    continue
+                price = product.unit_price
+            subtotal += quantize(price * row.cleaned_data["quantity"])
+        discount = data.get("discount") or Decimal(0)
+        if discount > subtotal and not any(row.errors for row in rows):
+            self.add_error("discount", "A discount cannot be more than the subtotal.")
+
+    def line_inputs(self) -> list[LineInput]:
+        return [
+            LineInput(
+                product=row.cleaned_data["product"],
+                quantity=row.cleaned_data["quantity"],
+                unit_price=row.cleaned_data.get("unit_price"),
+            )
+            for row in self.lines.wanted()
+        ]
+
+    def error_count(self) -> int:
+        return len(self.errors) + self.lines.total_error_count()
+
+
+class PayForm(BootstrapForm):
+    """A payment of an order: an amount (at most what is open) and a method."""
+
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_AMOUNT)
+    method = forms.ChoiceField(choices=PaymentMethod.choices, initial=PaymentMethod.CARD)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "pay")
+        super().__init__(*args, **kwargs)
+
+
+class RefundForm(BootstrapForm):
+    """A refund of an order paid in full: an amount (at most what was paid and not refunded) and a reason."""
+
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_AMOUNT)
+    reason = forms.CharField(max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "refund")
+        super().__init__(*args, **kwargs)
