@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from accounts.views.common import filtered_page, filtered_rows, query_without_page
-from accounts.views.record_actions import _csv_response
+from accounts.views.exports import csv_response
 from accounts.views.records import Column, _ordering_links, _page_size_links
 from backoffice.forms import style_form
 from backoffice.models import User
@@ -109,7 +109,7 @@ def list_response(request, spec: ListPage, extra: dict | None = None):
 def export_response(request, spec: ListPage):
     """The filtered list as CSV in the page's order, streamed in chunks (at most the CRM's export limit)."""
     _, rows = filtered_rows(request, spec.filterset, spec.rows(request.user))
-    return _csv_response(rows, spec.export_columns, spec.label_plural.lower().replace(" ", "-"))
+    return csv_response(rows, spec.export_columns, spec.label_plural.lower().replace(" ", "-"))
 
 
 def text(value) -> str:
