@@ -52,6 +52,7 @@ class CommerceConfig(AppConfig):
             ("refund", commerce.Refund),
             ("web_store_customer", commerce.WebStoreCustomer),
             ("web_store_order", commerce.WebStoreOrder),
+            ("promotion", commerce.Promotion),
         ]:
             change_types.register(name, model)
 

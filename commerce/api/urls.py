@@ -1,6 +1,6 @@
 """REST routes of commerce under /api/commerce/ (trailing slash)."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from commerce.api import views
@@ -21,4 +21,5 @@ urlpatterns = [
     ),
     path("web-store/batch/", views.WebStoreBatchView.as_view(), name="api-commerce-web-store-batch"),
     *router.urls,
+    path("", include("commerce.api.urls_pos")),
 ]
