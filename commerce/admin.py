@@ -237,3 +237,5 @@ class OrderAdmin(OrganizationScopedAdmin):
             self.message_user(request, f"{done} cancelled.", messages.SUCCESS)
         for text in refused:
             self.message_user(request, f"Not cancelled: {text}", messages.ERROR)
+
+from commerce import admin_promotions  # noqa: E402, F401  (promotion screens)
