@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/commerce/", include("commerce.api.urls")),
     path("outlook/", include("outlooksync.urls")),
     path("crm/", include("accounts.urls")),
+    path("pos/", include("commerce.urls_pos")),
 ]
 
 handler400 = "backoffice.error_pages.bad_request"

@@ -41,6 +41,9 @@ class CommerceConfig(AppConfig):
         from commerce.sections import register_account_section
 
         register_account_section()
+        from commerce.views.pos import register_pos_menu  # noqa: I001
+
+        register_pos_menu()
         for name, model in [
             ("commerce_customer", commerce.CommerceCustomer),
             ("customer_group", commerce.CustomerGroup),

@@ -116,6 +116,13 @@ class SelectorWriteSerializer(serializers.Serializer):
         return value
 
 
+def _actor(request):
+    """The signed-in user itself: a session's user is a lazy proxy, which the write path must not be handed."""
+    user = request.user
+    user.pk  # noqa: B018 - loads the proxied user
+    return getattr(user, "_wrapped", user)
+
+
 def _customer(customer: SelectorCustomer) -> dict:
     return {
         "reference": customer.reference,
@@ -132,10 +139,10 @@ class SelectorView(SelectorErrorsMixin, APIView):
 
     @extend_schema(responses={200: SelectorSerializer}, summary="The customer selector and its fields")
     def get(self, request):
-        selector = customer_selector_for(actor=request.user)
+        selector = customer_selector_for(actor=_actor(request))
         fields = [
             {**field.__dict__, "choices": [choice.__dict__ for choice in field.choices]}
-            for field in selector.fields(actor=request.user)
+            for field in selector.fields(actor=_actor(request))
         ]
         return Response(SelectorSerializer({"backend": selector.key, "label": selector.label, "fields": fields}).data)
 
@@ -165,8 +172,8 @@ class SelectorCustomersView(SelectorErrorsMixin, APIView):
     def get(self, request):
         query = SelectorSearchSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = customer_selector_for(actor=request.user).search(
-            actor=request.user, query=query.validated_data["q"], limit=query.validated_data["limit"]
+        page = customer_selector_for(actor=_actor(request)).search(
+            actor=_actor(request), query=query.validated_data["q"], limit=query.validated_data["limit"]
         )
         return Response({"results": [_customer(c) for c in page.results], "has_more": page.has_more})
 
@@ -179,8 +186,8 @@ class SelectorCustomersView(SelectorErrorsMixin, APIView):
     def post(self, request):
         body = SelectorWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        customer = customer_selector_for(actor=request.user).create(
-            actor=request.user, values=body.validated_data["values"]
+        customer = customer_selector_for(actor=_actor(request)).create(
+            actor=_actor(request), values=body.validated_data["values"]
         )
         return Response(_customer(customer), status=status.HTTP_201_CREATED)
 
@@ -192,7 +199,7 @@ class SelectorCustomerView(SelectorErrorsMixin, APIView):
 
     @extend_schema(responses={200: SelectorCustomerSerializer}, operation_id="commerce_selector_customers_get")
     def get(self, request, reference: str):
-        customer = customer_selector_for(actor=request.user).get(actor=request.user, reference=reference)
+        customer = customer_selector_for(actor=_actor(request)).get(actor=_actor(request), reference=reference)
         return Response(_customer(customer))
 
     @extend_schema(
@@ -203,8 +210,8 @@ class SelectorCustomerView(SelectorErrorsMixin, APIView):
     def patch(self, request, reference: str):
         body = SelectorWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        customer = customer_selector_for(actor=request.user).update(
-            actor=request.user,
+        customer = customer_selector_for(actor=_actor(request)).update(
+            actor=_actor(request),
             reference=reference,
             values=body.validated_data["values"],
             version=body.validated_data.get("version"),
@@ -304,7 +311,9 @@ class PosPriceView(SelectorErrorsMixin, APIView):
         body = BasketSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         basket = pos_basket_price(
-            actor=request.user, lines=_lines(body.validated_data), reference=body.validated_data.get("customer") or None
+            actor=_actor(request),
+            lines=_lines(body.validated_data),
+            reference=body.validated_data.get("customer") or None,
         )
         return Response(_price_body(basket))
 
@@ -338,7 +347,7 @@ class PosSaleView(SelectorErrorsMixin, APIView):
         body = SaleSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         order, created = pos_sale_complete(
-            actor=request.user,
+            actor=_actor(request),
             idempotency_key=body.validated_data["idempotency_key"],
             reference=body.validated_data["customer"],
             lines=_lines(body.validated_data),

@@ -201,3 +201,17 @@ def test_another_backend_replaces_the_standard_one_for_the_organizations_its_res
         selector_resolvers.remove(resolver)
         customer_selectors.items.pop("test-offline")
     assert isinstance(SelectorPage(results=[], has_more=False).results, list)
+
+
+def test_the_pos_page_signed_in_by_session_creates_a_customer(session_client, rep):
+    """The page's own calls: a session (not an API key) and its CSRF-checked JSON writes."""
+    response = session_client(rep).post(
+        f"{API}/customers/",
+        {"values": {"name": "Walk-in", "phone": "not a phone", "group": ""}},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and error_attrs(response) == {"phone"}
+    response = session_client(rep).post(
+        f"{API}/customers/", {"values": {"name": "Walk-in", "phone": ""}}, content_type="application/json"
+    )
+    assert response.status_code == 201 and CommerceCustomer.objects.get(name="Walk-in").owner == rep

@@ -1,0 +1,1 @@
+"""Web pages of commerce for back-office users."""
