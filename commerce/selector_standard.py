@@ -71,7 +71,7 @@ class StandardCustomerSelector(CustomerSelector):
         users = CustomerUser.objects.only("id", "customer_id", "email").order_by("email", "id")
         return (
             customer_list(actor=actor)
-            .select_related("group", "parent", "account")
+            .select_related("group", "parent", "account", "organization")
             .prefetch_related(Prefetch("users", queryset=users))
         )
 
@@ -90,7 +90,7 @@ class StandardCustomerSelector(CustomerSelector):
                 "group_label": row.group.name if row.group_id else "",
                 "parent": row.parent.name if row.parent_id else "",
                 "account": row.account.name if row.account_id else "",
-                "lifetime_value": str(row.lifetime_value),
+                "lifetime_value": f"{row.lifetime_value} {row.organization.base_currency}",
             },
         )
 

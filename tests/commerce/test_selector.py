@@ -88,7 +88,7 @@ def test_get_shows_the_detail_and_another_organizations_customer_is_not_found(ke
     api = key_client(rep)
     body = api.get(f"{API}/customers/{customers['acme'].pk}/").json()
     assert body["label"] == "Acme Retail" and body["values"]["account"] == "Acme Retail"
-    assert body["values"]["lifetime_value"] == "0.00"
+    assert body["values"]["lifetime_value"] == "0.00 USD"
     for reference in (customers["foreign"].pk, 999999999, "abc", "9" * 30):
         assert api.get(f"{API}/customers/{reference}/").status_code == 404
 

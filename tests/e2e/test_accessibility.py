@@ -61,6 +61,7 @@ PAGES = [
     ("my tasks", "/crm/tasks/mine/", "main"),
     ("task list", "/crm/tasks/", "main"),
     ("outlook synchronization", "/outlook/", "#status-title"),
+    ("point of sale", "/pos/", "#pos [data-customer-selector] input"),
 ]
 
 

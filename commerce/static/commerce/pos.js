@@ -83,11 +83,12 @@
   async function findProducts() {
     const query = search.value.trim();
     const token = ++searchToken;
-    if (!query) { state.results = []; renderResults(); return; }
+    if (!query) { state.results = []; state.resultsFor = ""; renderResults(); return; }
     const url = `${urls.products}?q=${encodeURIComponent(query)}&active=true&page_size=8&ordering=sku`;
     const { status, body } = await call("GET", url);
     if (token !== searchToken) return;
     state.results = status === 200 ? body.results : [];
+    state.resultsFor = query;
     const exact = state.results.findIndex((p) => p.sku.toLowerCase() === query.toLowerCase());
     state.active = exact >= 0 ? exact : state.results.length ? 0 : -1;
     renderResults();
@@ -100,7 +101,9 @@
     else state.lines.push({ product, quantity: 1, priced: null });
     search.value = "";
     state.results = [];
+    state.resultsFor = "";
     renderResults();
+    $("#pos-product-count").textContent = "";
     say(`${product.name} added.`);
     renderLines();
     reprice();
@@ -117,7 +120,8 @@
       renderResults();
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (!state.results.length && search.value.trim()) await findProducts();
+      // A scanner types the SKU and Enter at once: answer for what is in the box, not an earlier part of it.
+      if (search.value.trim() && state.resultsFor !== search.value.trim()) await findProducts();
       if (state.active >= 0 && state.results[state.active]) addProduct(state.results[state.active]);
     } else if (event.key === "Escape") {
       state.results = [];
@@ -141,21 +145,16 @@
     return td;
   }
 
+  // Rows are made when lines are added or removed; a new price only fills their figures (renderPrices), so
+  // a quantity being typed is never replaced under the cashier's fingers.
   function renderLines() {
-    // Re-rendering keeps the focus on the quantity being typed in, for keyboard users.
-    const focused = document.activeElement && document.activeElement.classList.contains("pos-quantity")
-      ? [...body.querySelectorAll(".pos-quantity")].indexOf(document.activeElement) : -1;
     body.replaceChildren(...state.lines.map((line, index) => {
       const row = document.createElement("tr");
       row.dataset.sku = line.product.sku;
       const name = cell(`${line.product.sku} · ${line.product.name}`);
-      const promotions = line.priced ? line.priced.promotions.map((p) => `${p.name} −${p.amount}`).join(", ") : "";
-      if (promotions) {
-        const small = document.createElement("small");
-        small.className = "d-block text-success";
-        small.textContent = promotions;
-        name.appendChild(small);
-      }
+      const small = document.createElement("small");
+      small.className = "d-block text-success pos-line-promotions";
+      name.appendChild(small);
       const quantityCell = document.createElement("td");
       const quantity = document.createElement("input");
       Object.assign(quantity, { type: "number", min: "1", max: "100000", value: String(line.quantity), className: "form-control form-control-sm pos-quantity" });
@@ -178,14 +177,24 @@
         search.focus();
       });
       removeCell.appendChild(remove);
-      const priced = line.priced;
-      row.append(name, quantityCell, cell(line.product.unit_price, "text-end"),
-        cell(priced ? priced.amount : "", "text-end"), cell(priced ? priced.discount : "", "text-end pos-line-discount"),
-        cell(priced ? priced.net : "", "text-end"), removeCell);
+      row.append(name, quantityCell, cell(line.product.unit_price, "text-end"), cell("", "text-end pos-line-amount"),
+        cell("", "text-end pos-line-discount"), cell("", "text-end pos-line-net"), removeCell);
       return row;
     }));
     $("#pos-empty").hidden = state.lines.length > 0;
-    if (focused >= 0 && body.querySelectorAll(".pos-quantity")[focused]) body.querySelectorAll(".pos-quantity")[focused].focus();
+    renderPrices();
+  }
+
+  function renderPrices() {
+    body.querySelectorAll("tr").forEach((row, index) => {
+      const line = state.lines[index];
+      const priced = line && line.priced;
+      row.querySelector(".pos-line-amount").textContent = priced ? priced.amount : "";
+      row.querySelector(".pos-line-discount").textContent = priced ? priced.discount : "";
+      row.querySelector(".pos-line-net").textContent = priced ? priced.net : "";
+      row.querySelector(".pos-line-promotions").textContent = priced
+        ? priced.promotions.map((p) => `${p.name} −${p.amount}`).join(", ") : "";
+    });
   }
 
   function renderTotals(priced) {
@@ -217,7 +226,7 @@
       return;
     }
     priced.lines.forEach((p, index) => { if (state.lines[index]) state.lines[index].priced = p; });
-    renderLines();
+    renderPrices();
     renderTotals(priced);
   }
 
