@@ -70,17 +70,24 @@ def other_records(other_organization, outsider):
         ]
     records.append(ChangeLogEntry.objects.filter(organization=other_organization).latest("id"))
     records += _outlook_records(other_organization, owner)
-    records += _commerce_records(owner)
+    records += _commerce_records(owner, outsider)
     return records
 
 
-def _commerce_records(owner) -> list:
+def _commerce_records(owner, admin) -> list:
     from commerce.services import customer_user_create
     from tests.factories.commerce import CustomerGroupFactory, ProductFactory, make_customer, make_order
 
+    from commerce.models import AppliedPromotion
+    from commerce.services.promotions import promotion_save
+
     with change_context(actor=owner):
         customer = make_customer(owner, name=f"{MARK} Buyer")
+        promotion = promotion_save(actor=admin, data={"name": f"{MARK} Promotion", "value": "10"})
+        order = make_order(owner, customer, number=f"{MARK}-1")
         return [
+            promotion,
+            AppliedPromotion.objects.get(order=order),
             customer,
             CustomerGroupFactory(organization=owner.organization, name=f"{MARK} Group"),
             customer_user_create(
@@ -92,7 +99,7 @@ def _commerce_records(owner) -> list:
                 password="long enough password",
             ),
             ProductFactory(organization=owner.organization, name=f"{MARK} Product"),
-            make_order(owner, customer, number=f"{MARK}-1"),
+            order,
         ]
 
 
