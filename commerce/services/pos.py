@@ -8,7 +8,7 @@ requests at once) gives back the order the first one made and never makes a seco
 import uuid
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,6 +44,8 @@ class BasketPrice:
 
 
 def _products(actor: User, lines: list[BasketLine]) -> list[Product]:
+    if not actor.organization_id:
+        raise PermissionDenied("The POS sells for an organization; this user belongs to none.")
     if len(lines) > MAX_LINES:
         raise ValidationError({"lines": f"A sale has at most {MAX_LINES} lines."})
     for line in lines:
@@ -123,6 +125,8 @@ def pos_sale_complete(
 
     Returns the order and whether this call made it (False: a repeat of a completed sale).
     """
+    if not actor.organization_id:
+        raise PermissionDenied("The POS sells for an organization; this user belongs to none.")
     if method not in POS_METHODS:
         raise ValidationError({"payment_method": "Choose cash or card."})
     if not reference:

@@ -58,7 +58,9 @@ FORECAST = r"^/api/crm/forecast/$"
 # product, account, parent), values unique in the organization (SKU, group name, customer user e-mail, order
 # number), a parent that would make a cycle, a discount over the subtotal, a web store batch naming an account.
 # Order actions refused by the order's state (refunding an unpaid order, cancelling a cancelled one) answer 409.
-COMMERCE_WRITES = r"^/api/commerce/(customers|customer-groups|customer-users|products|orders|web-store|promotions|selector|pos)/"
+COMMERCE_WRITES = (
+    r"^/api/commerce/(customers|customer-groups|customer-users|products|orders|web-store|promotions|selector|pos)/"
+)
 COMMERCE = ("customers", "customer-groups", "customer-users", "products", "orders")
 
 

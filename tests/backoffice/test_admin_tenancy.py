@@ -75,11 +75,10 @@ def other_records(other_organization, outsider):
 
 
 def _commerce_records(owner, admin) -> list:
-    from commerce.services import customer_user_create
-    from tests.factories.commerce import CustomerGroupFactory, ProductFactory, make_customer, make_order
-
     from commerce.models import AppliedPromotion
+    from commerce.services import customer_user_create
     from commerce.services.promotions import promotion_save
+    from tests.factories.commerce import CustomerGroupFactory, ProductFactory, make_customer, make_order
 
     with change_context(actor=owner):
         customer = make_customer(owner, name=f"{MARK} Buyer")

@@ -172,3 +172,13 @@ def test_two_presses_at_the_same_moment_make_one_order():
     assert Order.objects.filter(organization=organization).count() == 1
     assert Payment.objects.filter(organization=organization).count() == 1
     assert CommerceCustomer.objects.get(pk=shop["customer"].pk).lifetime_value == D("45.00")
+
+
+@pytest.mark.django_db
+def test_a_user_of_no_organization_cannot_sell(api_client, shop):
+    superuser = UserFactory(username="root", organization=None, is_superuser=True, is_staff=True)
+    api_client.force_authenticate(superuser)
+    response = api_client.post(f"{POS}/sales/", basket(shop, idempotency_key=str(uuid.uuid4()), payment_method="card"))
+    assert response.status_code == 403
+    assert api_client.post(f"{POS}/price/", basket(shop)).status_code == 403
+    assert not Order.objects.exists()
