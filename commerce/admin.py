@@ -238,4 +238,5 @@ class OrderAdmin(OrganizationScopedAdmin):
         for text in refused:
             self.message_user(request, f"Not cancelled: {text}", messages.ERROR)
 
+
 from commerce import admin_promotions  # noqa: E402, F401  (promotion screens)
