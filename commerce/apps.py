@@ -41,7 +41,7 @@ class CommerceConfig(AppConfig):
         from commerce.sections import register_account_section
 
         register_account_section()
-        from commerce.views.pos import register_pos_menu  # noqa: I001
+        from commerce.views.pos import register_pos_menu
 
         register_pos_menu()
         for name, model in [

@@ -18,6 +18,7 @@ from django.test import override_settings
 
 from backoffice.choices import Role
 from commerce.services import customer_user_create
+from commerce.services.promotions import promotion_save
 from tests.factories import (
     AccountFactory,
     ApiKeyFactory,
@@ -61,7 +62,7 @@ FORECAST = r"^/api/crm/forecast/$"
 COMMERCE_WRITES = (
     r"^/api/commerce/(customers|customer-groups|customer-users|products|orders|web-store|promotions|selector|pos)/"
 )
-COMMERCE = ("customers", "customer-groups", "customer-users", "products", "orders")
+COMMERCE = ("customers", "customer-groups", "customer-users", "products", "orders", "promotions")
 
 
 def _seed_records() -> tuple[UserFactory, str, dict[str, int]]:
@@ -93,6 +94,7 @@ def _seed_records() -> tuple[UserFactory, str, dict[str, int]]:
     ids["customer-groups"] = CustomerGroupFactory(organization=organization).pk
     ids["products"] = product.pk
     ids["orders"] = make_order(manager, customer, product=product).pk
+    ids["promotions"] = promotion_save(actor=manager, data={"name": "Fuzz promotion", "value": "5"}).pk
     ids["customer-users"] = customer_user_create(
         actor=manager,
         customer=customer,
@@ -137,6 +139,12 @@ def _configuration(ids: dict[str, int]) -> str:
         "[[operations]]",
         f"include-path-regex = {_toml(FORECAST)}",
         "checks.positive_data_acceptance.expected-statuses = " + _toml(["2xx", 400, 403, 404]),
+    ]
+    lines += [
+        "",
+        "[[operations]]",
+        f"include-path-regex = {_toml('^/api/commerce/selector/customers/{reference}/')}",
+        f'parameters = {{ reference = "{ids["customers"]}" }}',
     ]
     for resource, pk in ids.items():
         prefix = "/api/" if resource == "users" else "/api/commerce/" if resource in COMMERCE else "/api/crm/"
