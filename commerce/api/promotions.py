@@ -70,7 +70,7 @@ class PromotionSerializer(ModelSerializer):
     value = amount_field(help_text='The percentage (0 to 100) or the amount off, such as "10.00".')
     minimum_subtotal = amount_field(required=False, allow_null=True)
     currency = serializers.RegexField(
-        r"^([A-Za-z]{3})?$",
+        r"^[A-Za-z]{3}$",
         required=False,
         allow_blank=True,
         help_text="The currency of a fixed amount or minimum subtotal (such a promotion applies to orders in it).",
