@@ -32,6 +32,7 @@ urlpatterns = [
     path("store/", include("commerce.storefront.urls")),
     path("sales/", include("commerce.backoffice_quotes.urls")),
     path("commerce/", include("commerce.urls")),
+    path("pos/", include("commerce.urls_pos")),
 ]
 
 handler400 = "backoffice.error_pages.bad_request"

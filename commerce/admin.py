@@ -240,3 +240,4 @@ class OrderAdmin(OrganizationScopedAdmin):
 
 
 from commerce import admin_documents, admin_storefront  # noqa: E402, F401  (shipments, invoices; the storefront's rows)
+from commerce import admin_promotions  # noqa: E402, F401  (promotion screens)

@@ -43,8 +43,10 @@ class CommerceConfig(AppConfig):
 
         register_account_section()
         from commerce.menu import register_menu
+        from commerce.views.pos import register_pos_menu
 
         register_menu()
+        register_pos_menu()
         for name, model in [
             ("commerce_customer", commerce.CommerceCustomer),
             ("customer_group", commerce.CustomerGroup),
@@ -66,14 +68,15 @@ class CommerceConfig(AppConfig):
             ("request_for_quote_line", commerce.RequestForQuoteLine),
             ("quote", commerce.Quote),
             ("quote_line", commerce.QuoteLine),
+            ("promotion", commerce.Promotion),
         ]:
             change_types.register(name, model)
         from backoffice.menu import MenuEntry, menu
-        from commerce.backoffice_quotes.menu import register_menu
+        from commerce.backoffice_quotes.menu import register_menu as register_quotes_menu
 
         menu.register(MenuEntry("sales", "Shipments", "commerce_documents:shipment-list", order=60))
         menu.register(MenuEntry("sales", "Invoices", "commerce_documents:invoice-list", order=70))
-        register_menu()
+        register_quotes_menu()
 
 
 def _strategy_saved(sender, instance, **kwargs) -> None:

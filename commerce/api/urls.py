@@ -1,6 +1,6 @@
 """REST routes of commerce under /api/commerce/ (trailing slash)."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from commerce.api import documents, storefront, views
@@ -27,4 +27,5 @@ urlpatterns = [
     path("storefront/sign-up/", storefront.StorefrontSignUpView.as_view(), name="api-commerce-storefront-sign-up"),
     path("web-store/batch/", views.WebStoreBatchView.as_view(), name="api-commerce-web-store-batch"),
     *router.urls,
+    path("", include("commerce.api.urls_pos")),
 ]

@@ -23,6 +23,7 @@ from commerce.models.storefront import (
     ShoppingList,
     ShoppingListLine,
 )
+from commerce.models.promotions import AppliedPromotion, PosSale, Promotion  # noqa: F401
 from commerce.models.webstore import WebStoreCustomer, WebStoreOrder, WebStoreOrderStatus
 
 __all__ = [

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.models import ZERO, Account, Channel, money_field
 from backoffice.models import OrganizationModel, OwnedModel
@@ -34,6 +35,7 @@ class CommerceCustomer(OwnedModel):
     """
 
     name = models.CharField(max_length=255)
+    phone = PhoneNumberField(blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     root = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)

@@ -23,6 +23,7 @@ from backoffice.records import record_save
 from commerce.choices import OrderStatus, PaymentMethod, PaymentStatus
 from commerce.models import CommerceCustomer, CustomerUser, Order, OrderLine, Payment, Product, Refund
 from commerce.services.lifetime import commerce_lifetime_apply, order_lifetime_amount
+from commerce.services.pricing import applied_promotions_write, order_pricing
 
 MAX_LINES = 200
 MAX_QUANTITY = 100_000
@@ -123,8 +124,8 @@ def _payment_status(total: Decimal, paid: Decimal, refunded: Decimal) -> str:
     return PaymentStatus.PARTIALLY_PAID if paid < total else PaymentStatus.PAID
 
 
-def _write_lines(order: Order, priced) -> None:
-    OrderLine.objects.bulk_create(
+def _write_lines(order: Order, priced) -> list[OrderLine]:
+    return OrderLine.objects.bulk_create(
         [
             OrderLine(
                 organization_id=order.organization_id,
@@ -211,16 +212,26 @@ def order_place(
     number: str | None = None,
     placed_at: datetime | None = None,
     owner: User | None = None,
+    pricing_attributes: dict | None = None,
 ) -> Order:
-    """Place an order: lines priced, totals computed, its subtotal's base value fixed at today's rate."""
+    """Place an order: lines priced, promotions applied, totals computed, its subtotal's base value fixed at
+    today's rate. `pricing_attributes` is what promotion conditions may read about the customer beyond its row."""
     check_same_organization(actor, customer, customer_user)
     if customer_user is not None and customer_user.customer_id != customer.pk:
         raise ValidationError({"customer_user": f"{customer_user} does not act for {customer}."})
     organization = Organization.objects.get(pk=actor.organization_id)
     currency = currency or (lines[0].product.currency if lines else organization.base_currency)
     priced = _priced_lines(lines, currency, actor.organization_id)
-    subtotal, total = _totals(priced, _amount(discount, "discount"))
     placed_at = placed_at or timezone.now()
+    pricing = order_pricing(
+        organization_id=actor.organization_id,
+        currency=currency,
+        on=placed_at,
+        lines=[(product.pk, quantity, unit_price) for product, quantity, unit_price in priced],
+        customer=customer,
+        attributes=pricing_attributes,
+    )
+    subtotal, total = _totals(priced, _amount(discount, "discount") + pricing.discount)
     rate = base_rate(organization=organization, currency=currency, on=timezone.localdate(placed_at))
     number = (number or "").strip() or f"SO-{placed_at:%Y%m%d}-{secrets.token_hex(4).upper()}"
     if len(number) > MAX_NUMBER_LENGTH:
@@ -248,7 +259,7 @@ def order_place(
         },
     )
     with change_context(actor=actor):
-        _write_lines(order, priced)
+        applied_promotions_write(order=order, lines=_write_lines(order, priced), pricing=pricing)
     return order
 
 

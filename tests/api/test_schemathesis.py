@@ -18,6 +18,7 @@ from django.test import override_settings
 
 from backoffice.choices import Role
 from commerce.services import customer_user_create
+from commerce.services.promotions import promotion_save
 from tests.factories import (
     AccountFactory,
     ApiKeyFactory,
@@ -60,9 +61,9 @@ FORECAST = r"^/api/crm/forecast/$"
 # a quote's validity date in the past, a storefront sign-up's password that Django's validators refuse.
 # Order actions refused by the order's state (refunding an unpaid order, cancelling a cancelled one) answer 409.
 COMMERCE_WRITES = (
-    r"^/api/commerce/(customers|customer-groups|customer-users|products|orders|web-store|quotes|storefront)/"
+    r"^/api/commerce/(customers|customer-groups|customer-users|products|orders|web-store|quotes|storefront|promotions|selector|pos)/"
 )
-COMMERCE = ("customers", "customer-groups", "customer-users", "products", "orders")
+COMMERCE = ("customers", "customer-groups", "customer-users", "products", "orders", "promotions")
 
 
 def _seed_records() -> tuple[UserFactory, str, dict[str, int]]:
@@ -94,6 +95,7 @@ def _seed_records() -> tuple[UserFactory, str, dict[str, int]]:
     ids["customer-groups"] = CustomerGroupFactory(organization=organization).pk
     ids["products"] = product.pk
     ids["orders"] = make_order(manager, customer, product=product).pk
+    ids["promotions"] = promotion_save(actor=manager, data={"name": "Fuzz promotion", "value": "5"}).pk
     ids["customer-users"] = customer_user_create(
         actor=manager,
         customer=customer,
@@ -138,6 +140,12 @@ def _configuration(ids: dict[str, int]) -> str:
         "[[operations]]",
         f"include-path-regex = {_toml(FORECAST)}",
         "checks.positive_data_acceptance.expected-statuses = " + _toml(["2xx", 400, 403, 404]),
+    ]
+    lines += [
+        "",
+        "[[operations]]",
+        f"include-path-regex = {_toml('^/api/commerce/selector/customers/{reference}/')}",
+        f'parameters = {{ reference = "{ids["customers"]}" }}',
     ]
     for resource, pk in ids.items():
         prefix = "/api/" if resource == "users" else "/api/commerce/" if resource in COMMERCE else "/api/crm/"

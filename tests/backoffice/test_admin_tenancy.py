@@ -70,7 +70,7 @@ def other_records(other_organization, outsider):
         ]
     records.append(ChangeLogEntry.objects.filter(organization=other_organization).latest("id"))
     records += _outlook_records(other_organization, owner)
-    records += _commerce_records(owner)
+    records += _commerce_records(owner, outsider)
     records += _crmconnector_records(other_organization)
     return records
 
@@ -88,11 +88,12 @@ def _crmconnector_records(organization) -> list:
     return [configuration, activation]
 
 
-def _commerce_records(owner) -> list:
+def _commerce_records(owner, admin) -> list:
     from django.utils import timezone
 
-    from commerce.models import RequestForQuote, ShoppingList
+    from commerce.models import AppliedPromotion, RequestForQuote, ShoppingList
     from commerce.services import customer_user_create
+    from commerce.services.promotions import promotion_save
     from commerce.services.quotes import QuoteLineInput, quote_create
     from tests.factories.commerce import CustomerGroupFactory, ProductFactory, make_customer, make_order
 
@@ -108,12 +109,16 @@ def _commerce_records(owner) -> list:
         )
         product = ProductFactory(organization=owner.organization, name=f"{MARK} Product")
         organization = owner.organization
+        promotion = promotion_save(actor=admin, data={"name": f"{MARK} Promotion", "value": "10"})
+        order = make_order(owner, customer, number=f"{MARK}-1")
         return [
+            promotion,
+            AppliedPromotion.objects.get(order=order),
             customer,
             CustomerGroupFactory(organization=owner.organization, name=f"{MARK} Group"),
             customer_user,
             product,
-            make_order(owner, customer, number=f"{MARK}-1"),
+            order,
             ShoppingList.objects.create(
                 organization=organization, customer_user=customer_user, customer=customer, name=f"{MARK} List"
             ),

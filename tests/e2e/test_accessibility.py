@@ -78,6 +78,7 @@ PAGES = [
     ("commerce orders", "/commerce/orders/", "table"),
     ("commerce order page", "/commerce/orders/{order}/", "#order-header"),
     ("commerce order form", "/commerce/orders/new/", "main form"),
+    ("point of sale", "/pos/", "#pos [data-customer-selector] input"),
 ]
 
 
