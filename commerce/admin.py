@@ -239,5 +239,5 @@ class OrderAdmin(OrganizationScopedAdmin):
             self.message_user(request, f"Not cancelled: {text}", messages.ERROR)
 
 
-from commerce import admin_documents, admin_storefront  # noqa: E402, F401  (shipments, invoices; the storefront's rows)
-from commerce import admin_promotions  # noqa: E402, F401  (promotion screens)
+# The screens of shipments and invoices, promotions, and the storefront's rows.
+from commerce import admin_documents, admin_promotions, admin_storefront  # noqa: E402, F401

@@ -13,6 +13,7 @@ from commerce.models.documents import (
     ShipmentStatus,
 )
 from commerce.models.orders import Order, OrderLine, Payment, Refund
+from commerce.models.promotions import AppliedPromotion, PosSale, Promotion  # noqa: F401
 from commerce.models.storefront import (
     Quote,
     QuoteLine,
@@ -23,7 +24,6 @@ from commerce.models.storefront import (
     ShoppingList,
     ShoppingListLine,
 )
-from commerce.models.promotions import AppliedPromotion, PosSale, Promotion  # noqa: F401
 from commerce.models.webstore import WebStoreCustomer, WebStoreOrder, WebStoreOrderStatus
 
 __all__ = [
