@@ -5,7 +5,7 @@ serious accessibility violation on its pages."""
 import pytest
 
 from crmconnector.models import CrmConnectorActivation, CrmConnectorConfiguration
-from tests.e2e.conftest import browser, login, page  # noqa: F401 - the e2e fixtures, shared
+from tests.crmconnector.conftest import rest_crm  # noqa: F401 - the local JSON CRM of the connector tests
 from tests.e2e.test_accessibility import blocking_violations
 from tests.factories.core import DEFAULT_PASSWORD
 
