@@ -141,7 +141,10 @@ def settings_update(*, actor: User, section: str, values: dict[str, Any]) -> dic
         raise ValidationError(errors)
     # The organization's row first, before reading what is set: two first saves of one setting would
     # otherwise both find no row to lock and both insert it, and the second would fail on the unique key.
-    list(Organization.objects.select_for_update().filter(pk=actor.organization_id).values_list("pk"))
+    # FOR NO KEY UPDATE: it queues settings updates behind one another without holding back the rows other
+    # writers insert that point to the organization (their key-share lock), which a job holding a setting
+    # row may be inserting.
+    list(Organization.objects.select_for_update(no_key=True).filter(pk=actor.organization_id).values_list("pk"))
     current = settings_state(organization_id=actor.organization_id, section=section)
     if definition.validate is not None:
         effective = {key: item["value"] for key, item in current.items()}
