@@ -76,6 +76,7 @@ def other_records(other_organization, outsider):
 
 def _commerce_records(owner) -> list:
     from commerce.services import customer_user_create
+    from commerce.services.documents import invoice_create, shipment_create
     from tests.factories.commerce import CustomerGroupFactory, ProductFactory, make_customer, make_order
 
     with change_context(actor=owner):
@@ -93,6 +94,8 @@ def _commerce_records(owner) -> list:
             ),
             ProductFactory(organization=owner.organization, name=f"{MARK} Product"),
             make_order(owner, customer, number=f"{MARK}-1"),
+            shipment_create(actor=owner, orders=[make_order(owner, customer, number=f"{MARK}-2")]),
+            invoice_create(actor=owner, orders=[make_order(owner, customer, number=f"{MARK}-3")]),
         ]
 
 
