@@ -40,7 +40,7 @@ MAX_DOCUMENT_ORDERS = 50
 MAX_DOCUMENT_LINES = 1000
 DEFAULT_PAYMENT_DAYS = 30
 MAX_PAYMENT_DAYS = 365
-# How far from today an invoice may be dated.
+# How far from today a document may be dated.
 MAX_ISSUE_OFFSET = dt.timedelta(days=366)
 
 SHIPMENT_PREFIX = "SH-"
@@ -110,6 +110,15 @@ def _lock_orders(*, actor: User, orders: Sequence[Order]) -> tuple[CommerceCusto
     return customer, locked
 
 
+def _check_shipped_at(shipped_at: dt.datetime | None) -> None:
+    if shipped_at is None:
+        return
+    if timezone.is_naive(shipped_at):
+        raise ValidationError({"shipped_at": "Give the time with its time zone."})
+    if abs(shipped_at - timezone.now()) > MAX_ISSUE_OFFSET:
+        raise ValidationError({"shipped_at": "A shipment leaves within a year of today."})
+
+
 def _unique_key_refusal(error: IntegrityError, what: str) -> ValidationError:
     return ValidationError({"lines": f"Some of these lines were put on another {what} meanwhile; reload and retry."})
 
@@ -174,8 +183,7 @@ def shipment_create(
             raise ValidationError({"lines": "Choose at least one line."})
     if len(chosen) > MAX_DOCUMENT_LINES:
         raise ValidationError({"lines": f"A shipment carries at most {MAX_DOCUMENT_LINES} lines."})
-    if shipped_at is not None and timezone.is_naive(shipped_at):
-        raise ValidationError({"shipped_at": "Give the time with its time zone."})
+    _check_shipped_at(shipped_at)
     shipment = Shipment(
         number=document_number_next(organization_id=actor.organization_id, kind="shipment", prefix=SHIPMENT_PREFIX),
         crm_reference=reference,
@@ -235,8 +243,7 @@ def shipment_ship(*, actor: User, shipment: Shipment, shipped_at: dt.datetime | 
     check_write(actor, shipment)
     if shipment.status != ShipmentStatus.PENDING:
         raise ValidationError({"status": f"Shipment {shipment} was shipped already."})
-    if shipped_at is not None and timezone.is_naive(shipped_at):
-        raise ValidationError({"shipped_at": "Give the time with its time zone."})
+    _check_shipped_at(shipped_at)
     shipment = record_save(
         actor=actor,
         instance=shipment,

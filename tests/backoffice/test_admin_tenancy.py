@@ -93,6 +93,7 @@ def _commerce_records(owner, admin) -> list:
 
     from commerce.models import AppliedPromotion, RequestForQuote, ShoppingList
     from commerce.services import customer_user_create
+    from commerce.services.documents import invoice_create, shipment_create
     from commerce.services.promotions import promotion_save
     from commerce.services.quotes import QuoteLineInput, quote_create
     from tests.factories.commerce import CustomerGroupFactory, ProductFactory, make_customer, make_order
@@ -128,6 +129,8 @@ def _commerce_records(owner, admin) -> list:
             quote_create(
                 actor=owner, customer=customer, valid_until=timezone.localdate(), lines=[QuoteLineInput(product, 1)]
             ),
+            shipment_create(actor=owner, orders=[make_order(owner, customer, number=f"{MARK}-2")]),
+            invoice_create(actor=owner, orders=[make_order(owner, customer, number=f"{MARK}-3")]),
         ]
 
 

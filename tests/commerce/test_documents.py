@@ -204,6 +204,16 @@ def test_invoice_dates_are_bounded(manager, customer):
         invoice_create(actor=manager, orders=[order], due_on=today + dt.timedelta(days=400))
 
 
+def test_a_shipping_time_is_bounded_and_aware(manager, customer):
+    order = make_order(manager, customer)
+    with pytest.raises(ValidationError, match="within a year"):
+        shipment_create(actor=manager, orders=[order], shipped=True, shipped_at=timezone.now() + dt.timedelta(days=400))
+    with pytest.raises(ValidationError, match="time zone"):
+        shipment_create(actor=manager, orders=[order], shipped=True, shipped_at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+    when = timezone.now() - dt.timedelta(days=2)
+    assert shipment_create(actor=manager, orders=[order], shipped=True, shipped_at=when).shipped_at == when
+
+
 def test_numbers_are_per_organization(manager, customer, outsider):
     shipment_create(actor=manager, orders=[make_order(manager, customer)])
     theirs = shipment_create(actor=outsider, orders=[make_order(outsider, make_customer(outsider, "Theirs"))])
