@@ -122,7 +122,7 @@ def job_request(
 def _claim(job_id: int) -> Job | None:
     """Take the job for this worker: a queued one whose kind is free, or a running one nobody drives any more."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("organization").filter(pk=job_id).first()
+        job = Job.objects.select_for_update(of=("self",)).select_related("organization").filter(pk=job_id).first()
         if job is None or job.is_finished:
             return None
         now = timezone.now()
