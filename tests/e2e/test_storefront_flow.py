@@ -122,6 +122,11 @@ def test_sign_up_shows_in_crm_then_root_strategy_shows_the_hierarchy_and_lsv(pag
     assert "in Root Holdings" in names[1] and "in Root Branch" in names[2]
     assert Account.objects.get(pk=root.account_id).lifetime_value == Decimal("140.50")
     # The depot's tab shows its order and leads to its customer page; the page has no serious a11y issue.
+    # Tabs work from the keyboard too: the arrow keys move between customers.
+    tabs.nth(0).focus()
+    page.keyboard.press("ArrowDown")
+    assert tabs.nth(1).get_attribute("aria-selected") == "true"
+    assert commerce.locator(f"#commerce-customer-{branch.pk}").is_visible()
     tabs.nth(2).click()
     depot_panel = commerce.locator(f"#commerce-customer-{depot.pk}")
     depot_panel.wait_for(state="visible")
