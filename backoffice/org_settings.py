@@ -39,6 +39,17 @@ class SettingsSection:
     validate: Callable[[dict], None] | None = None
     # Called with the organization's id once its values changed (to clear what was read from them).
     on_change: Callable[[int], None] | None = None
+    # More to show under the section's form on the Configuration page (what a change would do, the job it
+    # started): (actor) -> (template name, its context), or None when there is nothing to show.
+    page_extra: Callable[[User], tuple[str, dict] | None] | None = None
+
+    def extra_content(self, actor: User) -> dict | None:
+        """The section's extra content for the Configuration page, as {"template", "context"}, or None."""
+        found = self.page_extra(actor) if self.page_extra is not None else None
+        if found is None:
+            return None
+        template, context = found
+        return {"template": template, "context": context}
 
     def default_values(self) -> dict[str, Any]:
         return dict(self.defaults() if callable(self.defaults) else self.defaults)

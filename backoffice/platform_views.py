@@ -25,7 +25,7 @@ def _section_forms(request, bound_key: str | None = None, bound_form=None) -> li
         else:
             state = settings_state(organization_id=request.user.organization_id, section=section.key)
             form = SettingsSectionForm(section=section, state=state)
-        sections.append({"section": section, "form": form})
+        sections.append({"section": section, "form": form, "extra": section.extra_content(request.user)})
     return sections
 
 

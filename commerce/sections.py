@@ -2,46 +2,69 @@
 the CRM's registry (accounts never imports commerce)."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.models import AccountChannelValue, Opportunity
 from accounts.registry import AccountSection, ActivitySource, account_registry
-from commerce.models import CommerceCustomer, CustomerUser, Order
+from commerce.models import CommerceCustomer, CustomerUser, Order, Quote, RequestForQuote, ShoppingList
 
 # Customers shown per account page, and rows per customer in each list: the page stays bounded whatever
-# the hierarchy holds (the lists' own pages show the rest).
+# the hierarchy holds (each list's own page, filtered by the customer, shows the rest).
 CUSTOMERS_SHOWN = 20
 ROWS_SHOWN = 10
 
 
+def _count(queryset, field: str = "customer"):
+    """How many rows of `queryset` point at the outer customer, as a correlated subquery (no join fan-out)."""
+    counted = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _latest(queryset, ids: list[int], order_by: list[str], field: str = "customer_id") -> dict[int, list]:
+    """The first ROWS_SHOWN rows of `queryset` per customer of `ids`, in one query (a window per customer)."""
+    ordering = [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in order_by]
+    rows = (
+        queryset.filter(**{f"{field}__in": ids})
+        .annotate(row_number=Window(RowNumber(), partition_by=[F(field)], order_by=ordering))
+        .filter(row_number__lte=ROWS_SHOWN)
+        .order_by(field, "row_number")
+    )
+    grouped: dict[int, list] = {pk: [] for pk in ids}
+    for row in rows:
+        grouped[getattr(row, field)].append(row)
+    return grouped
+
+
 def commerce_section_context(account, actor) -> dict | None:
-    """The account's commerce customers, each with its users, latest orders and opportunities, and the
-    account's lifetime sales value in the Commerce channel; None (no section) when it has no customer."""
+    """The account's commerce customers, each with the latest of its users, shopping lists, requests for quote,
+    quotes, orders and opportunities (and how many there are), and the account's lifetime sales value in the
+    Commerce channel; None (no section) when it has no customer. The same queries whatever the numbers."""
+    content_type = ContentType.objects.get_for_model(CommerceCustomer)
+    opportunities = Opportunity.objects.filter(customer_type=content_type)
     customers = list(
         CommerceCustomer.objects.filter(organization_id=account.organization_id, account=account)
         .select_related("parent", "group", "channel")
-        .annotate(user_count=Count("users", distinct=True), order_count=Count("orders", distinct=True))
+        .annotate(
+            user_count=_count(CustomerUser.objects.all()),
+            shopping_list_count=_count(ShoppingList.objects.all()),
+            rfq_count=_count(RequestForQuote.objects.all()),
+            quote_count=_count(Quote.objects.all()),
+            order_count=_count(Order.objects.all()),
+            opportunity_count=_count(opportunities, field="customer_id"),
+        )
         .order_by("depth", "name", "id")[: CUSTOMERS_SHOWN + 1]
     )
     if not customers:
         return None
     shown = customers[:CUSTOMERS_SHOWN]
     ids = [customer.pk for customer in shown]
-    users: dict[int, list] = {pk: [] for pk in ids}
-    for user in CustomerUser.objects.filter(customer_id__in=ids).order_by("last_name", "first_name", "id"):
-        if len(users[user.customer_id]) < ROWS_SHOWN:
-            users[user.customer_id].append(user)
-    orders: dict[int, list] = {pk: [] for pk in ids}
-    for order in Order.objects.filter(customer_id__in=ids).order_by("-placed_at", "-id")[: ROWS_SHOWN * len(ids)]:
-        if len(orders[order.customer_id]) < ROWS_SHOWN:
-            orders[order.customer_id].append(order)
-    content_type = ContentType.objects.get_for_model(CommerceCustomer)
-    opportunities: dict[int, list] = {pk: [] for pk in ids}
-    for opportunity in Opportunity.objects.filter(customer_type=content_type, customer_id__in=ids).order_by(
-        "-created_at", "-id"
-    )[: ROWS_SHOWN * len(ids)]:
-        if len(opportunities[opportunity.customer_id]) < ROWS_SHOWN:
-            opportunities[opportunity.customer_id].append(opportunity)
+    users = _latest(CustomerUser.objects.all(), ids, ["last_name", "first_name", "id"])
+    shopping_lists = _latest(ShoppingList.objects.select_related("customer_user"), ids, ["-updated_at", "-id"])
+    rfqs = _latest(RequestForQuote.objects.select_related("customer_user"), ids, ["-created_at", "-id"])
+    quotes = _latest(Quote.objects.all(), ids, ["-created_at", "-id"])
+    orders = _latest(Order.objects.all(), ids, ["-placed_at", "-id"])
+    deals = _latest(opportunities, ids, ["-created_at", "-id"], field="customer_id")
     channel_value = (
         AccountChannelValue.objects.filter(account=account, channel_id=shown[0].channel_id)
         .values_list("amount", flat=True)
@@ -53,12 +76,16 @@ def commerce_section_context(account, actor) -> dict | None:
             {
                 "customer": customer,
                 "users": users[customer.pk],
+                "shopping_lists": shopping_lists[customer.pk],
+                "rfqs": rfqs[customer.pk],
+                "quotes": quotes[customer.pk],
                 "orders": orders[customer.pk],
-                "opportunities": opportunities[customer.pk],
+                "opportunities": deals[customer.pk],
             }
             for customer in shown
         ],
         "more_customers": len(customers) > CUSTOMERS_SHOWN,
+        "rows_shown": ROWS_SHOWN,
         "lifetime_value": channel_value,
         "base_currency": account.organization.base_currency,
     }

@@ -44,7 +44,33 @@ def register_strategy_section() -> None:
             },
             defaults={STRATEGY_KEY: AccountStrategy.EACH.value},
             order=200,
+            page_extra=strategy_section_extra,
         )
+    )
+
+
+def strategy_section_extra(actor) -> tuple[str, dict] | None:
+    """Under the setting: what saving each strategy would do, and the latest re-relation job with its
+    live progress (the job page's own fragment) and result."""
+    from backoffice.jobs import job_kinds
+    from backoffice.models import Job, JobState
+
+    organization_id = actor.organization_id
+    if not organization_id:
+        return None
+    jobs = Job.objects.filter(organization_id=organization_id, kind=RELATION_JOB)
+    # The run in progress first (a follow-up waiting behind it is newer but has not started).
+    job = jobs.filter(state=JobState.RUNNING).first() or jobs.order_by("-created_at", "-id").first()
+    follow_up = job is not None and job.state == JobState.RUNNING and jobs.filter(state=JobState.QUEUED).exists()
+    return (
+        "commerce/strategy_section.html",
+        {
+            "strategy": account_strategy_get(organization_id=organization_id),
+            "previews": account_strategy_previews(organization_id=organization_id),
+            "job": job,
+            "job_title": job_kinds.get(RELATION_JOB).title,
+            "follow_up": follow_up,
+        },
     )
 
 
@@ -215,22 +241,38 @@ WHERE c.organization_id = %s
 """
 
 
-def account_strategy_preview(*, organization_id: int, strategy: str) -> dict:
-    """What changing to `strategy` would do, before it is saved: customers that move, accounts made.
-
-    One aggregate over the organization's customers, counting what the job's rules would do.
-    """
+def _preview_counts(organization_id: int) -> tuple[int, ...]:
     from django.db import connection
 
     table = connection.ops.quote_name(CommerceCustomer._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(PREVIEW_SQL.format(customers=table), [organization_id])
-        roots_without, off_root, restored, made, customers = cursor.fetchone()
+        return cursor.fetchone()
+
+
+def _preview_of(counts: tuple[int, ...], strategy: str) -> dict:
+    roots_without, off_root, restored, made, customers = counts
     if strategy == AccountStrategy.ROOT:
         moving, created = roots_without + off_root, roots_without
     else:
         moving, created = roots_without + restored + made, roots_without + made
     return {"customers": customers, "customers_moving": moving, "accounts_created": created}
+
+
+def account_strategy_preview(*, organization_id: int, strategy: str) -> dict:
+    """What changing to `strategy` would do, before it is saved: customers that move, accounts made.
+
+    One aggregate over the organization's customers, counting what the job's rules would do.
+    """
+    return _preview_of(_preview_counts(organization_id), strategy)
+
+
+def account_strategy_previews(*, organization_id: int) -> list[dict]:
+    """The preview of every strategy (one aggregate for all), for the Configuration page."""
+    counts = _preview_counts(organization_id)
+    return [
+        {"strategy": value, "label": label, **_preview_of(counts, value)} for value, label in AccountStrategy.choices
+    ]
 
 
 def relation_batches(*, organization_id: int, after: int, size: int, only_without_account: bool = False):

@@ -1,6 +1,7 @@
 """The storefront and the CRM in a real browser: a person signs up with a company, the account appears in
 the CRM, an admin switches the account-creation strategy to one account per hierarchy and watches the job
-finish, and the root customer's account page shows the hierarchy with its lifetime sales value. Then a
+finish on the Configuration page, and the root customer's account page shows the hierarchy with its lifetime
+sales value. Then a
 shopping list becomes a request for quote, a quote, and an order."""
 
 import re
@@ -80,9 +81,14 @@ def test_sign_up_shows_in_crm_then_root_strategy_shows_the_hierarchy_and_lsv(pag
     rows = page.locator("#record-list tbody tr")
     assert rows.count() == 1 and "Analytical Engines" in rows.first.inner_text()
 
-    # The admin switches the strategy to one account per hierarchy on the Configuration page.
+    # The admin switches the strategy to one account per hierarchy on the Configuration page, which says
+    # beforehand what saving it does: the two children of the hierarchy move, no account is needed.
     page.goto("/configuration/")
     section = page.locator("section", has=page.locator("h2", has_text="CRM and Commerce"))
+    total = CommerceCustomer.objects.filter(organization=store).count()
+    root_preview = section.locator("[data-role=strategy-preview] tr[data-strategy=root]")
+    assert root_preview.locator("[data-role=customers-moving]").inner_text() == f"2 of {total}"
+    assert root_preview.locator("[data-role=accounts-created]").inner_text() == "0"
     section.get_by_label("Account creation").select_option("root")
     use_default = section.get_by_label("Use default")
     if use_default.is_checked():
@@ -91,22 +97,49 @@ def test_sign_up_shows_in_crm_then_root_strategy_shows_the_hierarchy_and_lsv(pag
     page.wait_for_selector("text=CRM and Commerce settings saved.")
     job = Job.objects.get(organization=store, kind=RELATION_JOB)
 
-    # The job's page follows its progress live while a worker runs it.
-    page.goto(f"/jobs/{job.pk}/")
+    # Back on the Configuration page, under the setting, the job's progress follows it live while a worker
+    # runs it (nobody reloads the page), then its result; a link leads to the job's own page.
+    section = page.locator("section", has=page.locator("h2", has_text="CRM and Commerce"))
+    progress = section.locator(f"#job-{job.pk}")
+    assert progress.get_attribute("data-job-state") == "queued"
     worker = run_job_as_a_worker(job.pk)
     page.wait_for_selector(f"#job-{job.pk}[data-job-state=succeeded]", timeout=30_000)
     worker.join(timeout=30)
-    total = CommerceCustomer.objects.filter(organization=store).count()
-    assert page.inner_text(f"#job-{job.pk} [data-role=count]") == f"{total} of {total}"
+    assert page.url.endswith("/configuration/")
+    assert progress.locator("[data-role=count]").inner_text() == f"{total} of {total}"
+    assert progress.get_attribute("data-job-state") == "succeeded"
+    result = progress.locator("[data-role=result]").inner_text()
+    assert re.search(r"Moved\s+2", result) and re.search(r"Accounts created\s+0", result)
+    assert section.locator("[data-role=job-link]").get_attribute("href") == f"/jobs/{job.pk}/"
 
-    # The root customer's account page shows the whole hierarchy and the channel's lifetime sales value.
+    # The root customer's account page shows the whole hierarchy, a tab per customer, and the channel's LSV.
     page.goto(f"/crm/accounts/{root.account_id}/")
     commerce = page.locator("#account-section-commerce")
     assert commerce.locator("[data-role=commerce-lsv]").inner_text() == "140.50 USD"
-    names = commerce.locator("details summary").all_inner_texts()
+    tabs = commerce.get_by_role("tab")
+    names = tabs.all_inner_texts()
     assert [name.split(" in ")[0].strip() for name in names] == ["Root Holdings", "Root Branch", "Root Depot"]
     assert "in Root Holdings" in names[1] and "in Root Branch" in names[2]
     assert Account.objects.get(pk=root.account_id).lifetime_value == Decimal("140.50")
+    # The depot's tab shows its order and leads to its customer page; the page has no serious a11y issue.
+    # Tabs work from the keyboard too: the arrow keys move between customers.
+    tabs.nth(0).focus()
+    page.keyboard.press("ArrowDown")
+    assert tabs.nth(1).get_attribute("aria-selected") == "true"
+    assert commerce.locator(f"#commerce-customer-{branch.pk}").is_visible()
+    tabs.nth(2).click()
+    depot_panel = commerce.locator(f"#commerce-customer-{depot.pk}")
+    depot_panel.wait_for(state="visible")
+    assert tabs.nth(2).get_attribute("aria-selected") == "true"
+    assert "40.50 USD" in depot_panel.locator("[data-list=orders]").inner_text()
+    assert (
+        depot_panel.get_by_role("link", name="Open the customer page of Root Depot").get_attribute("href")
+        == f"/commerce/customers/{depot.pk}/"
+    )
+    from tests.e2e.test_accessibility import blocking_violations
+
+    page.wait_for_load_state("networkidle")
+    assert blocking_violations(page) == []
 
 
 def test_shopping_list_to_quote_to_order(page, browser, login, store, rep):
