@@ -78,15 +78,20 @@ class Dashboard:
         return sum((row.weighted for row in self.pipeline), ZERO)
 
 
-def dashboard_team(*, actor: User) -> list[User]:
-    """The people a manager can switch the dashboard to: the organization's active reps and managers."""
+def team_members(*, actor: User) -> QuerySet[User]:
+    """The people a manager can switch the dashboard to: the organization's active reps and managers
+    (none for a rep). The dashboard's people picker searches these."""
     if not actor.can_manage_organization:
-        return []
-    return list(
+        return User.objects.none()
+    return (
         organization_scope(User.objects.all(), actor=actor)
         .filter(is_active=True, role__in=["rep", "manager"])
         .order_by("first_name", "last_name", "username")
     )
+
+
+def dashboard_team(*, actor: User) -> list[User]:
+    return list(team_members(actor=actor)) if actor.can_manage_organization else []
 
 
 def dashboard_owner(*, actor: User, team: list[User], owner_id: int | None) -> User | None:
