@@ -9,6 +9,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 
 from backoffice.changelog import change_types, record_history
 from backoffice.models import ChangeLogEntry
@@ -191,3 +192,27 @@ def test_the_settings_are_documented_in_env_example():
     example = (settings.BASE_DIR / ".env.example").read_text()
     assert "CRM_CONNECTOR_CIRCUIT_FAILURES=5" in example
     assert "CRM_CONNECTOR_CIRCUIT_PAUSE_SECONDS=30" in example
+
+
+def test_a_secret_typed_in_the_window_or_the_admin_is_in_no_change_log_entry(client, org_admin):
+    """Through the pages an admin uses: the entries say who and from where, the history reads
+    "Credentials: set", and neither the typed secret nor its encrypted form is anywhere in the log."""
+    from tests.crmconnector.test_views import NEW, _post_data, _valid_properties
+
+    client.force_login(org_admin)
+    assert client.post(NEW, _post_data(*_valid_properties(), secret=SECRET)).status_code == 302
+    org_admin.is_staff = True
+    org_admin.save()
+    admin_add = reverse("admin:crmconnector_crmconnectorconfiguration_add")
+    data = _post_data(*_valid_properties(), name="Second CRM", secret=NEW_SECRET)
+    assert client.post(admin_add, data).status_code == 302
+    first, second = CrmConnectorConfiguration.objects.order_by("id")
+    assert first.get_secret() == SECRET and second.get_secret() == NEW_SECRET
+    entries = _entries(CrmConnectorConfiguration)
+    assert [(e.actor_id, e.changes["credentials"]) for e in entries] == [(org_admin.pk, [None, "set"])] * 2
+    assert [e.origin for e in entries] == ["web", "admin"]
+    history = client.get(reverse("record-history", args=["crm_connector_configuration", first.pk]))
+    assert history.status_code == 200
+    page = history.content.decode()
+    assert 'data-history-action="create"' in page and SECRET not in page and first.secret_encrypted not in page
+    _assert_no_credentials(first, second, secrets=(SECRET, NEW_SECRET))
