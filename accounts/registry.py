@@ -27,6 +27,20 @@ class CustomerType:
     account_field: str = "account"
     channel_field: str = "channel"
     lifetime_field: str = "lifetime_value"
+    # How to reach a record's own page: a URL name taking its primary key ("commerce:customer-detail"),
+    # or a callable given the record and returning its URL (or None). Neither: the record is not linked.
+    url_name: str = ""
+    url: Callable[[models.Model], str | None] | None = None
+
+    def record_url(self, record: models.Model) -> str | None:
+        """The page of one of this type's records, or None when the type has none."""
+        if self.url is not None:
+            return self.url(record)
+        if self.url_name:
+            from django.urls import reverse
+
+            return reverse(self.url_name, args=[record.pk])
+        return None
 
 
 @dataclass

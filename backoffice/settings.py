@@ -326,3 +326,22 @@ OUTLOOK_RUN_STALE_AFTER = env.int("OUTLOOK_RUN_STALE_AFTER", default=300)
 CHANGE_LOG_RETENTION_DAYS = env.int("CHANGE_LOG_RETENTION_DAYS", default=90)
 # A running job whose worker has not reported for this many seconds is taken over by another run.
 JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=300)
+
+
+def _bounded(name: str, value, low, high):
+    """A setting from the environment kept within sensible bounds: a typo stops the start-up, not the service."""
+    if not low <= value <= high:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} is {value}; it must be between {low} and {high}.")
+    return value
+
+
+# CRM connector's circuit breaker: after this many failed calls in a row a CRM is not called for the pause
+# (seconds), then tried again.
+CRM_CONNECTOR_CIRCUIT_FAILURES = _bounded(
+    "CRM_CONNECTOR_CIRCUIT_FAILURES", env.int("CRM_CONNECTOR_CIRCUIT_FAILURES", default=5), 1, 1000
+)
+CRM_CONNECTOR_CIRCUIT_PAUSE_SECONDS = _bounded(
+    "CRM_CONNECTOR_CIRCUIT_PAUSE_SECONDS", env.float("CRM_CONNECTOR_CIRCUIT_PAUSE_SECONDS", default=30.0), 1, 3600
+)

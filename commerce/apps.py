@@ -31,7 +31,11 @@ class CommerceConfig(AppConfig):
         from commerce.services.strategy import register_strategy_section
         from commerce.services.webstore import web_store_lifetime_sql
 
-        customer_types.register(CustomerType(model=commerce.CommerceCustomer, label="Commerce customer"))
+        customer_types.register(
+            CustomerType(
+                model=commerce.CommerceCustomer, label="Commerce customer", url_name="commerce:customer-detail"
+            )
+        )
         customer_types.register(CustomerType(model=commerce.WebStoreCustomer, label="Web store customer"))
         lifetime_sources.register("commerce.order", LifetimeSource(key="commerce.order", sql=order_lifetime_sql))
         lifetime_sources.register(

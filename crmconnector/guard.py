@@ -45,11 +45,11 @@ class CircuitOpen(CrmUnavailable):
 
 
 def circuit_failures() -> int:
-    return int(getattr(django_settings, "CRM_CONNECTOR_CIRCUIT_FAILURES", 5))
+    return int(django_settings.CRM_CONNECTOR_CIRCUIT_FAILURES)
 
 
 def circuit_pause_seconds() -> float:
-    return float(getattr(django_settings, "CRM_CONNECTOR_CIRCUIT_PAUSE_SECONDS", 30))
+    return float(django_settings.CRM_CONNECTOR_CIRCUIT_PAUSE_SECONDS)
 
 
 def reference_hash(reference: str | None) -> str:

@@ -2,6 +2,10 @@
 
 Nothing here holds a customer's data: only how to reach a CRM and how its customers' fields are shown
 and checked. The credentials are encrypted at rest (backoffice.secrets) and never shown again.
+
+The three are business rows (versions, change log): who changed a configuration, a property or the
+activation, when and from where is on the change log. The credentials are not: their column is kept out
+of the log, and a change of them is logged as "Credentials: set / removed", never with a value.
 """
 
 from django.core.exceptions import ValidationError
@@ -9,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from backoffice.models import Organization, TimeStampedModel
+from backoffice.models import Organization, OrganizationModel
 from backoffice.secrets import SecretUnreadable, secret_decrypt, secret_encrypt
 from crmconnector.choices import (
     CATEGORY_KEY_TYPES,
@@ -28,10 +32,19 @@ MAX_VALUE_LENGTH = 10_000
 MAX_PROPERTIES = 100
 
 
-class CrmConnectorConfiguration(TimeStampedModel):
+# What the change log says of credentials (their value, even encrypted, never goes there).
+CREDENTIALS_CHANGE = "credentials"
+CREDENTIALS_SET = "set"
+CREDENTIALS_REPLACED = "replaced"
+CREDENTIALS_NONE = "none"
+
+
+class CrmConnectorConfiguration(OrganizationModel):
     """A named way of reaching one CRM: connector, address, credentials, timeout, options and properties."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # The encrypted secret never reaches the change log; the revision is bookkeeping (it moves on every save).
+    derived_fields = ("secret_encrypted", "revision")
+
     name = models.CharField(max_length=100)
     connector = models.CharField(
         "connector implementation", max_length=50, help_text="One of the registered connectors."
@@ -109,8 +122,11 @@ class CrmConnectorConfiguration(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class CrmConnectorProperty(models.Model):
-    """One field of the CRM's customers: where it is, how it is shown, edited, searched and checked."""
+class CrmConnectorProperty(OrganizationModel):
+    """One field of the CRM's customers: where it is, how it is shown, edited, searched and checked.
+
+    Its organization is its configuration's (kept on the row for the change log).
+    """
 
     configuration = models.ForeignKey(CrmConnectorConfiguration, on_delete=models.CASCADE, related_name="properties")
     external_field = models.CharField(
@@ -163,6 +179,11 @@ class CrmConnectorProperty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.external_field})"
+
+    def save(self, *args, **kwargs):
+        if self.organization_id is None and self.configuration_id is not None:
+            self.organization_id = self.configuration.organization_id
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
@@ -248,7 +269,7 @@ def properties_problems(properties: list[CrmConnectorProperty]) -> list[str]:
     return problems
 
 
-class CrmConnectorActivation(models.Model):
+class CrmConnectorActivation(OrganizationModel):
     """Whether an organization works with an external CRM, and through which configuration."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
@@ -256,7 +277,6 @@ class CrmConnectorActivation(models.Model):
     configuration = models.ForeignKey(
         CrmConnectorConfiguration, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

@@ -1,5 +1,6 @@
 """Writes of the CRM connector's configuration, the connection test, and the connector a configuration runs."""
 
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -8,12 +9,17 @@ from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 
+from backoffice.changes import change_context
 from backoffice.models import User
 from backoffice.org_settings import can_configure
 from crmconnector.connectors.base import ConnectorSettings, CrmError, PropertySpec
 from crmconnector.connectors.registry import connector_registry
 from crmconnector.guard import GuardedConnector
 from crmconnector.models import (
+    CREDENTIALS_CHANGE,
+    CREDENTIALS_NONE,
+    CREDENTIALS_REPLACED,
+    CREDENTIALS_SET,
     CrmConnectorActivation,
     CrmConnectorConfiguration,
     CrmConnectorProperty,
@@ -23,11 +29,23 @@ from crmconnector.models import (
 PROPERTIES_ERROR_KEY = "properties"
 
 
+def _as_actor(function):
+    """Writes of the function are logged as the actor's (the origin is the caller's: web, API, admin...)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, actor: User, **kwargs):
+        with change_context(actor=actor):
+            return function(*args, actor=actor, **kwargs)
+
+    return wrapper
+
+
 def _check_admin(actor: User) -> None:
     if not can_configure(actor) or not actor.organization_id:
         raise PermissionDenied("Only the organization's admins configure the CRM connector.")
 
 
+@_as_actor
 @transaction.atomic
 def configuration_save(
     *,
@@ -43,13 +61,16 @@ def configuration_save(
     do not mix their property sets; every save moves the revision (connectors are rebuilt from it).
     """
     _check_admin(actor)
-    if configuration.pk is None:
+    had_secret = False
+    creating = configuration.pk is None
+    if creating:
         configuration.organization_id = actor.organization_id
     else:
         stored = CrmConnectorConfiguration.objects.select_for_update().filter(pk=configuration.pk).first()
         if stored is None or stored.organization_id != actor.organization_id:
             raise PermissionDenied("This configuration belongs to another organization.")
         configuration.revision = stored.revision + 1
+        had_secret = stored.has_secret
         if secret is None:
             configuration.secret_encrypted = stored.secret_encrypted
     if secret is not None:
@@ -70,6 +91,7 @@ def configuration_save(
         if prop.pk and prop.configuration_id != configuration.pk:
             raise PermissionDenied("A property belongs to another configuration.")
         prop.configuration = configuration
+        prop.organization_id = configuration.organization_id
         try:
             prop.full_clean(exclude=["configuration"], validate_unique=False, validate_constraints=False)
         except ValidationError as error:
@@ -79,23 +101,44 @@ def configuration_save(
         errors[PROPERTIES_ERROR_KEY] = problems
     if errors:
         raise ValidationError(errors)
-    configuration.save()
+    configuration.save(extra_changes=_credentials_change(had_secret, secret, creating=creating))
     kept_ids = [p.pk for p in properties if p.pk]
     stored_properties = CrmConnectorProperty.objects.filter(configuration=configuration)
     stored_properties.exclude(pk__in=kept_ids).delete()
     # Flags unique per configuration are cleared and fields renamed first, so that swapping them between
-    # two properties in one save does not collide with the row not yet written.
-    stored_properties.update(
+    # two properties in one save does not collide with the row not yet written. That step is not a change
+    # anyone made: it is written without a change log entry, each property's save logs its real changes
+    # (against the values read before), then puts back the unique columns it did not change.
+    CrmConnectorProperty._base_manager.filter(configuration=configuration).update(
         is_reference=False,
         is_document_identifier=False,
         use_as="",
         external_field=Concat(Value("~"), Cast("id", output_field=CharField())),
     )
     for prop in properties:
+        existing = prop.pk is not None
         prop.save()
+        if existing:
+            CrmConnectorProperty._base_manager.filter(pk=prop.pk).update(
+                **{name: getattr(prop, name) for name in UNIQUE_COLUMNS}
+            )
     return configuration
 
 
+# The columns of a property that are unique per configuration (cleared while a set of properties is written).
+UNIQUE_COLUMNS = ("is_reference", "is_document_identifier", "use_as", "external_field")
+
+
+def _credentials_change(had_secret: bool, secret: str | None, *, creating: bool) -> dict | None:
+    """What the change log says of a new secret: that it was set, replaced or removed, never a value."""
+    if secret is None or (not secret and not had_secret):
+        return None
+    old = None if creating else CREDENTIALS_SET if had_secret else CREDENTIALS_NONE
+    new = (CREDENTIALS_REPLACED if had_secret else CREDENTIALS_SET) if secret else CREDENTIALS_NONE
+    return {CREDENTIALS_CHANGE: [old, new]}
+
+
+@_as_actor
 @transaction.atomic
 def configuration_delete(*, actor: User, configuration: CrmConnectorConfiguration) -> None:
     """Delete a configuration that no organization uses."""
@@ -109,6 +152,7 @@ def configuration_delete(*, actor: User, configuration: CrmConnectorConfiguratio
     configuration.delete()
 
 
+@_as_actor
 @transaction.atomic
 def activation_update(
     *, actor: User, enabled: bool, configuration: CrmConnectorConfiguration | None

@@ -49,7 +49,8 @@ class Dashboard:
     """What the home page shows, for one person (`owner`) or the whole team (`owner` None)."""
 
     owner: User | None
-    team: list[User]
+    # A manager switches between the whole team and one of it (searched with the `team` people picker).
+    team_switch: bool
     today: dt.date
     overdue_tasks: list[Task]
     overdue_count: int
@@ -78,22 +79,28 @@ class Dashboard:
         return sum((row.weighted for row in self.pipeline), ZERO)
 
 
-def dashboard_team(*, actor: User) -> list[User]:
-    """The people a manager can switch the dashboard to: the organization's active reps and managers."""
+def team_members(*, actor: User) -> QuerySet[User]:
+    """The people a manager can switch the dashboard to: the organization's active reps and managers
+    (none for a rep). The dashboard's people picker searches these."""
     if not actor.can_manage_organization:
-        return []
-    return list(
+        return User.objects.none()
+    return (
         organization_scope(User.objects.all(), actor=actor)
         .filter(is_active=True, role__in=["rep", "manager"])
         .order_by("first_name", "last_name", "username")
     )
 
 
-def dashboard_owner(*, actor: User, team: list[User], owner_id: int | None) -> User | None:
-    """Whose dashboard: a rep's own always; a manager's whole team (None) unless one of the team is chosen."""
+def dashboard_owner(*, actor: User, owner_id: int | None) -> User | None:
+    """Whose dashboard: a rep's own always; a manager's whole team (None) unless one of the team is chosen.
+
+    One query at most, however large the team: only the chosen person is read.
+    """
     if not actor.can_manage_organization:
         return actor
-    return next((person for person in team if person.pk == owner_id), None)
+    if owner_id is None:
+        return None
+    return team_members(actor=actor).filter(pk=owner_id).first()
 
 
 def _owned(queryset: QuerySet, owner: User | None) -> QuerySet:
@@ -198,8 +205,7 @@ def dashboard_get(*, actor: User, owner_id: int | None = None, now: dt.datetime 
     day_end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), zone)
     month_start = today.replace(day=1)
     month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    team = dashboard_team(actor=actor)
-    owner = dashboard_owner(actor=actor, team=team, owner_id=owner_id)
+    owner = dashboard_owner(actor=actor, owner_id=owner_id)
     recently_viewed = list(
         RecentlyViewedRecord.objects.filter(user=actor, organization_id=actor.organization_id).order_by(
             "-viewed_at", "-id"
@@ -207,7 +213,7 @@ def dashboard_get(*, actor: User, owner_id: int | None = None, now: dt.datetime 
     )
     return Dashboard(
         owner=owner,
-        team=team,
+        team_switch=actor.can_manage_organization,
         today=today,
         **_tasks(actor=actor, owner=owner, day_start=day_start, day_end=day_end),
         next_events=_next_events(actor=actor, owner=owner, now=now),

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from accounts.search import SearchTerm, search_sources
 from accounts.selectors.activities import related_record_types
+from accounts.selectors.dashboard import team_members
 from accounts.selectors.records import account_list, business_customer_list, contact_list
 from accounts.selectors.search import _matching
 from backoffice.models import User
@@ -90,6 +91,10 @@ def _users(actor: User, term: SearchTerm | None) -> list[PickerOption]:
     return _people(user_list(actor=actor), term)
 
 
+def _team(actor: User, term: SearchTerm | None) -> list[PickerOption]:
+    return _people(team_members(actor=actor), term)
+
+
 def _time_zones(actor: User, term: SearchTerm | None) -> list[PickerOption]:
     words = [word.lower() for word in term.words] if term else []
     zones = [zone for zone in TIME_ZONES if all(word in zone.lower().replace("_", " ") for word in words)]
@@ -114,6 +119,7 @@ PICKER_KINDS = {
     "businesscustomer": _business_customers,
     "owner": _owners,
     "user": _users,
+    "team": _team,
     "timezone": _time_zones,
     "record": _related_records,
 }

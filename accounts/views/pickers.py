@@ -10,7 +10,7 @@ from accounts.selectors.pickers import picker_options
 @login_required
 @require_http_methods(["GET"])
 def picker(request, kind: str):
-    """Options of `kind` (contact, account, businesscustomer, owner, user, timezone, record) matching ?q=.
+    """Options of `kind` (contact, account, businesscustomer, owner, user, team, timezone, record) matching ?q=.
 
     ?exclude= (repeatable) leaves out values the form refuses, such as the account being edited.
     """

@@ -25,7 +25,7 @@ from django_filters.widgets import DateRangeWidget
 from accounts import filters, forms, selectors, services
 from accounts.choices import LeadStatus
 from accounts.models import Account, BusinessCustomer, Contact, Lead, Opportunity
-from accounts.registry import account_registry
+from accounts.registry import account_registry, customer_types
 from accounts.services.recent import recently_viewed_note
 from accounts.views.common import PAGE_SIZES, filtered_page, query_without_page
 from accounts.views.lead_conversion import lead_convert_form
@@ -416,8 +416,13 @@ class OpportunityDetailView(RecordDetailView):
         customer_url = None
         if isinstance(customer, BusinessCustomer):
             customer_url = BUSINESS_CUSTOMER.url("detail", customer.pk)
-        elif customer is not None and hasattr(customer, "get_absolute_url"):
-            customer_url = customer.get_absolute_url()
+        elif customer is not None:
+            # Other apps' customers link to the page their app registered with the customer type.
+            customer_type = customer_types.for_model(type(customer))
+            if customer_type is not None:
+                customer_url = customer_type.record_url(customer)
+            if customer_url is None and hasattr(customer, "get_absolute_url"):
+                customer_url = customer.get_absolute_url()
         return {
             "opp": opportunity,
             "customer": customer,

@@ -6,6 +6,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import TaskStatus
@@ -124,11 +125,30 @@ def test_manager_sees_the_team_and_switches_to_one_rep(session_client, manager, 
 
     team = client.get("/").content.decode()
     assert "Rep&#x27;s overdue call" in team and "Olga&#x27;s overdue mail" in team
-    assert 'id="dashboard-owner"' in team and "Olga Other" in team
+    # The switch is the people picker over the team: the page holds only the choice in force.
+    switch = re.search(r'<select[^>]*id="dashboard-owner".*?</select>', team, re.S).group(0)
+    assert f'data-picker-url="{reverse("accounts:picker", args=["team"])}"' in switch
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", switch) == ["Whole team"]
 
     one = client.get("/", {"owner": other.pk}).content.decode()
     assert "Olga&#x27;s overdue mail" in one and "Rep&#x27;s overdue call" not in one
     assert f"owner={other.pk}" in block(one, "dashboard-tasks")
+    switch = re.search(r'<select[^>]*id="dashboard-owner".*?</select>', one, re.S).group(0)
+    assert re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', switch) == [
+        ("", "", "Whole team"),
+        (str(other.pk), " selected", "Olga Other"),
+    ]
+
+
+def test_the_team_picker_offers_the_managers_team_only(session_client, manager, rep, org_admin, outsider):
+    """Reps and managers of the organization, searched by name; never an admin, an outsider or, for a rep, anyone."""
+    UserFactory(organization=manager.organization, role=Role.REP, first_name="Gone", is_active=False)
+    url = reverse("accounts:picker", args=["team"])
+    found = {row["value"] for row in session_client(manager).get(url).json()["results"]}
+    assert found == {str(manager.pk), str(rep.pk)}
+    named = session_client(manager).get(url, {"q": rep.first_name[:3]}).json()["results"]
+    assert str(rep.pk) in {row["value"] for row in named}
+    assert session_client(rep).get(url).json()["results"] == []
 
 
 def test_another_organization_never_shows(session_client, manager, outsider, other_organization):
@@ -140,8 +160,8 @@ def test_another_organization_never_shows(session_client, manager, outsider, oth
 
 
 # Session, user and organization, then: tasks (figures, overdue, today), events, pipeline, deals closing
-# (figures, rows) and recently viewed; a manager's also lists the team for the switch.
-DASHBOARD_QUERIES = {"rep": 11, "manager": 12}
+# (figures, rows) and recently viewed; a manager who chose one rep also reads that rep (never the whole team).
+DASHBOARD_QUERIES = {"rep": 11, "manager": 11, "manager's rep": 12}
 
 
 @pytest.mark.parametrize("who", ["rep", "manager"])
@@ -158,6 +178,6 @@ def test_dashboard_queries_do_not_grow_with_the_data(
             html = client.get("/").content.decode()
         assert f"Overdue {rep.username} 0" in html
         if who == "manager":
-            with django_assert_num_queries(DASHBOARD_QUERIES[who]):
+            with django_assert_num_queries(DASHBOARD_QUERIES["manager's rep"]):
                 html = client.get("/", {"owner": reps[1].pk}).content.decode()
             assert f"Overdue {reps[1].username} 0" in html and f"Overdue {rep.username}" not in html

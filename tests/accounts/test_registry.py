@@ -2,6 +2,7 @@
 
 import pytest
 from django.apps import apps
+from django.urls import reverse
 
 from accounts.models import Account, BusinessCustomer
 from accounts.registry import (
@@ -69,3 +70,12 @@ def test_the_crms_start_up_runs_again_without_error_or_duplicates():
     before = registered()
     apps.get_app_config("accounts").ready()
     assert registered() == before
+
+
+def test_a_customer_type_links_its_records_by_url_name_or_callable():
+    record = BusinessCustomer(pk=7)
+    assert CustomerType(model=BusinessCustomer, label="No page").record_url(record) is None
+    by_name = CustomerType(model=BusinessCustomer, label="Named", url_name="accounts:businesscustomer-detail")
+    assert by_name.record_url(record) == reverse("accounts:businesscustomer-detail", args=[7])
+    by_callable = CustomerType(model=BusinessCustomer, label="Own", url=lambda r: f"/elsewhere/{r.pk}/")
+    assert by_callable.record_url(record) == "/elsewhere/7/"
