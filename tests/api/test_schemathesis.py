@@ -60,7 +60,10 @@ FORECAST = r"^/api/crm/forecast/$"
 # number), a parent that would make a cycle, a discount over the subtotal, a web store batch naming an account,
 # a quote's validity date in the past, a storefront sign-up's password that Django's validators refuse.
 # Order actions refused by the order's state (refunding an unpaid order, cancelling a cancelled one) answer 409.
-COMMERCE_WRITES = r"^/api/commerce/(customers|customer-groups|customer-users|products|orders|web-store|quotes|storefront|promotions|selector|pos)/"
+COMMERCE_WRITES = (
+    r"^/api/commerce/(customers|customer-groups|customer-users|products|orders|web-store|quotes|storefront"
+    r"|promotions|selector|pos)/"
+)
 COMMERCE = ("customers", "customer-groups", "customer-users", "products", "orders", "promotions")
 
 
