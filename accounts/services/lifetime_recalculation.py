@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import OpportunityStatus
-from accounts.models import Account, AccountChannelValue, AccountValueChange, Opportunity
+from accounts.models import Account, AccountChannelValue, AccountValueChange, Channel, Opportunity
 from accounts.registry import customer_types, lifetime_sources
 from backoffice.models import Organization
 
@@ -72,28 +72,38 @@ def _organization_column(model) -> str | None:
         return None
 
 
+def _amount(value: str) -> str:
+    return f"COALESCE({value}, 0)"
+
+
 def _check_sql(connection) -> str:
     """One read naming, in id order, the accounts from %(first)s to %(last)s with anything to correct:
-    account totals, channel values (set and missing ones) and their customers' values.
+    account totals, channel values (wrong, missing or left over) and their customers' values.
 
-    Each source gives one row per customer (or per deal), so the read aggregates tens of thousands of rows
-    per batch, never the orders one by one. Nothing is locked nor written.
+    Each source gives one row per customer (or per deal). Every figure is checked by one aggregate over
+    the computed rows and the stored ones (negative), grouped by what it sums over, with no join of sums:
+    it is wrong when they do not cancel out to the cent (stored values have two places, so rounding the
+    difference is rounding the computed sum). Nothing is locked nor written.
     """
     quote = connection.ops.quote_name
     materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     accounts = quote(Account._meta.db_table)
     values = quote(AccountChannelValue._meta.db_table)
+    channels = quote(Channel._meta.db_table)
     in_range = "a.organization_id = %(org)s AND a.id BETWEEN %(first)s AND %(last)s"
     checks = [
-        f"SELECT a.id FROM {accounts} a LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM wanted "  # noqa: S608
-        f"GROUP BY account_id) t ON t.account_id = a.id WHERE {in_range} "
-        "AND a.lifetime_value IS DISTINCT FROM COALESCE(t.total, 0)",
-        # Set values that differ, are missing, or are left over where nothing adds up any more.
-        "SELECT COALESCE(w.account_id, v.account_id) FROM (SELECT account_id, channel_id, amount FROM wanted "  # noqa: S608
-        f"WHERE amount <> 0) w FULL JOIN (SELECT v.account_id, v.channel_id, v.amount FROM {values} v "
-        f"JOIN {accounts} a ON a.id = v.account_id WHERE {in_range} AND v.amount <> 0) v "
-        "ON v.account_id = w.account_id AND COALESCE(v.channel_id, 0) = COALESCE(w.channel_id, 0) "
-        "WHERE v.amount IS DISTINCT FROM w.amount",
+        # Accounts with a zero total need no row of their own: anything computed for them shows up.
+        f"SELECT account_id FROM (SELECT account_id, {_amount('amount')} AS delta FROM s UNION ALL "  # noqa: S608
+        f"SELECT a.id, -{_amount('a.lifetime_value')} FROM {accounts} a WHERE {in_range} AND a.lifetime_value <> 0"
+        ") x GROUP BY account_id HAVING ROUND(SUM(delta), 2) <> 0",
+        # Channel values: the organization's channels, and values in no channel of the batch's accounts.
+        f"SELECT account_id FROM (SELECT account_id, channel_id, {_amount('amount')} AS delta FROM s UNION ALL "  # noqa: S608
+        f"SELECT v.account_id, v.channel_id, -{_amount('v.amount')} FROM {values} v WHERE v.amount <> 0 "
+        f"AND v.account_id BETWEEN %(first)s AND %(last)s "
+        f"AND v.channel_id IN (SELECT id FROM {channels} WHERE organization_id = %(org)s) UNION ALL "
+        f"SELECT v.account_id, NULL, -{_amount('v.amount')} FROM {values} v JOIN {accounts} a ON a.id = v.account_id "
+        f"WHERE v.channel_id IS NULL AND v.amount <> 0 AND {in_range}"
+        ") x GROUP BY account_id, channel_id HAVING ROUND(SUM(delta), 2) <> 0",
     ]
     for registered in customer_types:
         model = registered.model
@@ -107,15 +117,16 @@ def _check_sql(connection) -> str:
             if organization
             else f"c.{account} IN (SELECT a.id FROM {accounts} a WHERE {in_range})"  # noqa: S608
         )
+        # Every customer of the batch has a row: it names the account to correct.
         checks.append(
-            f"SELECT c.{account} FROM {table} c LEFT JOIN (SELECT customer_id, ROUND(SUM(amount), 2) AS total "  # noqa: S608
-            f"FROM s WHERE customer_type_id = {type_id} GROUP BY customer_id) t ON t.customer_id = c.id "
-            f"WHERE {scope} AND c.{field} IS DISTINCT FROM COALESCE(t.total, 0)"
+            f"SELECT MAX(account_id) FROM (SELECT customer_id, NULL AS account_id, {_amount('amount')} AS delta "  # noqa: S608
+            f"FROM s WHERE customer_type_id = {type_id} UNION ALL "
+            f"SELECT c.id, c.{account}, -{_amount(f'c.{field}')} FROM {table} c WHERE {scope}"
+            ") x GROUP BY customer_id HAVING ROUND(SUM(delta), 2) <> 0 AND MAX(account_id) IS NOT NULL"
         )
     return (
-        f"WITH s AS {materialized}({_sources_sql(connection)}), "  # noqa: S608
-        f"wanted AS {materialized}(SELECT account_id, channel_id, ROUND(SUM(amount), 2) AS amount FROM s "
-        f"GROUP BY account_id, channel_id) {' UNION '.join(checks)} ORDER BY 1"
+        f"WITH s AS {materialized}({_sources_sql(connection)}) "  # noqa: S608
+        f"{' UNION '.join(checks)} ORDER BY 1"
     )
 
 
@@ -192,13 +203,15 @@ def without_jit(cursor) -> None:
     tune_batch(cursor)
 
 
-def tune_batch(cursor, *, work_mem: str | None = None) -> None:
+def tune_batch(cursor, *, read: bool = False) -> None:
     """Settings for the current transaction only: no JIT compilation (it costs a batch's statements more
-    than it saves) and, for a read that sums a whole batch, memory enough to keep its sums off disk."""
+    than it saves); for the read of a whole batch, its sums made from sorted rows, a group at a time (sums
+    kept per group in a hash table cost far more memory and time), with memory enough to sort in memory."""
     if cursor.db.vendor == "postgresql":
         cursor.execute("SET LOCAL jit = off")
-        if work_mem:
-            cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")
+        if read:
+            cursor.execute(f"SET LOCAL work_mem = '{READ_WORK_MEM}'")
+            cursor.execute("SET LOCAL enable_hashagg = off")
 
 
 def _correct(connection, params: dict, account_ids: list[int]) -> Corrections:
@@ -255,7 +268,7 @@ def _wrong_accounts(connection, params: dict):
         return
     name = f"lifetime_check_{uuid.uuid4().hex}"
     with transaction.atomic(), connection.cursor() as cursor:
-        tune_batch(cursor, work_mem=READ_WORK_MEM)
+        tune_batch(cursor, read=True)
         cursor.execute(f"DECLARE {name} NO SCROLL CURSOR WITH HOLD FOR {sql}", params)
     try:
         while True:
@@ -319,14 +332,14 @@ def lifetime_recalculate_accounts(*, organization_id: int, first_id: int, last_i
     return corrections
 
 
-# Accounts read per batch (one read, no locks: the sources give a row per customer, so a batch costs
-# about the same per account whatever its size), and accounts locked and rewritten per transaction, within
-# a range of CORRECTION_SPAN ids: a write waiting on them waits for one chunk at most.
-RECALCULATION_BATCH = 100_000
+# Accounts read per batch (one read, no locks: the sources give a row per customer, and a batch's sorts
+# stay small enough to be fast), and accounts locked and rewritten per transaction, within a range of
+# CORRECTION_SPAN ids: a write waiting on them waits for one chunk at most.
+RECALCULATION_BATCH = 20_000
 CORRECTION_CHUNK = 500
 CORRECTION_SPAN = 2000
-# Memory for each sort or hash of a batch's read (on the server): its sums per account stay in memory.
-READ_WORK_MEM = "64MB"
+# Memory for each sort of a batch's read (on the server): a batch's rows are sorted in memory.
+READ_WORK_MEM = "32MB"
 
 
 def lifetime_recalculation_batches(*, organization_id: int, after: int = 0, size: int = RECALCULATION_BATCH):
