@@ -25,7 +25,7 @@ from commerce.models import CommerceCustomer
 SECTION = "crm_commerce"
 STRATEGY_KEY = "account_strategy"
 RELATION_JOB = "commerce.account_relation"
-RELATION_BATCH = 1000
+RELATION_BATCH = 2000
 MAX_RELATION_BATCH = 10000
 
 

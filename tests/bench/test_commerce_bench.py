@@ -2,13 +2,17 @@
 - a full account-creation strategy change each way (the re-relation job) over 100,000 customers in 20,000
   hierarchies with their orders' values moving, against one SQL statement per direction (target: at most 2);
 - `recalculate_lifetime` over 1,000,000 orders with nothing to correct, against a plain GROUP BY of the
-  same figures (target: at most 1.5).
+  same figures (target: at most 1.5);
+- the peak memory of both, on this data set and on one ten times smaller (target: flat as the data grows);
+- the queries of placing one order and paying it, on both data sets (target: constant).
 """
 
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, AccountChannelValue
 from accounts.services import lifetime_recalculate
@@ -16,9 +20,10 @@ from backoffice.celery import app as celery_app
 from backoffice.choices import Role
 from backoffice.models import Job, JobState
 from commerce.models import CommerceCustomer, Order, Refund
-from commerce.services import account_strategy_update, channel_commerce_get
+from commerce.services import LineInput, account_strategy_update, channel_commerce_get, order_pay, order_place
 from commerce.services.strategy import RELATION_JOB
 from tests.factories import OrganizationFactory, UserFactory
+from tests.factories.commerce import ProductFactory
 
 CUSTOMERS = 100_000
 HIERARCHY = 5  # a root, two children, a grandchild and a great-grandchild: 20,000 hierarchies
@@ -44,13 +49,13 @@ def _tables():
     }
 
 
-def _build(name: str):
+def _build(name: str, customers: int = CUSTOMERS, orders: int = ORDERS):
     """Accounts, customers in hierarchies (each its own account: the `each` state), orders in every payment state."""
     organization = OrganizationFactory(name=name)
     admin = UserFactory(organization=organization, role=Role.ADMIN, username=f"{name}-admin".lower())
     channel = channel_commerce_get(organization_id=organization.pk)
     t = _tables()
-    params = {"org": organization.pk, "owner": admin.pk, "channel": channel.pk, "n": CUSTOMERS, "m": ORDERS}
+    params = {"org": organization.pk, "owner": admin.pk, "channel": channel.pk, "n": customers, "m": orders}
     statements = [
         f"""INSERT INTO {t["accounts"]} (created_at, updated_at, organization_id, version, owner_id, name,
             description, lifetime_value)
@@ -176,20 +181,83 @@ def _timed(run) -> tuple[float, object]:
 
 def test_commerce_at_scale():
     started = time.perf_counter()
+    small = _build("Commerce Bench Small", CUSTOMERS // 10, ORDERS // 10)
     organization, admin = _build("Commerce Bench")
     print(f"\nbench commerce_build customers={CUSTOMERS} orders={ORDERS} seconds={time.perf_counter() - started:.1f}")
-    _recalculation_against_group_by(organization)
-    _strategy_change_each_way(organization, admin)
+    memory = {"recalculation": {}, "strategy": {}}
+    # Each measured once warm (what a first call loads and caches is not the data's memory).
+    lifetime_recalculate(organization=small[0])
+    memory["recalculation"]["small"] = _peak_growth(lambda: lifetime_recalculate(organization=small[0]))
+    memory["recalculation"]["large"] = _recalculation_against_group_by(organization)
+    _switch_both_ways(*small)
+    memory["strategy"]["small"] = _peak_growth(lambda: _switch_both_ways(*small))
+    memory["strategy"]["large"] = _strategy_change_each_way(organization, admin)
+    for name, peaks in memory.items():
+        print(_memory_line(name, peaks["small"], peaks["large"]))
+    queries = {size: _order_queries(*built) for size, built in (("small", small), ("large", (organization, admin)))}
+    verdict = "PASS" if queries["small"] == queries["large"] else "MISS"
+    print(
+        f"\nbench order_place_and_pay_queries orders_{ORDERS // 10000}k={queries['small']} "
+        f"orders_{ORDERS // 1000}k={queries['large']} target=constant {verdict}"
+    )
 
 
-def _strategy_change_each_way(organization, admin) -> None:
+def _rss(field: str) -> int:
+    """A memory figure of this process in bytes, from /proc/self/status (VmRSS now, VmHWM its peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise LookupError(field)
+
+
+def _peak_growth(run) -> int:
+    """How far this process's resident memory rose above where it stood, at its peak while `run` ran (the peak
+    is reset first: writing 5 to /proc/self/clear_refs)."""
+    Path("/proc/self/clear_refs").write_text("5")
+    before = _rss("VmRSS")
+    run()
+    return max(0, _rss("VmHWM") - before)
+
+
+def _memory_line(name: str, small: int, large: int) -> str:
+    # Flat: ten times the data costs at most twice the memory (and a few megabytes are noise of the allocator).
+    verdict = "PASS" if large <= 2 * max(small, 4 * 2**20) else "MISS"
+    return (
+        f"\nbench {name}_peak_memory customers_{CUSTOMERS // 10000}k_mb={small / 2**20:.1f} "
+        f"customers_{CUSTOMERS // 1000}k_mb={large / 2**20:.1f} target=flat {verdict}"
+    )
+
+
+def _order_queries(organization, admin) -> int:
+    """Statements run to place one order of two lines for a customer of the data set and pay it in full."""
+    customer = CommerceCustomer.objects.filter(organization=organization, root__isnull=True).order_by("pk").first()
+    products = [ProductFactory(organization=organization) for _ in range(2)]
+    with CaptureQueriesContext(connection) as queries:
+        order = order_place(actor=admin, customer=customer, lines=[LineInput(product=p, quantity=1) for p in products])
+        order_pay(actor=admin, order=order, amount=order.total)
+    return len(queries)
+
+
+def _switch_both_ways(organization, admin) -> None:
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     try:
-        ours_root, job = _timed(lambda: _switch(admin, "root"))
+        _switch(admin, "root")
+        _switch(admin, "each")
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+def _strategy_change_each_way(organization, admin) -> int:
+    """Both directions timed against their statements; returns the job's peak memory growth."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        peak = {}
+        peak["root"], (ours_root, job) = _measured(lambda: _timed(lambda: _switch(admin, "root")))
         moved = job.result["moved"]
         assert moved == CUSTOMERS - CUSTOMERS // HIERARCHY
-        ours_each, job = _timed(lambda: _switch(admin, "each"))
+        peak["each"], (ours_each, job) = _measured(lambda: _timed(lambda: _switch(admin, "each")))
         assert job.result["moved"] == moved and job.result["accounts_created"] == 0
         # The same changes by hand, from the same starting state.
         sql_root, counts = _timed(lambda: _sql(TO_ROOT_SQL, organization))
@@ -205,6 +273,14 @@ def _strategy_change_each_way(organization, admin) -> None:
     print(
         _line(f"strategy_to_each_{CUSTOMERS // 1000}k_customers", ours_each, sql_each, STRATEGY_TARGET, "sql_statement")
     )
+    return max(peak.values())
+
+
+def _measured(run) -> tuple[int, object]:
+    """`run`'s result and the peak memory growth while it ran."""
+    result = []
+    growth = _peak_growth(lambda: result.append(run()))
+    return growth, result[0]
 
 
 GROUP_BY_SQL = """
@@ -216,12 +292,15 @@ GROUP BY c.account_id
 """
 
 
-def _recalculation_against_group_by(organization) -> None:
+def _recalculation_against_group_by(organization) -> int:
+    """Timed against the GROUP BY; returns the recalculation's peak memory growth."""
     samples = {"ours": [], "group_by": []}
     assert Order.objects.filter(organization=organization).count() == ORDERS
+    peaks = []
     for _ in range(3):
-        ms, corrected = _timed(lambda: lifetime_recalculate(organization=organization))
+        peak, (ms, corrected) = _measured(lambda: _timed(lambda: lifetime_recalculate(organization=organization)))
         assert corrected == 0
+        peaks.append(peak)
         samples["ours"].append(ms)
         ms, rows = _timed(lambda: _group_by(organization))
         samples["group_by"].append(ms)
@@ -234,6 +313,7 @@ def _recalculation_against_group_by(organization) -> None:
     assert dict(rows) == kept and len(kept) > CUSTOMERS // 2
     ours, baseline = sorted(samples["ours"])[1], sorted(samples["group_by"])[1]
     print(_line(f"recalculate_lifetime_{ORDERS // 1000}k_orders", ours, baseline, RECALCULATION_TARGET, "group_by"))
+    return max(peaks)
 
 
 def _group_by(organization) -> list:
