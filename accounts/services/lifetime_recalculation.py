@@ -4,10 +4,11 @@ order the incremental upkeep (accounts.services.lifetime) locks rows, so the two
 """
 
 import uuid
+from contextlib import closing, suppress
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from accounts.choices import OpportunityStatus
@@ -205,13 +206,11 @@ def without_jit(cursor) -> None:
 
 def tune_batch(cursor, *, read: bool = False) -> None:
     """Settings for the current transaction only: no JIT compilation (it costs a batch's statements more
-    than it saves); for the read of a whole batch, its sums made from sorted rows, a group at a time (sums
-    kept per group in a hash table cost far more memory and time), with memory enough to sort in memory."""
+    than it saves) and, for the read of a whole batch, memory enough to keep its sums per group in memory."""
     if cursor.db.vendor == "postgresql":
         cursor.execute("SET LOCAL jit = off")
         if read:
             cursor.execute(f"SET LOCAL work_mem = '{READ_WORK_MEM}'")
-            cursor.execute("SET LOCAL enable_hashagg = off")
 
 
 def _correct(connection, params: dict, account_ids: list[int]) -> Corrections:
@@ -279,8 +278,9 @@ def _wrong_accounts(connection, params: dict):
                 return
             yield wrong
     finally:
+        # In a transaction that failed the cursor goes with it; otherwise it is closed here, not at session end.
         if not connection.needs_rollback and connection.connection is not None:
-            with connection.cursor() as cursor:
+            with suppress(DatabaseError), connection.cursor() as cursor:
                 cursor.execute(f"CLOSE {name}")
 
 
@@ -318,27 +318,29 @@ def lifetime_recalculate_accounts(*, organization_id: int, first_id: int, last_i
         "actor": getattr(actor, "pk", None),
     }
     corrections = Corrections()
-    for wrong in _wrong_accounts(connection, params):
-        for chunk in _chunks(wrong):
-            with transaction.atomic():
-                locked = list(
-                    Account.objects.filter(organization_id=organization_id, pk__in=chunk)
-                    .order_by("pk")
-                    .select_for_update()
-                    .values_list("pk", flat=True)
-                )
-                if locked:
-                    corrections += _correct(connection, {**params, "first": locked[0], "last": locked[-1]}, locked)
+    # Closed on the way out, even when a correction fails: the read's cursor is released at once.
+    with closing(_wrong_accounts(connection, params)) as batches:
+        for wrong in batches:
+            for chunk in _chunks(wrong):
+                with transaction.atomic():
+                    locked = list(
+                        Account.objects.filter(organization_id=organization_id, pk__in=chunk)
+                        .order_by("pk")
+                        .select_for_update()
+                        .values_list("pk", flat=True)
+                    )
+                    if locked:
+                        corrections += _correct(connection, {**params, "first": locked[0], "last": locked[-1]}, locked)
     return corrections
 
 
-# Accounts read per batch (one read, no locks: the sources give a row per customer, and a batch's sorts
-# stay small enough to be fast), and accounts locked and rewritten per transaction, within a range of
-# CORRECTION_SPAN ids: a write waiting on them waits for one chunk at most.
+# Accounts read per batch (one read, no locks: the sources give a row per customer, and a batch's sums
+# per group stay small enough to be fast), and accounts locked and rewritten per transaction, within a
+# range of CORRECTION_SPAN ids: a write waiting on them waits for one chunk at most.
 RECALCULATION_BATCH = 20_000
 CORRECTION_CHUNK = 500
 CORRECTION_SPAN = 2000
-# Memory for each sort of a batch's read (on the server): a batch's rows are sorted in memory.
+# Memory for each sum or sort of a batch's read (on the server): a batch's sums stay in memory.
 READ_WORK_MEM = "32MB"
 
 

@@ -8,7 +8,7 @@
 """
 
 import time
-from pathlib import Path
+import tracemalloc
 
 import pytest
 from django.db import connection, transaction
@@ -98,6 +98,8 @@ def _build(name: str, customers: int = CUSTOMERS, orders: int = ORDERS):
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement, params)
+            # Each statement planned with the rows the previous ones wrote (a second data set is built after one).
+            cursor.execute(f"ANALYZE {', '.join(t.values())}")
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {', '.join(t.values())}")
     lifetime_recalculate(organization=organization)
@@ -181,17 +183,20 @@ def _timed(run) -> tuple[float, object]:
 
 def test_commerce_at_scale():
     started = time.perf_counter()
-    small = _build("Commerce Bench Small", CUSTOMERS // 10, ORDERS // 10)
     organization, admin = _build("Commerce Bench")
     print(f"\nbench commerce_build customers={CUSTOMERS} orders={ORDERS} seconds={time.perf_counter() - started:.1f}")
+    small = _build("Commerce Bench Small", CUSTOMERS // 10, ORDERS // 10)
+    _recalculation_against_group_by(organization)
+    _strategy_change_each_way(organization, admin)
+    # Memory apart from the timings (tracing allocations slows Python down), each measured warm: what a first
+    # call loads and caches is not the data's memory.
     memory = {"recalculation": {}, "strategy": {}}
-    # Each measured once warm (what a first call loads and caches is not the data's memory).
-    lifetime_recalculate(organization=small[0])
-    memory["recalculation"]["small"] = _peak_growth(lambda: lifetime_recalculate(organization=small[0]))
-    memory["recalculation"]["large"] = _recalculation_against_group_by(organization)
-    _switch_both_ways(*small)
-    memory["strategy"]["small"] = _peak_growth(lambda: _switch_both_ways(*small))
-    memory["strategy"]["large"] = _strategy_change_each_way(organization, admin)
+    for size, (org, actor) in (("small", small), ("large", (organization, admin))):
+        lifetime_recalculate(organization=org)
+        memory["recalculation"][size] = _peak_growth(lambda org=org: lifetime_recalculate(organization=org))
+        if size == "small":
+            _switch_both_ways(org, actor)
+        memory["strategy"][size] = _peak_growth(lambda org=org, actor=actor: _switch_both_ways(org, actor))
     for name, peaks in memory.items():
         print(_memory_line(name, peaks["small"], peaks["large"]))
     queries = {size: _order_queries(*built) for size, built in (("small", small), ("large", (organization, admin)))}
@@ -202,21 +207,17 @@ def test_commerce_at_scale():
     )
 
 
-def _rss(field: str) -> int:
-    """A memory figure of this process in bytes, from /proc/self/status (VmRSS now, VmHWM its peak)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) * 1024
-    raise LookupError(field)
-
-
 def _peak_growth(run) -> int:
-    """How far this process's resident memory rose above where it stood, at its peak while `run` ran (the peak
-    is reset first: writing 5 to /proc/self/clear_refs)."""
-    Path("/proc/self/clear_refs").write_text("5")
-    before = _rss("VmRSS")
-    run()
-    return max(0, _rss("VmHWM") - before)
+    """The most memory `run` held allocated in Python at once, above what was allocated before it."""
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return max(0, peak - before)
 
 
 def _memory_line(name: str, small: int, large: int) -> str:
@@ -229,12 +230,18 @@ def _memory_line(name: str, small: int, large: int) -> str:
 
 
 def _order_queries(organization, admin) -> int:
-    """Statements run to place one order of two lines for a customer of the data set and pay it in full."""
+    """Statements run to place one order of two lines for a customer of the data set and pay it in full (after
+    one such order, so that both data sets are measured warm)."""
     customer = CommerceCustomer.objects.filter(organization=organization, root__isnull=True).order_by("pk").first()
     products = [ProductFactory(organization=organization) for _ in range(2)]
-    with CaptureQueriesContext(connection) as queries:
+
+    def place_and_pay():
         order = order_place(actor=admin, customer=customer, lines=[LineInput(product=p, quantity=1) for p in products])
         order_pay(actor=admin, order=order, amount=order.total)
+
+    place_and_pay()
+    with CaptureQueriesContext(connection) as queries:
+        place_and_pay()
     return len(queries)
 
 
@@ -248,16 +255,15 @@ def _switch_both_ways(organization, admin) -> None:
         celery_app.conf.task_always_eager = eager
 
 
-def _strategy_change_each_way(organization, admin) -> int:
-    """Both directions timed against their statements; returns the job's peak memory growth."""
+def _strategy_change_each_way(organization, admin) -> None:
+    """Both directions timed against their statements, on the same data."""
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     try:
-        peak = {}
-        peak["root"], (ours_root, job) = _measured(lambda: _timed(lambda: _switch(admin, "root")))
+        ours_root, job = _timed(lambda: _switch(admin, "root"))
         moved = job.result["moved"]
         assert moved == CUSTOMERS - CUSTOMERS // HIERARCHY
-        peak["each"], (ours_each, job) = _measured(lambda: _timed(lambda: _switch(admin, "each")))
+        ours_each, job = _timed(lambda: _switch(admin, "each"))
         assert job.result["moved"] == moved and job.result["accounts_created"] == 0
         # The same changes by hand, from the same starting state.
         sql_root, counts = _timed(lambda: _sql(TO_ROOT_SQL, organization))
@@ -273,14 +279,6 @@ def _strategy_change_each_way(organization, admin) -> int:
     print(
         _line(f"strategy_to_each_{CUSTOMERS // 1000}k_customers", ours_each, sql_each, STRATEGY_TARGET, "sql_statement")
     )
-    return max(peak.values())
-
-
-def _measured(run) -> tuple[int, object]:
-    """`run`'s result and the peak memory growth while it ran."""
-    result = []
-    growth = _peak_growth(lambda: result.append(run()))
-    return growth, result[0]
 
 
 GROUP_BY_SQL = """
@@ -292,15 +290,12 @@ GROUP BY c.account_id
 """
 
 
-def _recalculation_against_group_by(organization) -> int:
-    """Timed against the GROUP BY; returns the recalculation's peak memory growth."""
+def _recalculation_against_group_by(organization) -> None:
     samples = {"ours": [], "group_by": []}
     assert Order.objects.filter(organization=organization).count() == ORDERS
-    peaks = []
     for _ in range(3):
-        peak, (ms, corrected) = _measured(lambda: _timed(lambda: lifetime_recalculate(organization=organization)))
+        ms, corrected = _timed(lambda: lifetime_recalculate(organization=organization))
         assert corrected == 0
-        peaks.append(peak)
         samples["ours"].append(ms)
         ms, rows = _timed(lambda: _group_by(organization))
         samples["group_by"].append(ms)
@@ -313,7 +308,6 @@ def _recalculation_against_group_by(organization) -> int:
     assert dict(rows) == kept and len(kept) > CUSTOMERS // 2
     ours, baseline = sorted(samples["ours"])[1], sorted(samples["group_by"])[1]
     print(_line(f"recalculate_lifetime_{ORDERS // 1000}k_orders", ours, baseline, RECALCULATION_TARGET, "group_by"))
-    return max(peaks)
 
 
 def _group_by(organization) -> list:
