@@ -89,25 +89,24 @@ def _entry_columns() -> tuple[str, str]:
 
 
 def _write_sql() -> str:
-    """Moves given as arrays (customer, new account or NULL, whether to remember, the remembered account)."""
+    """Moves given as arrays, one item per customer written: whether it moves, its new account, its account
+    and channel as locked, whether it remembers an account, and which."""
     customers, deals, orders_counting = _quote(CommerceCustomer), _quote(Opportunity), counting_orders_sql()
     accounts, values, history = _quote(Account), _quote(AccountChannelValue), _quote(AccountValueChange)
     entry_columns, entry_values = _entry_columns()
     won = f"'{OpportunityStatus.WON.value}'"
     return f"""
-WITH v AS (SELECT * FROM unnest(%(ids)s::bigint[], %(targets)s::bigint[], %(remember)s::boolean[],
-        %(previous)s::bigint[]) AS v(id, account, remember, previous)),
-    moving AS (SELECT c.id, c.account_id AS old_account, v.account AS new_account, c.channel_id
-        FROM {customers} c JOIN v ON v.id = c.id
-        WHERE v.account IS NOT NULL AND c.account_id IS DISTINCT FROM v.account),
-    written AS (UPDATE {customers} c SET account_id = COALESCE(m.new_account, c.account_id),
+WITH v AS (SELECT * FROM unnest(%(ids)s::bigint[], %(moves)s::boolean[], %(targets)s::bigint[],
+        %(olds)s::bigint[], %(channels)s::bigint[], %(remember)s::boolean[], %(previous)s::bigint[])
+        AS v(id, moves, account, old_account, channel_id, remember, previous)),
+    moving AS (SELECT id, old_account, account AS new_account, channel_id FROM v WHERE moves),
+    written AS (UPDATE {customers} c SET account_id = CASE WHEN v.moves THEN v.account ELSE c.account_id END,
             previous_account_id = CASE WHEN v.remember THEN v.previous ELSE c.previous_account_id END,
-            version = c.version + CASE WHEN m.id IS NULL THEN 0 ELSE 1 END,
-            updated_at = CASE WHEN m.id IS NULL THEN c.updated_at ELSE %(now)s END
-        FROM v LEFT JOIN moving m ON m.id = v.id
-        WHERE c.id = v.id AND (m.id IS NOT NULL OR v.remember)
-        RETURNING c.id, c.organization_id, c.version, c.name, m.id IS NOT NULL AS moved, m.old_account,
-            m.new_account),
+            version = c.version + CASE WHEN v.moves THEN 1 ELSE 0 END,
+            updated_at = CASE WHEN v.moves THEN %(now)s ELSE c.updated_at END
+        FROM v WHERE c.id = v.id
+        RETURNING c.id, c.organization_id, c.version, c.name, v.moves AS moved, v.old_account,
+            v.account AS new_account),
     entries AS (INSERT INTO {_quote(ChangeLogEntry)} ({entry_columns})
         SELECT {entry_values} FROM written w WHERE w.moved RETURNING id),
     order_values AS (SELECT t.customer_id, SUM(t.amount) AS amount FROM ({orders_counting}
@@ -162,9 +161,13 @@ def customers_relate_set_based(
     ids = sorted({*moving, *remember})
     context = current_change_context()
     acting = actor if actor is not None else context.actor
+    # The customers are locked: their rows as read under the lock are what the statement changes.
     params = {
         "ids": ids,
+        "moves": [pk in moving for pk in ids],
         "targets": [moving.get(pk) for pk in ids],
+        "olds": [current[pk]["account_id"] for pk in ids],
+        "channels": [current[pk]["channel_id"] for pk in ids],
         "remember": [pk in remember for pk in ids],
         "previous": [remember.get(pk) for pk in ids],
         "now": timezone.now(),
