@@ -337,11 +337,11 @@ def lifetime_recalculate_accounts(*, organization_id: int, first_id: int, last_i
 # Accounts read per batch (one read, no locks: the sources give a row per customer, and a batch's sums
 # per group stay small enough to be fast), and accounts locked and rewritten per transaction, within a
 # range of CORRECTION_SPAN ids: a write waiting on them waits for one chunk at most.
-RECALCULATION_BATCH = 50_000
+RECALCULATION_BATCH = 20_000
 CORRECTION_CHUNK = 500
 CORRECTION_SPAN = 2000
 # Memory for each sum or sort of a batch's read (on the server): a batch's sums stay in memory.
-READ_WORK_MEM = "64MB"
+READ_WORK_MEM = "32MB"
 
 
 def lifetime_recalculation_batches(*, organization_id: int, after: int = 0, size: int = RECALCULATION_BATCH):
