@@ -9,7 +9,7 @@ from accounts.services.lifetime_recalculation import (
 from backoffice.jobs import JobKind, JobRun, job_kinds
 
 LIFETIME_RECALCULATION = "lifetime.recalculate"
-MAX_BATCH = 5000
+MAX_BATCH = 100_000
 
 
 def lifetime_recalculation_run(run: JobRun) -> dict:

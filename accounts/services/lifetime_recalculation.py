@@ -3,14 +3,16 @@ traffic: batches of accounts read without locks, and only what is wrong locked a
 order the incremental upkeep (accounts.services.lifetime) locks rows, so the two never deadlock.
 """
 
+import uuid
+from contextlib import closing, suppress
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from accounts.choices import OpportunityStatus
-from accounts.models import Account, AccountChannelValue, AccountValueChange, Opportunity
+from accounts.models import Account, AccountChannelValue, AccountValueChange, Channel, Opportunity
 from accounts.registry import customer_types, lifetime_sources
 from backoffice.models import Organization
 
@@ -60,15 +62,79 @@ def opportunity_lifetime_sql(connection) -> str:
     )
 
 
-def _batch_scope(connection) -> str:
-    accounts = connection.ops.quote_name(Account._meta.db_table)
-    return f"SELECT id FROM {accounts} WHERE organization_id = %(org)s AND id BETWEEN %(first)s AND %(last)s"  # noqa: S608
+def _sources_sql(connection) -> str:
+    return " UNION ALL ".join(source.sql(connection) for source in lifetime_sources)
 
 
-def _recalculation_parts(connection, scope: str) -> tuple[str, str, dict[str, str]]:
+def _organization_column(model) -> str | None:
+    try:
+        return model._meta.get_field("organization").column
+    except Exception:  # noqa: BLE001 - a customer type without an organization is scoped by its accounts
+        return None
+
+
+def _amount(value: str) -> str:
+    return f"COALESCE({value}, 0)"
+
+
+def _check_sql(connection) -> str:
+    """One read naming, in id order, the accounts from %(first)s to %(last)s with anything to correct:
+    account totals, channel values (wrong, missing or left over) and their customers' values.
+
+    Each source gives one row per customer (or per deal). Every figure is checked by one aggregate over
+    the computed rows and the stored ones (negative), grouped by what it sums over, with no join of sums:
+    it is wrong when they do not cancel out to the cent (stored values have two places, so rounding the
+    difference is rounding the computed sum). Nothing is locked nor written.
+    """
+    quote = connection.ops.quote_name
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    accounts = quote(Account._meta.db_table)
+    values = quote(AccountChannelValue._meta.db_table)
+    channels = quote(Channel._meta.db_table)
+    in_range = "a.organization_id = %(org)s AND a.id BETWEEN %(first)s AND %(last)s"
+    checks = [
+        # Accounts with a zero total need no row of their own: anything computed for them shows up.
+        f"SELECT account_id FROM (SELECT account_id, {_amount('amount')} AS delta FROM s UNION ALL "  # noqa: S608
+        f"SELECT a.id, -{_amount('a.lifetime_value')} FROM {accounts} a WHERE {in_range} AND a.lifetime_value <> 0"
+        ") x GROUP BY account_id HAVING ROUND(SUM(delta), 2) <> 0",
+        # Channel values: the organization's channels, and values in no channel of the batch's accounts.
+        f"SELECT account_id FROM (SELECT account_id, channel_id, {_amount('amount')} AS delta FROM s UNION ALL "  # noqa: S608
+        f"SELECT v.account_id, v.channel_id, -{_amount('v.amount')} FROM {values} v WHERE v.amount <> 0 "
+        f"AND v.account_id BETWEEN %(first)s AND %(last)s "
+        f"AND v.channel_id IN (SELECT id FROM {channels} WHERE organization_id = %(org)s) UNION ALL "
+        f"SELECT v.account_id, NULL, -{_amount('v.amount')} FROM {values} v JOIN {accounts} a ON a.id = v.account_id "
+        f"WHERE v.channel_id IS NULL AND v.amount <> 0 AND {in_range}"
+        ") x GROUP BY account_id, channel_id HAVING ROUND(SUM(delta), 2) <> 0",
+    ]
+    for registered in customer_types:
+        model = registered.model
+        table = quote(model._meta.db_table)
+        field = quote(model._meta.get_field(registered.lifetime_field).column)
+        account = quote(model._meta.get_field(registered.account_field).column)
+        type_id = int(ContentType.objects.get_for_model(model).pk)
+        organization = _organization_column(model)
+        scope = (
+            f"c.{quote(organization)} = %(org)s AND c.{account} BETWEEN %(first)s AND %(last)s"
+            if organization
+            else f"c.{account} IN (SELECT a.id FROM {accounts} a WHERE {in_range})"  # noqa: S608
+        )
+        # Every customer of the batch has a row: it names the account to correct.
+        checks.append(
+            f"SELECT MAX(account_id) FROM (SELECT customer_id, NULL AS account_id, {_amount('amount')} AS delta "  # noqa: S608
+            f"FROM s WHERE customer_type_id = {type_id} UNION ALL "
+            f"SELECT c.id, c.{account}, -{_amount(f'c.{field}')} FROM {table} c WHERE {scope}"
+            ") x GROUP BY customer_id HAVING ROUND(SUM(delta), 2) <> 0 AND MAX(account_id) IS NOT NULL"
+        )
+    return (
+        f"WITH s AS {materialized}({_sources_sql(connection)}) "  # noqa: S608
+        f"{' UNION '.join(checks)} ORDER BY 1"
+    )
+
+
+def _recalculation_parts(connection, scope: str) -> tuple[str, dict[str, str]]:
     """The recompute of the accounts whose ids `scope` lists (SQL), from the batch's source rows (`s`)
-    and their sums per channel (`wanted`): a read that names the accounts with anything to correct, and
-    one write each for customers, channel values (set, then zeroed where nothing adds up) and accounts.
+    and their sums per channel (`wanted`): one write each for customers, channel values (set, then zeroed
+    where nothing adds up) and accounts.
 
     Each write compares before it writes (IS DISTINCT FROM), so nothing right is rewritten; sums are
     rounded to the money fields' two places, as the incremental upkeep keeps them. Only quoted
@@ -76,25 +142,16 @@ def _recalculation_parts(connection, scope: str) -> tuple[str, str, dict[str, st
     """
     quote = connection.ops.quote_name
     materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
-    sources = " UNION ALL ".join(source.sql(connection) for source in lifetime_sources)
     accounts = quote(Account._meta.db_table)
     values = quote(AccountChannelValue._meta.db_table)
     history = quote(AccountValueChange._meta.db_table)
     common = (
-        f"WITH s AS {materialized}({sources}), "  # noqa: S608
+        f"WITH s AS {materialized}({_sources_sql(connection)}), "  # noqa: S608
         f"wanted AS {materialized}(SELECT account_id, channel_id, ROUND(SUM(amount), 2) AS amount FROM s "
         f"WHERE account_id IN ({scope}) GROUP BY account_id, channel_id), "
         f"totals AS (SELECT a.id, COALESCE(SUM(w.amount), 0) AS total FROM {accounts} a "
         f"LEFT JOIN wanted w ON w.account_id = a.id WHERE a.id IN ({scope}) GROUP BY a.id)"
     )
-    checks = [
-        f"SELECT t.id FROM totals t JOIN {accounts} a ON a.id = t.id WHERE a.lifetime_value IS DISTINCT FROM t.total",  # noqa: S608
-        f"SELECT w.account_id FROM wanted w LEFT JOIN {values} v ON v.account_id = w.account_id "  # noqa: S608
-        "AND v.channel_id IS NOT DISTINCT FROM w.channel_id WHERE w.amount <> 0 AND v.amount IS DISTINCT FROM w.amount",
-        f"SELECT v.account_id FROM {values} v WHERE v.account_id IN ({scope}) AND v.amount <> 0 "  # noqa: S608
-        "AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.account_id = v.account_id "
-        "AND w.channel_id IS NOT DISTINCT FROM v.channel_id AND w.amount <> 0)",
-    ]
     writes = {}
     for index, registered in enumerate(customer_types):
         model = registered.model
@@ -103,13 +160,9 @@ def _recalculation_parts(connection, scope: str) -> tuple[str, str, dict[str, st
         account = quote(model._meta.get_field(registered.account_field).column)
         type_id = int(ContentType.objects.get_for_model(model).pk)
         per_customer = (
-            f"SELECT c.id, c.{account} AS account_id, COALESCE(ROUND(SUM(s.amount), 2), 0) AS total "  # noqa: S608
+            f"SELECT c.id, COALESCE(ROUND(SUM(s.amount), 2), 0) AS total "  # noqa: S608
             f"FROM {table} c LEFT JOIN s ON s.customer_type_id = {type_id} AND s.customer_id = c.id "
-            f"WHERE c.{account} IN ({scope}) GROUP BY c.id, c.{account}"
-        )
-        checks.append(
-            f"SELECT t.account_id FROM ({per_customer}) t JOIN {table} c ON c.id = t.id "  # noqa: S608
-            f"WHERE c.{field} IS DISTINCT FROM t.total"
+            f"WHERE c.{account} IN ({scope}) GROUP BY c.id"
         )
         writes[f"customers_{index}"] = (
             f"UPDATE {table} SET {field} = t.total FROM ({per_customer}) t "  # noqa: S608
@@ -142,23 +195,22 @@ def _recalculation_parts(connection, scope: str) -> tuple[str, str, dict[str, st
         f"INSERT INTO {history} (account_id, lifetime_value, changed_at, changed_by_id) "  # noqa: S608
         "SELECT id, lifetime_value, %(now)s, %(actor)s FROM accounts RETURNING 1"
     )
-    return common, " UNION ".join(checks), writes
-
-
-def _accounts_to_correct(connection, params: dict) -> list[int]:
-    """The batch's accounts with anything to correct: one read, no lock, nothing written."""
-    common, checks, _ = _recalculation_parts(connection, _batch_scope(connection))
-    with transaction.atomic(), connection.cursor() as cursor:
-        without_jit(cursor)
-        cursor.execute(f"{common} {checks}", params)
-        return sorted(row[0] for row in cursor.fetchall())
+    return common, writes
 
 
 def without_jit(cursor) -> None:
     """A batch's statements are short: PostgreSQL's JIT compilation would cost them more than it saves (in
     the transaction only)."""
+    tune_batch(cursor)
+
+
+def tune_batch(cursor, *, read: bool = False) -> None:
+    """Settings for the current transaction only: no JIT compilation (it costs a batch's statements more
+    than it saves) and, for the read of a whole batch, memory enough to keep its sums per group in memory."""
     if cursor.db.vendor == "postgresql":
         cursor.execute("SET LOCAL jit = off")
+        if read:
+            cursor.execute(f"SET LOCAL work_mem = '{READ_WORK_MEM}'")
 
 
 def _correct(connection, params: dict, account_ids: list[int]) -> Corrections:
@@ -171,7 +223,7 @@ def _correct(connection, params: dict, account_ids: list[int]) -> Corrections:
         scope_params = {f"account_{index}": pk for index, pk in enumerate(account_ids)}
         scope = ", ".join(f"%({name})s" for name in scope_params)
         params = {**params, **scope_params}
-    common, _, writes = _recalculation_parts(connection, scope)
+    common, writes = _recalculation_parts(connection, scope)
     counts = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -199,6 +251,52 @@ def _correct(connection, params: dict, account_ids: list[int]) -> Corrections:
     )
 
 
+def _wrong_accounts(connection, params: dict):
+    """The ids of the batch's accounts with anything to correct, in id order, CORRECTION_CHUNK at a time.
+
+    On PostgreSQL the read is a cursor held on the server (WITH HOLD: it outlives the transactions that
+    correct what it found), so memory stays the same however many accounts are wrong.
+    """
+    sql = _check_sql(connection)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            wrong = [row[0] for row in cursor.fetchall()]
+        for start in range(0, len(wrong), CORRECTION_CHUNK):
+            yield wrong[start : start + CORRECTION_CHUNK]
+        return
+    name = f"lifetime_check_{uuid.uuid4().hex}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        tune_batch(cursor, read=True)
+        cursor.execute(f"DECLARE {name} NO SCROLL CURSOR WITH HOLD FOR {sql}", params)
+    try:
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(f"FETCH FORWARD {CORRECTION_CHUNK} FROM {name}")
+                wrong = [row[0] for row in cursor.fetchall()]
+            if not wrong:
+                return
+            yield wrong
+    finally:
+        # In a transaction that failed the cursor goes with it; otherwise it is closed here, not at session end.
+        if not connection.needs_rollback and connection.connection is not None:
+            with suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute(f"CLOSE {name}")
+
+
+def _chunks(wrong: list[int]):
+    """Split ids (in order) so that each chunk spans at most CORRECTION_SPAN ids: its sources are read for
+    that range of accounts only."""
+    chunk: list[int] = []
+    for pk in wrong:
+        if chunk and pk - chunk[0] >= CORRECTION_SPAN:
+            yield chunk
+            chunk = []
+        chunk.append(pk)
+    if chunk:
+        yield chunk
+
+
 def lifetime_recalculate_accounts(*, organization_id: int, first_id: int, last_id: int, actor=None) -> Corrections:
     """Recompute the lifetime values of an organization's accounts with ids from first_id to last_id, and of
     the customers they hold, from every lifetime source. Returns what it corrected.
@@ -220,36 +318,52 @@ def lifetime_recalculate_accounts(*, organization_id: int, first_id: int, last_i
         "actor": getattr(actor, "pk", None),
     }
     corrections = Corrections()
-    wrong = _accounts_to_correct(connection, params)
-    for start in range(0, len(wrong), CORRECTION_CHUNK):
-        chunk = wrong[start : start + CORRECTION_CHUNK]
-        with transaction.atomic():
-            locked = list(
-                Account.objects.filter(organization_id=organization_id, pk__in=chunk)
-                .order_by("pk")
-                .select_for_update()
-                .values_list("pk", flat=True)
-            )
-            if locked:
-                corrections += _correct(connection, {**params, "first": locked[0], "last": locked[-1]}, locked)
+    # Closed on the way out, even when a correction fails: the read's cursor is released at once.
+    with closing(_wrong_accounts(connection, params)) as batches:
+        for wrong in batches:
+            for chunk in _chunks(wrong):
+                with transaction.atomic():
+                    locked = list(
+                        Account.objects.filter(organization_id=organization_id, pk__in=chunk)
+                        .order_by("pk")
+                        .select_for_update()
+                        .values_list("pk", flat=True)
+                    )
+                    if locked:
+                        corrections += _correct(connection, {**params, "first": locked[0], "last": locked[-1]}, locked)
     return corrections
 
 
-# Accounts read per batch (one read, no locks), and accounts locked and rewritten per transaction: a
-# write waiting on them waits for one chunk at most.
-RECALCULATION_BATCH = 2000
+# Accounts read per batch (one read, no locks: the sources give a row per customer, and a batch's sums
+# per group stay small enough to be fast), and accounts locked and rewritten per transaction, within a
+# range of CORRECTION_SPAN ids: a write waiting on them waits for one chunk at most.
+RECALCULATION_BATCH = 20_000
 CORRECTION_CHUNK = 500
+CORRECTION_SPAN = 2000
+# Memory for each sum or sort of a batch's read (on the server): a batch's sums stay in memory.
+READ_WORK_MEM = "32MB"
 
 
 def lifetime_recalculation_batches(*, organization_id: int, after: int = 0, size: int = RECALCULATION_BATCH):
-    """The organization's accounts after id `after`, as (first id, last id, count) ranges of `size` accounts."""
-    accounts = Account.objects.filter(organization_id=organization_id).order_by("pk")
+    """The organization's accounts after id `after`, as (first id, last id, count) ranges of `size` accounts,
+    each found by one aggregate (no list of ids in memory)."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(Account._meta.db_table)
     while True:
-        ids = list(accounts.filter(pk__gt=after).values_list("pk", flat=True)[:size])
-        if not ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT MIN(id), MAX(id), COUNT(*) FROM (SELECT id FROM {table} "  # noqa: S608
+                "WHERE organization_id = %s AND id > %s ORDER BY id LIMIT %s) batch",
+                [organization_id, after, size],
+            )
+            first, last, count = cursor.fetchone()
+        if not count:
             return
-        yield ids[0], ids[-1], len(ids)
-        after = ids[-1]
+        yield first, last, count
+        if count < size:
+            return
+        after = last
 
 
 def lifetime_recalculate(*, organization=None, actor=None) -> int:

@@ -49,11 +49,17 @@ def _counting_orders_sql(quote) -> str:
     )
 
 
-def order_lifetime_sql(connection) -> str:
-    """The lifetime source of commerce orders, for the recalculation (see accounts.registry.LifetimeSource).
+def counting_orders_sql() -> str:
+    """Each counting order's customer and amount (alias `o`), to be narrowed by further `AND` conditions."""
+    return _counting_orders_sql(connection.ops.quote_name)
 
-    The batch's customers (by their accounts' id range) each read their counting orders by the
-    `order_counting` index (LATERAL: a lookup per customer, never a scan of every order per batch).
+
+def order_lifetime_sql(connection) -> str:
+    """The lifetime source of commerce orders, for the recalculation (see accounts.registry.LifetimeSource):
+    one row per customer of the batch (by its account's id range), the sum of its counting orders.
+
+    Each customer sums its orders by the `order_counting` index (a lookup per customer, never a scan of
+    every order per batch), so the recalculation aggregates a row per customer, not per order.
     """
     quote = connection.ops.quote_name
     customers = quote(CommerceCustomer._meta.db_table)
@@ -62,12 +68,11 @@ def order_lifetime_sql(connection) -> str:
     refunded = f"'{PaymentStatus.PARTIALLY_REFUNDED.value}'"
     return (
         f"SELECT c.account_id, c.channel_id, {int(customer_type_id())} AS customer_type_id, "  # noqa: S608
-        f"o.customer_id, o.amount FROM {customers} c CROSS JOIN LATERAL ("
-        f"SELECT o.customer_id, o.base_subtotal - CASE WHEN o.payment_status = {refunded} "
-        f"THEN COALESCE((SELECT SUM(r.amount_base) FROM {refunds} r WHERE r.order_id = o.id), 0) ELSE 0 END "
-        f"AS amount FROM {orders} o WHERE o.customer_id = c.id "
-        f"AND o.status <> '{OrderStatus.CANCELLED.value}' AND o.payment_status IN ({statuses})) o "
-        f"WHERE c.organization_id = %(org)s AND c.account_id BETWEEN %(first)s AND %(last)s"
+        f"c.id AS customer_id, (SELECT SUM(o.base_subtotal - CASE WHEN o.payment_status = {refunded} "
+        f"THEN COALESCE((SELECT SUM(r.amount_base) FROM {refunds} r WHERE r.order_id = o.id), 0) ELSE 0 END) "
+        f"FROM {orders} o WHERE o.customer_id = c.id AND o.status <> '{OrderStatus.CANCELLED.value}' "
+        f"AND o.payment_status IN ({statuses})) AS amount FROM {customers} c "
+        "WHERE c.organization_id = %(org)s AND c.account_id BETWEEN %(first)s AND %(last)s"
     )
 
 

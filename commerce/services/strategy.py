@@ -25,7 +25,7 @@ from commerce.models import CommerceCustomer
 SECTION = "crm_commerce"
 STRATEGY_KEY = "account_strategy"
 RELATION_JOB = "commerce.account_relation"
-RELATION_BATCH = 1000
+RELATION_BATCH = 2000
 MAX_RELATION_BATCH = 10000
 
 
@@ -190,19 +190,24 @@ def customers_relate_batch(*, organization_id: int, ids: list[int], strategy: st
 
     from accounts.services.lifetime_recalculation import without_jit
     from commerce.services.accounts import accounts_create_for, customers_relate_accounts
+    from commerce.services.relation_batch import customers_lock_read, customers_relate_set_based
 
     with connection.cursor() as cursor:
         without_jit(cursor)
-    scope = CommerceCustomer.objects.filter(organization_id=organization_id)
-    root_ids = set(scope.filter(pk__in=ids, root_id__isnull=False).values_list("root_id", flat=True))
-    locked_ids = sorted({*ids, *root_ids})
-    list(scope.filter(pk__in=locked_ids).order_by("pk").select_for_update().values_list("pk", flat=True))
-    rows = _read(scope.filter(pk__in=ids))
-    roots = _read(scope.filter(pk__in={row["root_id"] or pk for pk, row in rows.items()}))
-    missing = sorted({row["root_id"] for row in rows.values() if row["root_id"]} - set(locked_ids))
-    if missing:
-        # A customer changed hierarchy between the read and the locks: lock its new root too.
-        list(scope.filter(pk__in=missing).order_by("pk").select_for_update().values_list("pk", flat=True))
+    if connection.vendor == "postgresql":
+        locked = customers_lock_read(organization_id=organization_id, ids=ids)
+        rows, roots = {pk: locked[pk] for pk in ids if pk in locked}, locked
+    else:
+        scope = CommerceCustomer.objects.filter(organization_id=organization_id)
+        root_ids = set(scope.filter(pk__in=ids, root_id__isnull=False).values_list("root_id", flat=True))
+        locked_ids = sorted({*ids, *root_ids})
+        list(scope.filter(pk__in=locked_ids).order_by("pk").select_for_update().values_list("pk", flat=True))
+        rows = _read(scope.filter(pk__in=ids))
+        roots = _read(scope.filter(pk__in={row["root_id"] or pk for pk, row in rows.items()}))
+        missing = sorted({row["root_id"] for row in rows.values() if row["root_id"]} - set(locked_ids))
+        if missing:
+            # A customer changed hierarchy between the read and the locks: lock its new root too.
+            list(scope.filter(pk__in=missing).order_by("pk").select_for_update().values_list("pk", flat=True))
     plan = _plan(rows, roots, strategy)
     makers = sorted(plan.new_accounts)
     created = dict(
@@ -219,7 +224,10 @@ def customers_relate_batch(*, organization_id: int, ids: list[int], strategy: st
     for root_id in makers:
         if root_id not in rows:  # a root outside the batch got its account for its descendants
             moves[root_id] = created[root_id]
-    moved = customers_relate_accounts(moves=moves, previous=plan.previous, actor=actor)
+    if connection.vendor == "postgresql":
+        moved = customers_relate_set_based(moves=moves, previous=plan.previous, current=roots, actor=actor)
+    else:
+        moved = customers_relate_accounts(moves=moves, previous=plan.previous, actor=actor)
     return {"moved": moved, "accounts_created": len(created)}
 
 

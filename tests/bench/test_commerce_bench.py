@@ -2,13 +2,17 @@
 - a full account-creation strategy change each way (the re-relation job) over 100,000 customers in 20,000
   hierarchies with their orders' values moving, against one SQL statement per direction (target: at most 2);
 - `recalculate_lifetime` over 1,000,000 orders with nothing to correct, against a plain GROUP BY of the
-  same figures (target: at most 1.5).
+  same figures (target: at most 1.5);
+- the peak memory of both, on this data set and on one ten times smaller (target: flat as the data grows);
+- the queries of placing one order and paying it, on both data sets (target: constant).
 """
 
 import time
+import tracemalloc
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, AccountChannelValue
 from accounts.services import lifetime_recalculate
@@ -16,9 +20,10 @@ from backoffice.celery import app as celery_app
 from backoffice.choices import Role
 from backoffice.models import Job, JobState
 from commerce.models import CommerceCustomer, Order, Refund
-from commerce.services import account_strategy_update, channel_commerce_get
+from commerce.services import LineInput, account_strategy_update, channel_commerce_get, order_pay, order_place
 from commerce.services.strategy import RELATION_JOB
 from tests.factories import OrganizationFactory, UserFactory
+from tests.factories.commerce import ProductFactory
 
 CUSTOMERS = 100_000
 HIERARCHY = 5  # a root, two children, a grandchild and a great-grandchild: 20,000 hierarchies
@@ -44,13 +49,13 @@ def _tables():
     }
 
 
-def _build(name: str):
+def _build(name: str, customers: int = CUSTOMERS, orders: int = ORDERS):
     """Accounts, customers in hierarchies (each its own account: the `each` state), orders in every payment state."""
     organization = OrganizationFactory(name=name)
     admin = UserFactory(organization=organization, role=Role.ADMIN, username=f"{name}-admin".lower())
     channel = channel_commerce_get(organization_id=organization.pk)
     t = _tables()
-    params = {"org": organization.pk, "owner": admin.pk, "channel": channel.pk, "n": CUSTOMERS, "m": ORDERS}
+    params = {"org": organization.pk, "owner": admin.pk, "channel": channel.pk, "n": customers, "m": orders}
     statements = [
         f"""INSERT INTO {t["accounts"]} (created_at, updated_at, organization_id, version, owner_id, name,
             description, lifetime_value)
@@ -93,6 +98,8 @@ def _build(name: str):
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement, params)
+            # Each statement planned with the rows the previous ones wrote (a second data set is built after one).
+            cursor.execute(f"ANALYZE {', '.join(t.values())}")
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {', '.join(t.values())}")
     lifetime_recalculate(organization=organization)
@@ -178,11 +185,78 @@ def test_commerce_at_scale():
     started = time.perf_counter()
     organization, admin = _build("Commerce Bench")
     print(f"\nbench commerce_build customers={CUSTOMERS} orders={ORDERS} seconds={time.perf_counter() - started:.1f}")
+    small = _build("Commerce Bench Small", CUSTOMERS // 10, ORDERS // 10)
     _recalculation_against_group_by(organization)
     _strategy_change_each_way(organization, admin)
+    # Memory apart from the timings (tracing allocations slows Python down), each measured warm: what a first
+    # call loads and caches is not the data's memory.
+    memory = {"recalculation": {}, "strategy": {}}
+    for size, (org, actor) in (("small", small), ("large", (organization, admin))):
+        lifetime_recalculate(organization=org)
+        memory["recalculation"][size] = _peak_growth(lambda org=org: lifetime_recalculate(organization=org))
+        if size == "small":
+            _switch_both_ways(org, actor)
+        memory["strategy"][size] = _peak_growth(lambda org=org, actor=actor: _switch_both_ways(org, actor))
+    for name, peaks in memory.items():
+        print(_memory_line(name, peaks["small"], peaks["large"]))
+    queries = {size: _order_queries(*built) for size, built in (("small", small), ("large", (organization, admin)))}
+    verdict = "PASS" if queries["small"] == queries["large"] else "MISS"
+    print(
+        f"\nbench order_place_and_pay_queries orders_{ORDERS // 10000}k={queries['small']} "
+        f"orders_{ORDERS // 1000}k={queries['large']} target=constant {verdict}"
+    )
+
+
+def _peak_growth(run) -> int:
+    """The most memory `run` held allocated in Python at once, above what was allocated before it."""
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return max(0, peak - before)
+
+
+def _memory_line(name: str, small: int, large: int) -> str:
+    # Flat: ten times the data costs at most twice the memory (and a few megabytes are noise of the allocator).
+    verdict = "PASS" if large <= 2 * max(small, 4 * 2**20) else "MISS"
+    return (
+        f"\nbench {name}_peak_memory customers_{CUSTOMERS // 10000}k_mb={small / 2**20:.1f} "
+        f"customers_{CUSTOMERS // 1000}k_mb={large / 2**20:.1f} target=flat {verdict}"
+    )
+
+
+def _order_queries(organization, admin) -> int:
+    """Statements run to place one order of two lines for a customer of the data set and pay it in full (after
+    one such order, so that both data sets are measured warm)."""
+    customer = CommerceCustomer.objects.filter(organization=organization, root__isnull=True).order_by("pk").first()
+    products = [ProductFactory(organization=organization) for _ in range(2)]
+
+    def place_and_pay():
+        order = order_place(actor=admin, customer=customer, lines=[LineInput(product=p, quantity=1) for p in products])
+        order_pay(actor=admin, order=order, amount=order.total)
+
+    place_and_pay()
+    with CaptureQueriesContext(connection) as queries:
+        place_and_pay()
+    return len(queries)
+
+
+def _switch_both_ways(organization, admin) -> None:
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        _switch(admin, "root")
+        _switch(admin, "each")
+    finally:
+        celery_app.conf.task_always_eager = eager
 
 
 def _strategy_change_each_way(organization, admin) -> None:
+    """Both directions timed against their statements, on the same data."""
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     try:

@@ -11,7 +11,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--organization", help="Organization name; all organizations when omitted")
-        parser.add_argument("--batch-size", type=int, default=None, help="Accounts per step (default 2000)")
+        parser.add_argument("--batch-size", type=int, default=None, help="Accounts per step (default 20,000)")
 
     def handle(self, *args, organization=None, batch_size=None, **options):
         organizations = Organization.objects.all()
