@@ -61,7 +61,8 @@ def _start(kind: str, port: int) -> subprocess.Popen:
         env = {**_server_env(), "BIND": f"127.0.0.1:{port}"}
     else:
         command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
-        env = _server_env()
+        # A thread per request: persistent connections would pile up until PostgreSQL refused clients.
+        env = {**_server_env(), "CONN_MAX_AGE": "0"}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
