@@ -58,7 +58,8 @@ def pick(page):
         page.keyboard.type(typed, delay=30)
         # The search answers after a pause in typing: clicking an option of an earlier answer lets the late one
         # open the list again over the next field.
-        page.wait_for_load_state("networkidle")
+        if page.get_attribute(f"#{field_id}", "data-picker-url"):
+            page.wait_for_load_state("networkidle")
         page.locator(f"#{field_id}-ts-dropdown .option", has_text=option).first.click()
         if not page.eval_on_selector(f"#{field_id}", "select => select.multiple"):
             page.locator(f"#{field_id}-ts-dropdown").wait_for(state="hidden")
