@@ -29,6 +29,7 @@ from crmconnector.connectors.base import (
 )
 from crmconnector.models import MAX_VALUE_LENGTH, CrmConnectorActivation, CrmConnectorConfiguration
 from crmconnector.services import crm_runtime
+from crmconnector.validation import MAX_CHECKED_VALUE
 
 MAX_FILTER_CHARS = 200
 MAX_REFERENCE_CHARS = 200
@@ -85,6 +86,8 @@ def _clean_value(prop, raw: Any) -> Any:
             raise ValueError("Enter a valid e-mail address.")
     elif kind == PropertyType.PHONE and not PHONE.fullmatch(text):
         raise ValueError("Enter a phone number (digits, spaces, + ( ) - . /).")
+    if prop.validation_regex and len(text) > MAX_CHECKED_VALUE:
+        raise ValueError(f"Keep it under {MAX_CHECKED_VALUE} characters.")
     if prop.validation_regex and not re.fullmatch(prop.validation_regex, text):
         raise ValueError(f"Does not have the expected form ({prop.validation_regex}).")
     if kind == PropertyType.NUMBER:

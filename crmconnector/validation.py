@@ -6,6 +6,10 @@ from typing import Any
 
 MAX_REGEX_LENGTH = 200
 MAX_REPEAT_BOUND = 1000
+# Unbounded repetitions in one pattern: each one more multiplies the worst case of a failing match by the
+# length of the value (at most MAX_CHECKED_VALUE characters are checked against a pattern).
+MAX_UNBOUNDED_REPEATS = 3
+MAX_CHECKED_VALUE = 256
 MAX_COMBO_OPTIONS = 200
 MAX_OPTION_VALUE = 100
 MAX_OPTION_LABEL = 200
@@ -14,7 +18,7 @@ EXTERNAL_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,99}(\.[A-Za-z0-9_\-]{1,1
 _REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None)} - {None}
 
 
-def _walk(items, inside_unbounded: bool) -> str | None:
+def _walk(items, inside_unbounded: bool, counted: list[int]) -> str | None:
     for op, argument in items:
         if op in _REPEATS:
             low, high, body = argument
@@ -23,15 +27,23 @@ def _walk(items, inside_unbounded: bool) -> str | None:
             unbounded = high == sre_parse.MAXREPEAT or high > 1
             if unbounded and inside_unbounded:
                 return "Nested repetition such as (a+)+ can take forever to check: rewrite it without nesting."
-            problem = _walk(body, inside_unbounded or unbounded)
+            if high == sre_parse.MAXREPEAT:
+                counted[0] += 1
+                if counted[0] > MAX_UNBOUNDED_REPEATS:
+                    return f"Use at most {MAX_UNBOUNDED_REPEATS} open-ended repetitions (*, +, {{n,}})."
+            problem = _walk(body, inside_unbounded or unbounded, counted)
         elif op in (sre_parse.GROUPREF, sre_parse.GROUPREF_EXISTS):
             return "Back-references are not allowed."
         elif op == sre_parse.SUBPATTERN:
-            problem = _walk(argument[-1], inside_unbounded)
+            problem = _walk(argument[-1], inside_unbounded, counted)
         elif op == sre_parse.BRANCH:
-            problem = next((p for branch in argument[1] if (p := _walk(branch, inside_unbounded))), None)
+            if inside_unbounded:
+                return (
+                    "Alternatives inside a repetition such as (a|ab)* can take forever to check: use a character class."
+                )
+            problem = next((p for branch in argument[1] if (p := _walk(branch, inside_unbounded, counted))), None)
         elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
-            problem = _walk(argument[1], inside_unbounded)
+            problem = _walk(argument[1], inside_unbounded, counted)
         else:
             problem = None
         if problem:
@@ -50,7 +62,7 @@ def regex_problem(pattern: str) -> str | None:
         return f"Not a valid regular expression: {error.msg} (at position {error.pos})."
     except (RecursionError, OverflowError):
         return "The regular expression is too deeply nested."
-    return _walk(parsed, False)
+    return _walk(parsed, False, [0])
 
 
 def combo_options_problems(options: Any) -> list[str]:

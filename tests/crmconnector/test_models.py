@@ -124,6 +124,11 @@ def test_property_rules():
         (r"(a)\1", "Back-references"),
         ("a{5000}", "Repetition counts above 1000"),
         ("a" * 201, "under 200 characters"),
+        ("(a|a)*", "Alternatives inside a repetition"),
+        ("(?:a|ab)+c", "Alternatives inside a repetition"),
+        (r"\d*\d*\d*\d*x", "at most 3 open-ended repetitions"),
+        (r"[^@ ]+@[^@ ]+\.[a-z]+", None),
+        ("(VIP|GOLD)-[0-9]+", None),
     ],
 )
 def test_regular_expressions_are_compile_checked_and_bounded(pattern, expected):
@@ -178,3 +183,32 @@ def test_enable_switch_and_switching_configurations(org_admin):
     assert activation_update(actor=org_admin, enabled=True, configuration=second).configuration == second
     off = activation_update(actor=org_admin, enabled=False, configuration=second)
     assert not off.enabled
+
+
+def test_a_value_checked_against_a_pattern_is_bounded_before_the_pattern_runs(org_admin):
+    from crmconnector.connectors.base import CrmValidationError
+    from crmconnector.customers import customer_values_clean
+    from crmconnector.validation import MAX_CHECKED_VALUE
+
+    properties = customer_properties()
+    properties[1].validation_regex = r"[A-Za-z ]+"
+    configuration = make_configuration(org_admin, url="http://crm.example.test", properties=properties)
+    stored = list(configuration.properties.order_by("id"))
+    first = next(p for p in stored if p.external_field == "first_name")
+    with pytest.raises(CrmValidationError) as caught:
+        customer_values_clean(
+            properties=stored, values={"first_name": "a" * (MAX_CHECKED_VALUE + 1), "last_name": "Doe"}, creating=True
+        )
+    assert any(f"under {MAX_CHECKED_VALUE} characters" in m for m in caught.value.errors["first_name"])
+    assert first.validation_regex == r"[A-Za-z ]+"
+
+
+def test_the_admin_switch_cannot_enable_a_configuration_without_a_reference_key(org_admin):
+    from crmconnector.models import CrmConnectorActivation
+
+    configuration = CrmConnectorConfiguration.objects.create(
+        organization=org_admin.organization, name="No key", connector="generic_rest", base_url="http://crm.example.test"
+    )
+    activation = CrmConnectorActivation(organization=org_admin.organization, enabled=True, configuration=configuration)
+    with pytest.raises(ValidationError, match="no reference key"):
+        activation.full_clean()
