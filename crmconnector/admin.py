@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from backoffice.admin import OrganizationScopedAdmin
 from crmconnector.forms import BasePropertyFormSet, ConfigurationForm, PropertyForm
 from crmconnector.models import CrmConnectorActivation, CrmConnectorConfiguration, CrmConnectorProperty
-from crmconnector.services import PROPERTIES_ERROR_KEY, configuration_save, connection_test
+from crmconnector.services import PROPERTIES_ERROR_KEY, activation_update, configuration_save, connection_test
 
 
 class PropertyInline(admin.StackedInline):
@@ -91,6 +91,14 @@ class CrmConnectorActivationAdmin(OrganizationScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Through the service (it locks the row) for the admin's own organization; the form's model check
+        applies the same rules to another organization's switch, which only a superuser reaches."""
+        if obj.organization_id == request.user.organization_id:
+            activation_update(actor=request.user, enabled=obj.enabled, configuration=obj.configuration)
+        else:
+            super().save_model(request, obj, form, change)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "configuration" and not request.user.is_superuser:

@@ -293,3 +293,5 @@ class CrmConnectorActivation(OrganizationModel):
             raise ValidationError({"configuration": "Choose the configuration to use."})
         if self.configuration_id and self.configuration.organization_id != self.organization_id:
             raise ValidationError({"configuration": "Choose a configuration of this organization."})
+        if self.enabled and not self.configuration.properties.filter(is_reference=True).exists():
+            raise ValidationError({"configuration": "This configuration has no reference key property yet."})
