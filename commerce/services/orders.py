@@ -23,7 +23,7 @@ from backoffice.records import record_save
 from commerce.choices import OrderStatus, PaymentMethod, PaymentStatus
 from commerce.models import CommerceCustomer, CustomerUser, Order, OrderLine, Payment, Product, Refund
 from commerce.services.lifetime import commerce_lifetime_apply, order_lifetime_amount
-from commerce.services.pricing import applied_promotions_write, order_pricing
+from commerce.services.pricing import Pricing, applied_promotions_write, order_pricing
 
 MAX_LINES = 200
 MAX_QUANTITY = 100_000
@@ -213,6 +213,7 @@ def order_place(
     placed_at: datetime | None = None,
     owner: User | None = None,
     pricing_attributes: dict | None = None,
+    apply_promotions: bool = True,
 ) -> Order:
     """Place an order: lines priced, promotions applied, totals computed, its subtotal's base value fixed at
     today's rate. `pricing_attributes` is what promotion conditions may read about the customer beyond its row."""
@@ -223,13 +224,17 @@ def order_place(
     currency = currency or (lines[0].product.currency if lines else organization.base_currency)
     priced = _priced_lines(lines, currency, actor.organization_id)
     placed_at = placed_at or timezone.now()
-    pricing = order_pricing(
-        organization_id=actor.organization_id,
-        currency=currency,
-        on=placed_at,
-        lines=[(product.pk, quantity, unit_price) for product, quantity, unit_price in priced],
-        customer=customer,
-        attributes=pricing_attributes,
+    pricing = (
+        order_pricing(
+            organization_id=actor.organization_id,
+            currency=currency,
+            on=placed_at,
+            lines=[(product.pk, quantity, unit_price) for product, quantity, unit_price in priced],
+            customer=customer,
+            attributes=pricing_attributes,
+        )
+        if apply_promotions
+        else Pricing(lines=(), discounts=[])
     )
     subtotal, total = _totals(priced, _amount(discount, "discount") + pricing.discount)
     rate = base_rate(organization=organization, currency=currency, on=timezone.localdate(placed_at))

@@ -186,6 +186,7 @@ def quote_accept(*, actor: User, quote: Quote, customer_user: CustomerUser | Non
         currency=stored.currency,
         customer_user=customer_user or stored.customer_user,
         owner=stored.owner,
+        apply_promotions=False,  # the quote's prices are what was agreed
     )
     record_save(
         actor=actor,
@@ -209,6 +210,7 @@ def quote_cancel(*, actor: User, quote: Quote) -> Quote:
     return record_save(actor=actor, instance=stored, data={"status": QuoteStatus.CANCELLED}, locked=True)
 
 
+@retry_on_conflict
 @service_atomic
 def storefront_quote_accept(*, customer_user: CustomerUser, quote: Quote) -> Order:
     """A customer user accepts a quote made for its customer; the order is placed for them."""

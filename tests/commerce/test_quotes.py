@@ -270,3 +270,21 @@ def test_the_menu_lists_quotes_rfqs_and_shopping_lists(client, rep):
         ("Shopping lists", "/sales/shopping-lists/"),
     ):
         assert f'href="{url}">{label}</a>' in page
+
+
+@pytest.mark.django_db
+def test_an_accepted_quote_is_ordered_at_its_prices_whatever_promotion_is_running(store, org_admin):
+    """The quote is what was agreed: a promotion in force when it is accepted takes nothing more off."""
+    from commerce.services.promotions import promotion_save
+
+    product = ProductFactory(organization=store, unit_price=Decimal("50.00"))
+    customer = make_customer(org_admin, name="Direct")
+    promotion_save(actor=org_admin, data={"name": "Quarter off", "value": "25"})
+    quote = quote_services.quote_create(
+        actor=org_admin,
+        customer=customer,
+        valid_until=timezone.localdate(),
+        lines=[quote_services.QuoteLineInput(product, 2, Decimal("40.00"))],
+    )
+    order = quote_services.quote_accept(actor=org_admin, quote=quote)
+    assert order.subtotal == Decimal("80.00") and order.discount == Decimal("0.00") and order.total == Decimal("80.00")
