@@ -253,6 +253,8 @@ def request_for_quote_create(
 ) -> RequestForQuote:
     """Ask for a quote on a shopping list's lines (copied, so later edits of the list do not change it)."""
     note = _bounded(note, "note", NOTE_LENGTH, required=False)
+    # The customer user first (as a new list does): requests made at once from several lists count one another.
+    CustomerUser.objects.select_for_update().filter(pk=customer_user.pk).values_list("pk", flat=True).first()
     stored = _locked_list(customer_user, shopping_list)
     lines = list(ShoppingListLine.objects.filter(shopping_list=stored).select_related("product").order_by("id"))
     if not lines:

@@ -80,13 +80,14 @@ def sign_up(request):
         wait = limiter.retry_after(request, "")
         if wait:
             return _refused(request, wait, "commerce/storefront/sign_up.html", form)
+        # Every attempt counts, refused ones too: "this e-mail exists already" must not be asked without end.
+        limiter.record_failure(request, "")
         if form.is_valid():
             try:
                 user = services.storefront_sign_up(organization=organization, **form.cleaned_data)
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                limiter.record_failure(request, "")  # counts sign-ups per address, not failures
                 auth.sign_in(request, user)
                 messages.success(request, f"Welcome, {user.first_name}! Your account is ready.")
                 return redirect("storefront:lists")
@@ -99,7 +100,7 @@ def sign_in(request):
     form = SignInForm(request.POST or None)
     if request.method == "POST":
         limiter = auth.storefront_limiter()
-        email = (request.POST.get("email") or "")[:254]
+        email = (request.POST.get("email") or "").strip()[:254]  # as the form reads it: one count per address
         wait = limiter.retry_after(request, email)
         if wait:
             return _refused(request, wait, "commerce/storefront/sign_in.html", form)

@@ -303,3 +303,27 @@ def test_storefront_lists_run_constant_queries(client, organization, org_admin, 
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_refused_sign_ups_count_too_so_addresses_cannot_be_probed_without_end(client, organization):
+    storefront_sign_up(
+        organization=organization, first_name="A", last_name="B", email="taken@example.com", password=PASSWORD
+    )
+    url = reverse("storefront:sign-up")
+    data = {"first_name": "C", "last_name": "D", "email": "taken@example.com", "password": PASSWORD}
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        assert client.post(url, data).status_code == 400
+    assert client.post(url, data).status_code == 429
+
+
+def test_spaces_around_an_email_do_not_make_a_new_count(organization):
+    storefront_sign_up(
+        organization=organization, first_name="A", last_name="B", email="a@example.com", password=PASSWORD
+    )
+    url = reverse("storefront:sign-in")
+    for number in range(settings.AUTH_USERNAME_FAILURE_LIMIT):
+        spaced = " " * (number % 3) + "a@example.com" + " " * (number % 2)
+        Client(REMOTE_ADDR=f"10.8.0.{number % 250}").post(url, {"email": spaced, "password": "wrong-password"})
+    # A client that failed before is held back once the address as a whole had its count, however it was spaced.
+    refused = Client(REMOTE_ADDR="10.8.0.1").post(url, {"email": " a@example.com ", "password": PASSWORD})
+    assert refused.status_code == 429
