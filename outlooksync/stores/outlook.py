@@ -601,12 +601,15 @@ class GraphOutlookStore:
         return -(-lookups // LOOKUPS_PER_BATCH) > pages
 
     def _list_every_stamp(self, entity: Entity) -> None:
-        stamps = self._stamps[entity]
-        stamps.clear()  # (the same dict: callers hold it)
-        self._stamps_complete.add(entity)
+        listed: dict[str, dict] = {}
         for graph_item in self.client.list_stamped(GRAPH_ENTITY[entity]):
             item = self._remember(engine_item(entity, graph_item))
-            stamps.setdefault(str(item.crm_id), {})[item.id] = item
+            listed.setdefault(str(item.crm_id), {})[item.id] = item
+        # Complete only once the whole listing came back: a listing cut short must not say "nothing stamped".
+        stamps = self._stamps[entity]
+        stamps.clear()  # (the same dict: callers hold it)
+        stamps.update(listed)
+        self._stamps_complete.add(entity)
 
     def find_key_candidates(self, entity: Entity, probes: Sequence[FieldValues]) -> Iterable[OutlookItem]:
         """Every item of this run's listing (one listing per run, whatever the number of probes)."""
