@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import ZERO
@@ -397,6 +398,19 @@ def order_update(*, actor: User, order: Order, data: dict, lines: list[LineInput
         else:
             priced = [(line.product, line.quantity, line.unit_price) for line in order.lines.select_related("product")]
         discount = _amount(data.get("discount", order.discount), "discount")
+        pricing = None
+        if lines is not None:
+            # New lines are priced again: the promotions of the old ones leave the discount, those in force
+            # when the order was placed for the new ones join it (the rest of the discount was given by hand).
+            promoted = order.applied_promotions.aggregate(total=Sum("amount"))["total"] or ZERO
+            pricing = order_pricing(
+                organization_id=order.organization_id,
+                currency=order.currency,
+                on=order.placed_at,
+                lines=[(product.pk, quantity, unit_price) for product, quantity, unit_price in priced],
+                customer=CommerceCustomer.objects.get(pk=order.customer_id),
+            )
+            discount = max(discount - promoted, ZERO) + pricing.discount
         subtotal, total = _totals(priced, discount)
         if total < order.paid_amount:
             raise ValidationError(
@@ -412,7 +426,7 @@ def order_update(*, actor: User, order: Order, data: dict, lines: list[LineInput
         if lines is not None:
             with change_context(actor=actor):
                 OrderLine.objects.filter(order=order).delete()
-                _write_lines(order, priced)
+                applied_promotions_write(order=order, lines=_write_lines(order, priced), pricing=pricing)
     order = _save_order(actor, order, data)
     _apply(order, before, actor)
     return order

@@ -200,3 +200,15 @@ def test_a_discounted_sale_counts_its_subtotal_toward_the_lifetime_value(manager
     customer = CommerceCustomer.objects.get(pk=shop["customer"].pk)
     assert customer.lifetime_value == D("45.00") == order.base_subtotal
     assert Account.objects.get(pk=customer.account_id).lifetime_value == D("45.00")
+
+
+def test_new_lines_of_an_order_are_priced_again_keeping_a_discount_given_by_hand(manager, shop):
+    """Editing the lines takes the old lines' promotions off the discount and applies those in force."""
+    from commerce.services import order_update
+
+    promotion(manager, name="Ten percent", kind="percentage", value="10", scope="order")
+    order = place(manager, shop, discount=D("5.00"))  # 45.00 less 4.50 promoted and 5.00 by hand
+    assert order.discount == D("9.50")
+    order = order_update(actor=manager, order=order, data={}, lines=[LineInput(product=shop["bag"], quantity=2)])
+    assert (order.subtotal, order.discount, order.total) == (D("50.00"), D("10.00"), D("40.00"))
+    assert line_discounts(order) == {"BAG": D("5.00")}
