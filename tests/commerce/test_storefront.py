@@ -316,14 +316,15 @@ def test_refused_sign_ups_count_too_so_addresses_cannot_be_probed_without_end(cl
     assert client.post(url, data).status_code == 429
 
 
-def test_spaces_around_an_email_do_not_make_a_new_count(organization):
+def test_spaces_around_an_email_do_not_make_a_new_count(client, organization):
+    """A failed sign-in counts against the e-mail as the form reads it, so spacing it gives no fresh tries."""
+    from django.core.cache import cache
+
+    from backoffice.signin_limits import _cache_key
+
     storefront_sign_up(
         organization=organization, first_name="A", last_name="B", email="a@example.com", password=PASSWORD
     )
-    url = reverse("storefront:sign-in")
-    for number in range(settings.AUTH_USERNAME_FAILURE_LIMIT):
-        spaced = " " * (number % 3) + "a@example.com" + " " * (number % 2)
-        Client(REMOTE_ADDR=f"10.8.0.{number % 250}").post(url, {"email": spaced, "password": "wrong-password"})
-    # A client that failed before is held back once the address as a whole had its count, however it was spaced.
-    refused = Client(REMOTE_ADDR="10.8.0.1").post(url, {"email": " a@example.com ", "password": PASSWORD})
-    assert refused.status_code == 429
+    for spaced in (" a@example.com", "a@example.com  ", "  a@example.com "):
+        assert client.post(reverse("storefront:sign-in"), {"email": spaced, "password": "wrong"}).status_code == 400
+    assert cache.get(_cache_key("storefront", "username", "a@example.com")) == 3
