@@ -111,17 +111,7 @@ class ServiceAdmin(OrganizationScopedAdmin):
         self._apply(request, queryset, services.record_restore, "restored")
 
     def _apply(self, request, queryset, service, done: str) -> None:
-        count, refused = 0, []
-        for row in queryset:
-            try:
-                service(actor=request.user, instance=row)
-                count += 1
-            except (ValidationError, PermissionDenied) as error:
-                refused.append(f"{row}: {'; '.join(getattr(error, 'messages', None) or [str(error)])}")
-        if count:
-            self.message_user(request, f"{count} {done}.", messages.SUCCESS)
-        for text in refused:
-            self.message_user(request, f"Not {done}: {text}", messages.ERROR)
+        self.run_each(request, queryset, lambda row: service(actor=request.user, instance=row), done)
 
     def delete_model(self, request, obj):
         services.record_delete(actor=request.user, instance=obj)

@@ -1,7 +1,7 @@
 """Admin screens of commerce, scoped to the admin's organization; every write goes through the services."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.admin import ServiceAdmin
@@ -226,17 +226,9 @@ class OrderAdmin(OrganizationScopedAdmin):
 
     @admin.action(description="Cancel selected orders")
     def cancel_selected(self, request, queryset):
-        done, refused = 0, []
-        for order in queryset:
-            try:
-                services.order_cancel(actor=request.user, order=order)
-                done += 1
-            except (ValidationError, PermissionDenied) as error:
-                refused.append(f"{order}: {'; '.join(getattr(error, 'messages', None) or [str(error)])}")
-        if done:
-            self.message_user(request, f"{done} cancelled.", messages.SUCCESS)
-        for text in refused:
-            self.message_user(request, f"Not cancelled: {text}", messages.ERROR)
+        self.run_each(
+            request, queryset, lambda order: services.order_cancel(actor=request.user, order=order), "cancelled"
+        )
 
 
 # The screens of shipments and invoices, promotions, and the storefront's rows.

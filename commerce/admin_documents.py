@@ -2,7 +2,7 @@
 services (commerce.services.documents), so the admin refuses what the web pages and the API refuse."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -145,17 +145,7 @@ class _DocumentAdmin(OrganizationScopedAdmin):
         """Lines are written by the service; nothing to save here."""
 
     def _apply(self, request, queryset, service, done: str, kwarg: str) -> None:
-        count, refused = 0, []
-        for row in queryset:
-            try:
-                service(actor=request.user, **{kwarg: row})
-                count += 1
-            except (ValidationError, PermissionDenied) as error:
-                refused.append(f"{row}: {'; '.join(getattr(error, 'messages', None) or [str(error)])}")
-        if count:
-            self.message_user(request, f"{count} {done}.", messages.SUCCESS)
-        for text in refused:
-            self.message_user(request, f"Not {done}: {text}", messages.ERROR)
+        self.run_each(request, queryset, lambda row: service(actor=request.user, **{kwarg: row}), done)
 
 
 @admin.register(Shipment)

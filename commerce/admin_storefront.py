@@ -1,8 +1,7 @@
 """Admin screens of shopping lists, requests for quote and quotes: read, and quotes accepted or cancelled
 through the quote services (lists and requests are the customer users' own, changed in the storefront)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 
 from backoffice.admin import OrganizationScopedAdmin, owner_column
 from commerce.models import (
@@ -95,17 +94,7 @@ class QuoteAdmin(_ReadOnlyAdmin):
         """Nothing on the form is editable: writes go through the actions."""
 
     def _run(self, request, queryset, service, done_text: str) -> None:
-        done, refused = 0, []
-        for quote in queryset.order_by("pk"):
-            try:
-                service(actor=request.user, quote=quote)
-                done += 1
-            except (ValidationError, PermissionDenied) as error:
-                refused.append(f"{quote}: {'; '.join(getattr(error, 'messages', None) or [str(error)])}")
-        if done:
-            self.message_user(request, f"{done} {done_text}.", messages.SUCCESS)
-        for text in refused:
-            self.message_user(request, f"Not done: {text}", messages.ERROR)
+        self.run_each(request, queryset, lambda quote: service(actor=request.user, quote=quote), done_text)
 
     @admin.action(description="Accept selected quotes (place their orders)")
     def accept_selected(self, request, queryset):

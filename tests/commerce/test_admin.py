@@ -71,6 +71,34 @@ def test_order_cancelled_in_the_admin_loses_its_value(client, org_admin):
     assert Account.objects.get(pk=customer.account_id).lifetime_value == Decimal("0.00")
 
 
+def test_an_admin_action_over_more_rows_than_it_takes_at_once_does_nothing_and_says_why(client, org_admin):
+    from backoffice.admin import ADMIN_ACTION_MAX_ROWS
+
+    customer = make_customer(org_admin, name="Buyer")
+    orders = Order.objects.bulk_create(
+        [
+            Order(
+                organization=org_admin.organization,
+                customer=customer,
+                owner=org_admin,
+                number=f"BULK-{number}",
+                currency="USD",
+                base_rate=Decimal("1"),
+                placed_at=customer.created_at,
+            )
+            for number in range(ADMIN_ACTION_MAX_ROWS + 1)
+        ]
+    )
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("admin:commerce_order_changelist"),
+        {"action": "cancel_selected", "_selected_action": [order.pk for order in orders]},
+        follow=True,
+    )
+    assert f"Select at most {ADMIN_ACTION_MAX_ROWS} rows at a time" in response.content.decode()
+    assert not Order.objects.filter(status="cancelled").exists()
+
+
 def test_a_rep_cannot_open_the_commerce_admin(client, rep):
     rep.is_staff = True
     rep.save(update_fields=["is_staff"])
