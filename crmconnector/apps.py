@@ -23,6 +23,11 @@ class CrmConnectorConfig(AppConfig):
         if not CrmConnectorConfig._change_types_registered:
             self.register_change_types()
             CrmConnectorConfig._change_types_registered = True
+        from backoffice.org_settings import settings_sections
+        from crmconnector.settings_section import SECTION, register_section
+
+        if SECTION not in settings_sections:
+            register_section()
         menu.register(
             MenuEntry("system", "CRM connector", "crmconnector:configuration-list", order=60, admin_only=True)
         )

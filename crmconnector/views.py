@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.forms import apply_service_errors
+from backoffice.http import safe_next_url
 from backoffice.org_settings import can_configure
 from crmconnector.forms import ActivationForm, ConfigurationForm, PropertyFormSet
 from crmconnector.models import CrmConnectorActivation, CrmConnectorConfiguration
@@ -94,7 +96,7 @@ def activation_view(request):
                 messages.success(request, f"The CRM connector is on, with {activation.configuration}.")
             else:
                 messages.success(request, "The CRM connector is off: the standard customer selector is back.")
-            return redirect("crmconnector:configuration-list")
+            return redirect(safe_next_url(request, reverse("crmconnector:configuration-list")))
     return _list_page(request, form, status=400)
 
 

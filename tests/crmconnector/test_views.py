@@ -192,6 +192,28 @@ def test_the_enable_switch(client, org_admin):
     assert not CrmConnectorConfiguration.objects.exists()
 
 
+def test_the_organizations_configuration_page_switches_the_connector(client, org_admin):
+    configuration = make_configuration(org_admin, url="http://crm.example.test")
+    client.force_login(org_admin)
+    page = client.get(reverse("configuration")).content.decode()
+    assert 'id="section-crm_connector"' in page and "CRM connector enabled" in page
+    assert f'<option value="{configuration.pk}">{configuration.name}</option>' in page
+    assert "Save crm connector settings" not in page  # the section has no settings of its own
+    response = client.post(
+        reverse("crmconnector:activation"),
+        {"enabled": "on", "configuration": configuration.pk, "next": reverse("configuration")},
+    )
+    assert response.status_code == 302 and response.url == reverse("configuration")
+    assert CrmConnectorActivation.objects.get(organization=org_admin.organization).enabled
+    page = client.get(reverse("configuration")).content.decode()
+    assert f'<option value="{configuration.pk}" selected>{configuration.name}</option>' in page
+    response = client.post(
+        reverse("crmconnector:activation"), {"configuration": configuration.pk, "next": "https://elsewhere.test/"}
+    )
+    assert response.url == LIST  # never back to another site
+    assert not CrmConnectorActivation.objects.get(organization=org_admin.organization).enabled
+
+
 def test_another_organizations_configurations_are_out_of_reach(client, org_admin, outsider):
     configuration = make_configuration(org_admin, url="http://crm.example.test")
     client.force_login(outsider)
