@@ -2,6 +2,7 @@
 and completing a sale. Whatever selector the organization uses answers here in the same shapes, so the POS
 page (or another front end) never depends on where customers live."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -38,6 +39,31 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
+class UnavailableResponseSerializer(serializers.Serializer):
+    """The customers' source (an external CRM) cannot be reached now: nothing was done."""
+
+    type = serializers.CharField()
+    errors = inline_serializer(
+        "UnavailableError",
+        {
+            "code": serializers.CharField(),
+            "detail": serializers.CharField(),
+            "attr": serializers.CharField(allow_null=True),
+        },
+        many=True,
+    )
+
+    class Meta:
+        ref_name = "ErrorResponse503"
+
+
+def unavailable_response(error) -> Response:
+    """503 with the standardized error body (an unreachable CRM is an expected state, not a server error to log)."""
+    detail = str(error) or ServiceUnavailable.default_detail
+    body = {"type": "server_error", "errors": [{"code": "unavailable", "detail": detail, "attr": None}]}
+    return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
 class SelectorErrorsMixin(ServiceErrorsMixin):
     """The selector's errors as the API's: 400 per field, 404, 409 for a stale change, 503 when unreachable."""
 
@@ -51,10 +77,7 @@ class SelectorErrorsMixin(ServiceErrorsMixin):
         elif isinstance(exc, SelectorNotFound):
             exc = exceptions.NotFound(str(exc) or None)
         elif isinstance(exc, SelectorUnavailable):
-            # Answered here, not raised on: an unreachable CRM is an expected state, not a server error to log.
-            detail = str(exc) or ServiceUnavailable.default_detail
-            body = {"type": "server_error", "errors": [{"code": "unavailable", "detail": detail, "attr": None}]}
-            return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return unavailable_response(exc)
         return super().handle_exception(exc)
 
 
@@ -74,6 +97,12 @@ class SelectorFieldSerializer(serializers.Serializer):
     required = serializers.BooleanField()
     max_length = serializers.IntegerField(allow_null=True)
     choices = ChoiceSerializer(many=True)
+    required_on_edit = serializers.BooleanField(allow_null=True, help_text="In the edit form (null: as `required`).")
+    list_position = serializers.IntegerField()
+    list_span = serializers.IntegerField(help_text="Width in the result list, in twelfths.")
+    detail_position = serializers.IntegerField()
+    detail_span = serializers.IntegerField(help_text="Width in the detail view, in twelfths.")
+    searchable = serializers.BooleanField(help_text="The key can be given as a `filter` of a search.")
 
 
 class SelectorSerializer(serializers.Serializer):
@@ -153,9 +182,27 @@ SEARCH_PARAMETERS = [
 ]
 
 
+MAX_FILTERS = 10
+
+
 class SelectorSearchSerializer(serializers.Serializer):
     q = StrictCharField(required=False, allow_blank=True, max_length=MAX_QUERY_LENGTH, default="")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_RESULTS, default=20)
+    filter = serializers.ListField(
+        child=StrictCharField(max_length=MAX_QUERY_LENGTH + 201),
+        required=False,
+        max_length=MAX_FILTERS,
+        help_text="`key:value` of a searchable field (repeat for several, all must match); `q` is then not used.",
+    )
+
+    def validate_filter(self, value):
+        filters = {}
+        for item in value:
+            key, colon, text = item.partition(":")
+            if not colon or not key.strip() or not text.strip():
+                raise serializers.ValidationError("Give each filter as key:value, such as email:ann@example.com.")
+            filters[key.strip()] = text.strip()
+        return filters
 
 
 class SelectorCustomersView(SelectorErrorsMixin, APIView):
@@ -172,8 +219,12 @@ class SelectorCustomersView(SelectorErrorsMixin, APIView):
     def get(self, request):
         query = SelectorSearchSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        filters = query.validated_data.get("filter")
         page = customer_selector_for(actor=_actor(request)).search(
-            actor=_actor(request), query=query.validated_data["q"], limit=query.validated_data["limit"]
+            actor=_actor(request),
+            query=query.validated_data["q"],
+            limit=query.validated_data["limit"],
+            **({"filters": filters} if filters else {}),
         )
         return Response({"results": [_customer(c) for c in page.results], "has_more": page.has_more})
 
@@ -320,7 +371,12 @@ class PosPriceView(SelectorErrorsMixin, APIView):
 
 class SaleSerializer(BasketSerializer):
     idempotency_key = serializers.UUIDField(help_text="Made by the page for each sale: the same key never sells twice.")
-    customer = StrictCharField(max_length=200, help_text=REFERENCE_HELP)
+    customer = StrictCharField(
+        required=False, allow_blank=True, max_length=200, help_text=REFERENCE_HELP + " Required unless anonymous."
+    )
+    anonymous = serializers.BooleanField(
+        required=False, default=False, help_text="Sell to the anonymous customer (no customer named)."
+    )
     lines = BasketLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     payment_method = serializers.ChoiceField(choices=[(m.value, m.label) for m in POS_METHODS])
 
@@ -334,6 +390,8 @@ class SaleResultSerializer(serializers.Serializer):
     total = serializers.CharField()
     paid_amount = serializers.CharField()
     payment_status = serializers.CharField()
+    crm_reference = serializers.CharField(allow_blank=True, help_text="The customer's CRM reference, if any.")
+    url = serializers.CharField(help_text="The order's page.")
     replayed = serializers.BooleanField(help_text="True when this key completed the sale before (nothing new made).")
 
 
@@ -349,9 +407,10 @@ class PosSaleView(SelectorErrorsMixin, APIView):
         order, created = pos_sale_complete(
             actor=_actor(request),
             idempotency_key=body.validated_data["idempotency_key"],
-            reference=body.validated_data["customer"],
+            reference=body.validated_data.get("customer") or None,
             lines=_lines(body.validated_data),
             method=body.validated_data["payment_method"],
+            anonymous=body.validated_data["anonymous"],
         )
         result = {
             "order": order.pk,
@@ -362,6 +421,8 @@ class PosSaleView(SelectorErrorsMixin, APIView):
             "total": f"{order.total:.2f}",
             "paid_amount": f"{order.paid_amount:.2f}",
             "payment_status": order.payment_status,
+            "crm_reference": order.crm_reference,
+            "url": reverse("commerce:order-detail", args=[order.pk]),
             "replayed": not created,
         }
         return Response(result, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

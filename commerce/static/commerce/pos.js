@@ -216,7 +216,7 @@
   async function reprice() {
     const token = ++state.priceToken;
     const request = {
-      customer: state.customer ? state.customer.reference : "",
+      customer: state.customer && !state.customer.anonymous ? state.customer.reference : "",
       lines: state.lines.map((l) => ({ product: l.product.id, quantity: l.quantity })),
     };
     const { status, body: priced } = await call("POST", urls.price, request);
@@ -232,10 +232,23 @@
 
   // Customer and payment ------------------------------------------------------------------------------
   const selectorRoot = $("[data-customer-selector]");
-  selectorRoot.addEventListener("customer-selector:change", (event) => {
-    state.customer = event.detail;
-    $("#pos-customer-name").textContent = event.detail ? event.detail.label : "none chosen";
+  const anonymousBox = $("#pos-anonymous");
+  function chooseCustomer(customer) {
+    state.customer = customer;
+    $("#pos-customer-name").textContent = customer ? customer.label : "none chosen";
+    if (customer) anonymousBox.hidden = true;
     reprice();
+  }
+  selectorRoot.addEventListener("customer-selector:change", (event) => chooseCustomer(event.detail));
+  // The customers (an external CRM) cannot be reached: say so and offer the anonymous customer, so selling goes on.
+  selectorRoot.addEventListener("customer-selector:unavailable", () => {
+    anonymousBox.hidden = false;
+    say("The customers cannot be reached now: you can sell to the anonymous customer.", "error");
+  });
+  $("#pos-use-anonymous").addEventListener("click", () => {
+    chooseCustomer({ anonymous: true, reference: "", label: "Anonymous customer" });
+    say("Selling to the anonymous customer.");
+    complete.focus();
   });
 
   const tendered = $("#pos-tendered");
@@ -261,7 +274,8 @@
     const method = root.querySelector("input[name=payment_method]:checked").value;
     const { status, body: result } = await call("POST", urls.sales, {
       idempotency_key: state.key,
-      customer: state.customer.reference,
+      customer: state.customer.anonymous ? "" : state.customer.reference,
+      anonymous: Boolean(state.customer.anonymous),
       lines: state.lines.map((l) => ({ product: l.product.id, quantity: l.quantity })),
       payment_method: method,
     });
@@ -271,7 +285,9 @@
     if (status === 200 || status === 201) {
       const done = $("#pos-done");
       $("#pos-done-text").textContent =
-        `Sale completed: order ${result.number}, ${result.total} ${result.currency} paid by ${method}.`;
+        `Sale completed: order ${result.number}, ${result.total} ${result.currency} paid by ${method}` +
+        (result.crm_reference ? `, CRM reference ${result.crm_reference}.` : ".");
+      $("#pos-done-order").href = result.url;
       done.hidden = false;
       $("#pos-sale").hidden = true;
       say("");
@@ -288,6 +304,7 @@
     state.key = newKey();
     tendered.value = "";
     selectorRoot.customerSelector.clear();
+    anonymousBox.hidden = true;
     renderLines();
     renderTotals(null);
     $("#pos-done").hidden = true;
