@@ -248,3 +248,7 @@ class CrmReferenceForm(BootstrapForm):
     """The CRM reference of an order's customer, given after the sale (the customer is read from the CRM)."""
 
     reference = forms.CharField(label="CRM reference", max_length=MAX_REFERENCE_LENGTH)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "crm")
+        super().__init__(*args, **kwargs)
