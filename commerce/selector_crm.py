@@ -167,7 +167,10 @@ class CrmCustomerSelector(CustomerSelector):
         if PHONE_QUERY.fullmatch(query) and sum(c.isdigit() for c in query) >= MIN_PHONE_DIGITS:
             phones = of(types=(PropertyType.PHONE,), uses=(UseAs.PHONE,))
             if phones:
-                return [{p.external_field: query} for p in phones][:MAX_SEARCHES]
+                # As typed, and as digits only: a CRM may keep "+34 600 111 222" or "+34600111222".
+                digits = "".join(c for c in query if c.isdigit())
+                forms = [query] if digits == query else [query, digits]
+                return [{p.external_field: text} for p in phones for text in forms][:MAX_SEARCHES]
         texts = [p for p in searchable if p.property_type in (PropertyType.TEXT, PropertyType.NUMBER)]
         by_use = {p.use_as: p.external_field for p in texts if p.use_as}
         plans: list[dict[str, str]] = []
