@@ -4,25 +4,20 @@ page (or another front end) never depends on where customers live."""
 
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.api.serializers.fields import StrictCharField
-from accounts.api.views import Conflict, ServiceErrorsMixin
+from commerce.api.selector_errors import SelectorErrorsMixin, UnavailableResponseSerializer
 from commerce.api.selectors import product_list
 from commerce.api.serializers import IdField
 from commerce.models import Product
 from commerce.selector import (
     MAX_QUERY_LENGTH,
     MAX_RESULTS,
-    SelectorConflict,
     SelectorCustomer,
-    SelectorNotFound,
-    SelectorUnavailable,
-    SelectorValidationError,
     customer_selector_for,
 )
 from commerce.services.orders import MAX_LINES, MAX_QUANTITY
@@ -31,54 +26,6 @@ from commerce.services.pos import POS_METHODS, BasketLine, pos_basket_price, pos
 MAX_VALUES = 50
 MAX_VALUE_LENGTH = 1000
 REFERENCE_HELP = "The customer's reference, as the selector gave it."
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = 503
-    default_detail = "The customers cannot be reached now; try again, or sell to another customer."
-    default_code = "unavailable"
-
-
-class UnavailableResponseSerializer(serializers.Serializer):
-    """The customers' source (an external CRM) cannot be reached now: nothing was done."""
-
-    type = serializers.CharField()
-    errors = inline_serializer(
-        "UnavailableError",
-        {
-            "code": serializers.CharField(),
-            "detail": serializers.CharField(),
-            "attr": serializers.CharField(allow_null=True),
-        },
-        many=True,
-    )
-
-    class Meta:
-        ref_name = "ErrorResponse503"
-
-
-def unavailable_response(error) -> Response:
-    """503 with the standardized error body (an unreachable CRM is an expected state, not a server error to log)."""
-    detail = str(error) or ServiceUnavailable.default_detail
-    body = {"type": "server_error", "errors": [{"code": "unavailable", "detail": detail, "attr": None}]}
-    return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-
-
-class SelectorErrorsMixin(ServiceErrorsMixin):
-    """The selector's errors as the API's: 400 per field, 404, 409 for a stale change, 503 when unreachable."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, SelectorConflict):
-            exc = Conflict(" ".join(m for messages in exc.errors.values() for m in messages) or None)
-        elif isinstance(exc, SelectorValidationError):
-            exc = exceptions.ValidationError(
-                {(api_settings.NON_FIELD_ERRORS_KEY if k == "__all__" else k): v for k, v in exc.errors.items()}
-            )
-        elif isinstance(exc, SelectorNotFound):
-            exc = exceptions.NotFound(str(exc) or None)
-        elif isinstance(exc, SelectorUnavailable):
-            return unavailable_response(exc)
-        return super().handle_exception(exc)
 
 
 class ChoiceSerializer(serializers.Serializer):
@@ -166,7 +113,10 @@ class SelectorView(SelectorErrorsMixin, APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: SelectorSerializer}, summary="The customer selector and its fields")
+    @extend_schema(
+        responses={200: SelectorSerializer, 503: UnavailableResponseSerializer},
+        summary="The customer selector and its fields",
+    )
     def get(self, request):
         selector = customer_selector_for(actor=_actor(request))
         fields = [
@@ -212,7 +162,7 @@ class SelectorCustomersView(SelectorErrorsMixin, APIView):
 
     @extend_schema(
         parameters=[SelectorSearchSerializer],
-        responses={200: SelectorPageSerializer},
+        responses={200: SelectorPageSerializer, 503: UnavailableResponseSerializer},
         operation_id="commerce_selector_customers_search",
         summary="Search customers by name, e-mail or phone",
     )
@@ -230,7 +180,7 @@ class SelectorCustomersView(SelectorErrorsMixin, APIView):
 
     @extend_schema(
         request=SelectorWriteSerializer,
-        responses={201: SelectorCustomerSerializer},
+        responses={201: SelectorCustomerSerializer, 503: UnavailableResponseSerializer},
         operation_id="commerce_selector_customers_create",
         summary="Create a customer from the create form's values",
     )
@@ -248,14 +198,17 @@ class SelectorCustomerView(SelectorErrorsMixin, APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: SelectorCustomerSerializer}, operation_id="commerce_selector_customers_get")
+    @extend_schema(
+        responses={200: SelectorCustomerSerializer, 503: UnavailableResponseSerializer},
+        operation_id="commerce_selector_customers_get",
+    )
     def get(self, request, reference: str):
         customer = customer_selector_for(actor=_actor(request)).get(actor=_actor(request), reference=reference)
         return Response(_customer(customer))
 
     @extend_schema(
         request=SelectorWriteSerializer,
-        responses={200: SelectorCustomerSerializer},
+        responses={200: SelectorCustomerSerializer, 503: UnavailableResponseSerializer},
         operation_id="commerce_selector_customers_update",
     )
     def patch(self, request, reference: str):
@@ -357,7 +310,7 @@ class PosPriceView(SelectorErrorsMixin, APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=BasketSerializer, responses={200: BasketPriceSerializer})
+    @extend_schema(request=BasketSerializer, responses={200: BasketPriceSerializer, 503: UnavailableResponseSerializer})
     def post(self, request):
         body = BasketSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
@@ -400,7 +353,10 @@ class PosSaleView(SelectorErrorsMixin, APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=SaleSerializer, responses={201: SaleResultSerializer, 200: SaleResultSerializer})
+    @extend_schema(
+        request=SaleSerializer,
+        responses={201: SaleResultSerializer, 200: SaleResultSerializer, 503: UnavailableResponseSerializer},
+    )
     def post(self, request):
         body = SaleSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)

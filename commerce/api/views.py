@@ -17,7 +17,7 @@ from backoffice.schema import ErrorResponse409Serializer
 from commerce import services
 from commerce.api import selectors, serializers
 from commerce.api.filters import CustomerFilter, CustomerGroupFilter, CustomerUserFilter, OrderFilter, ProductFilter
-from commerce.api.pos import UnavailableResponseSerializer, unavailable_response
+from commerce.api.selector_errors import UnavailableResponseSerializer, unavailable_response
 from commerce.choices import OrderStatus
 from commerce.models import CommerceCustomer, CustomerGroup, CustomerUser, Order, Product
 from commerce.selector import SelectorUnavailable
