@@ -31,6 +31,8 @@ def anonymous_customer_get(*, actor: User) -> CommerceCustomer:
     """
     if not actor.organization_id:
         raise PermissionDenied("Only a user of an organization sells to its anonymous customer.")
+    # A web request's user is a lazy proxy (loaded by the line above): the write path takes the user itself.
+    actor = getattr(actor, "_wrapped", actor)
     found = anonymous_customer_find(organization_id=actor.organization_id)
     if found is not None:
         return found

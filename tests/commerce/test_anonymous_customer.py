@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.urls import reverse
 
 from backoffice.choices import Role
 from commerce.choices import AccountStrategy, OrderStatus
@@ -22,6 +23,7 @@ from commerce.services.pos import BasketLine, pos_sale_complete
 from commerce.services.strategy import customers_relate_batch
 from crmconnector.services import activation_update
 from tests.conftest import need_service
+from tests.crmconnector.conftest import make_configuration
 from tests.factories import OrganizationFactory, UserFactory
 from tests.factories.commerce import make_customer
 
@@ -41,6 +43,15 @@ def test_switching_the_crm_connector_on_makes_the_anonymous_customer_once(org_ad
     activation_update(actor=org_admin, enabled=False, configuration=crm_on)
     activation_update(actor=org_admin, enabled=True, configuration=crm_on)
     assert anonymous_of(organization) == [anonymous]
+
+
+@pytest.mark.django_db
+def test_switching_it_on_in_the_organizations_page_makes_it_too(client, org_admin, organization, rest_crm):
+    configuration = make_configuration(org_admin, url=rest_crm.url)
+    client.force_login(org_admin)
+    client.post(reverse("crmconnector:activation"), {"enabled": "on", "configuration": configuration.pk})
+    [anonymous] = anonymous_of(organization)
+    assert anonymous.owner == org_admin
 
 
 @pytest.mark.django_db

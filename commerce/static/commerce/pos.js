@@ -221,6 +221,7 @@
     };
     const { status, body: priced } = await call("POST", urls.price, request);
     if (token !== state.priceToken) return; // a newer change is being priced
+    if (status === 503) offerAnonymous();
     if (status !== 200) {
       say(messages(priced, "The basket could not be priced."), "error");
       return;
@@ -241,8 +242,11 @@
   }
   selectorRoot.addEventListener("customer-selector:change", (event) => chooseCustomer(event.detail));
   // The customers (an external CRM) cannot be reached: say so and offer the anonymous customer, so selling goes on.
-  selectorRoot.addEventListener("customer-selector:unavailable", () => {
+  function offerAnonymous() {
     anonymousBox.hidden = false;
+  }
+  selectorRoot.addEventListener("customer-selector:unavailable", () => {
+    offerAnonymous();
     say("The customers cannot be reached now: you can sell to the anonymous customer.", "error");
   });
   $("#pos-use-anonymous").addEventListener("click", () => {
@@ -294,6 +298,7 @@
       $("#pos-new-sale").focus();
       return;
     }
+    if (status === 503) offerAnonymous();
     // Nothing was sold: the same key may be sent again once the problem is put right.
     say(status === 0 ? "No answer from the server; press the button again to retry." : messages(result, "The sale could not be completed."), "error");
   }
