@@ -146,7 +146,7 @@ class AccountFilter(SearchFilterSet):
 
 
 class ContactFilter(SearchFilterSet):
-    search_fields = ("first_name", "last_name", "email", "job_title")
+    search_fields = ("first_name", "last_name", "email", "phone", "job_title")
     gender = django_filters.ChoiceFilter(choices=Gender.choices)
     account = IdFilter(field_name="accounts")
     ordering = django_filters.OrderingFilter(fields=("last_name", "first_name", "email", "created_at", "updated_at"))

@@ -162,9 +162,10 @@ class OrderAdmin(OrganizationScopedAdmin):
     list_display = ["number", "customer", "status", "payment_status", "currency", "total", "placed_at"]
     list_select_related = ["customer"]
     list_filter = ["status", "payment_status", "currency", "placed_at"]
-    search_fields = ["number", "customer__name"]
+    search_fields = ["number", "customer__name", "crm_reference"]
     readonly_fields = [
         "customer",
+        "crm_reference",
         "customer_user",
         "currency",
         "subtotal",

@@ -17,6 +17,11 @@ class CommerceConfig(AppConfig):
 
         post_save.connect(_strategy_saved, sender=OrganizationSetting, dispatch_uid="commerce_strategy_saved")
         post_delete.connect(_strategy_saved, sender=OrganizationSetting, dispatch_uid="commerce_strategy_deleted")
+        from crmconnector.models import CrmConnectorActivation
+
+        post_save.connect(
+            _crm_connector_saved, sender=CrmConnectorActivation, dispatch_uid="commerce_crm_connector_saved"
+        )
         if not CommerceConfig._extensions_registered:
             self.register_extensions()
             CommerceConfig._extensions_registered = True
@@ -51,6 +56,9 @@ class CommerceConfig(AppConfig):
 
         register_menu()
         register_pos_menu()
+        from commerce.selector_crm import register_crm_selector
+
+        register_crm_selector()
         for name, model in [
             ("commerce_customer", commerce.CommerceCustomer),
             ("customer_group", commerce.CustomerGroup),
@@ -96,3 +104,15 @@ def _strategy_saved(sender, instance, **kwargs) -> None:
         return
     actor = current_change_context().actor
     account_relation_request(organization=instance.organization, actor=actor if getattr(actor, "pk", None) else None)
+
+
+def _crm_connector_saved(sender, instance, **kwargs) -> None:
+    """Switching the CRM connector on makes the organization's anonymous customer (its CRM sales go on it) in the
+    same transaction. A signal because the CRM connector must not know commerce."""
+    from backoffice.changes import current_change_context
+    from commerce.services.anonymous import anonymous_customer_get
+
+    actor = current_change_context().actor
+    if not instance.enabled or kwargs.get("raw") or getattr(actor, "organization_id", None) != instance.organization_id:
+        return
+    anonymous_customer_get(actor=actor)

@@ -54,6 +54,9 @@ class SelectorField:
     """One field of a customer as the selector shows it: where it shows, whether it is required or editable.
 
     `type` is one of text, email, phone, number, date, boolean, choice, static (read-only, shown only).
+    `required` holds for the create form, `required_on_edit` for the edit form (None: as `required`).
+    Positions order the result list and the detail view; spans are their widths in twelfths.
+    `searchable`: the key may be given as an explicit search filter.
     """
 
     key: str
@@ -66,6 +69,12 @@ class SelectorField:
     required: bool = False
     max_length: int | None = None
     choices: tuple[SelectorChoice, ...] = ()
+    required_on_edit: bool | None = None
+    list_position: int = 0
+    list_span: int = 1
+    detail_position: int = 0
+    detail_span: int = 6
+    searchable: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,11 @@ class CustomerSelector(ABC):
         """The fields of a customer, in the order they show."""
 
     @abstractmethod
-    def search(self, *, actor: User, query: str, limit: int = 20) -> SelectorPage:
-        """Customers matching what the cashier typed (name, e-mail, phone, ...), at most `limit`."""
+    def search(
+        self, *, actor: User, query: str, limit: int = 20, filters: Mapping[str, str] | None = None
+    ) -> SelectorPage:
+        """Customers matching what the cashier typed (name, e-mail, phone, ...), at most `limit`; or, with
+        `filters`, those matching every one of these values of searchable fields (by key)."""
 
     @abstractmethod
     def get(self, *, actor: User, reference: str) -> SelectorCustomer:

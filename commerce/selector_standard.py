@@ -94,7 +94,9 @@ class StandardCustomerSelector(CustomerSelector):
             },
         )
 
-    def search(self, *, actor: User, query: str, limit: int = 20) -> SelectorPage:
+    def search(self, *, actor: User, query: str, limit: int = 20, filters=None) -> SelectorPage:
+        if filters:
+            raise SelectorValidationError({"filter": ["Commerce customers are searched by what is typed only."]})
         limit = max(1, min(int(limit), MAX_RESULTS))
         term = SearchTerm.parse(query)
         if term is None:
@@ -108,7 +110,8 @@ class StandardCustomerSelector(CustomerSelector):
         condition |= Q(Exists(by_user))
         if term.digits:
             condition |= Q(phone__icontains=term.digits)
-        rows = list(self._rows(actor).filter(condition).order_by("name", "id")[: limit + 1])
+        # The anonymous customer is not someone to find: the POS offers it by its own button.
+        rows = list(self._rows(actor).filter(condition, is_anonymous=False).order_by("name", "id")[: limit + 1])
         return SelectorPage(results=[self._customer(row) for row in rows[:limit]], has_more=len(rows) > limit)
 
     def _row(self, actor: User, reference: str) -> CommerceCustomer:

@@ -35,5 +35,6 @@ urlpatterns = [
     path("orders/<int:pk>/pay/", orders.order_pay, name="order-pay"),
     path("orders/<int:pk>/refund/", orders.order_refund, name="order-refund"),
     path("orders/<int:pk>/cancel/", orders.order_cancel, name="order-cancel"),
+    path("orders/<int:pk>/crm-reference/", orders.order_crm_reference, name="order-crm-reference"),
     path("pick/<slug:kind>/", pickers.picker, name="picker"),
 ]

@@ -149,10 +149,19 @@ def _clean_reference(reference: Any) -> str:
 
 
 def crm_customer_search(
-    *, configuration: CrmConnectorConfiguration, filters: dict[str, str], page: int = 1, page_size: int = 20
+    *,
+    configuration: CrmConnectorConfiguration,
+    filters: dict[str, str],
+    page: int = 1,
+    page_size: int = 20,
+    started: float | None = None,
 ) -> CrmPage:
-    """A page of the CRM's customers matching every filter (searchable properties only)."""
-    started = time.monotonic()
+    """A page of the CRM's customers matching every filter (searchable properties only).
+
+    `started` (time.monotonic()) is when the caller began: several searches for one question then share one
+    timeout instead of each having its own.
+    """
+    started = time.monotonic() if started is None else started
     runtime = crm_runtime(configuration)
     searchable = {p.external_field for p in runtime.properties if p.searchable}
     errors: dict[str, list[str]] = {}

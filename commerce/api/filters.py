@@ -57,7 +57,7 @@ class ProductFilter(SearchFilterSet):
 
 
 class OrderFilter(SearchFilterSet):
-    search_fields = ("number",)
+    search_fields = ("number", "crm_reference")
     archived = None
     customer = IdFilter(field_name="customer")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)

@@ -2,26 +2,22 @@
 and completing a sale. Whatever selector the organization uses answers here in the same shapes, so the POS
 page (or another front end) never depends on where customers live."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.api.serializers.fields import StrictCharField
-from accounts.api.views import Conflict, ServiceErrorsMixin
+from commerce.api.selector_errors import SelectorErrorsMixin, UnavailableResponseSerializer
 from commerce.api.selectors import product_list
 from commerce.api.serializers import IdField
 from commerce.models import Product
 from commerce.selector import (
     MAX_QUERY_LENGTH,
     MAX_RESULTS,
-    SelectorConflict,
     SelectorCustomer,
-    SelectorNotFound,
-    SelectorUnavailable,
-    SelectorValidationError,
     customer_selector_for,
 )
 from commerce.services.orders import MAX_LINES, MAX_QUANTITY
@@ -30,32 +26,6 @@ from commerce.services.pos import POS_METHODS, BasketLine, pos_basket_price, pos
 MAX_VALUES = 50
 MAX_VALUE_LENGTH = 1000
 REFERENCE_HELP = "The customer's reference, as the selector gave it."
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = 503
-    default_detail = "The customers cannot be reached now; try again, or sell to another customer."
-    default_code = "unavailable"
-
-
-class SelectorErrorsMixin(ServiceErrorsMixin):
-    """The selector's errors as the API's: 400 per field, 404, 409 for a stale change, 503 when unreachable."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, SelectorConflict):
-            exc = Conflict(" ".join(m for messages in exc.errors.values() for m in messages) or None)
-        elif isinstance(exc, SelectorValidationError):
-            exc = exceptions.ValidationError(
-                {(api_settings.NON_FIELD_ERRORS_KEY if k == "__all__" else k): v for k, v in exc.errors.items()}
-            )
-        elif isinstance(exc, SelectorNotFound):
-            exc = exceptions.NotFound(str(exc) or None)
-        elif isinstance(exc, SelectorUnavailable):
-            # Answered here, not raised on: an unreachable CRM is an expected state, not a server error to log.
-            detail = str(exc) or ServiceUnavailable.default_detail
-            body = {"type": "server_error", "errors": [{"code": "unavailable", "detail": detail, "attr": None}]}
-            return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return super().handle_exception(exc)
 
 
 class ChoiceSerializer(serializers.Serializer):
@@ -74,6 +44,12 @@ class SelectorFieldSerializer(serializers.Serializer):
     required = serializers.BooleanField()
     max_length = serializers.IntegerField(allow_null=True)
     choices = ChoiceSerializer(many=True)
+    required_on_edit = serializers.BooleanField(allow_null=True, help_text="In the edit form (null: as `required`).")
+    list_position = serializers.IntegerField()
+    list_span = serializers.IntegerField(help_text="Width in the result list, in twelfths.")
+    detail_position = serializers.IntegerField()
+    detail_span = serializers.IntegerField(help_text="Width in the detail view, in twelfths.")
+    searchable = serializers.BooleanField(help_text="The key can be given as a `filter` of a search.")
 
 
 class SelectorSerializer(serializers.Serializer):
@@ -137,7 +113,10 @@ class SelectorView(SelectorErrorsMixin, APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: SelectorSerializer}, summary="The customer selector and its fields")
+    @extend_schema(
+        responses={200: SelectorSerializer, 503: UnavailableResponseSerializer},
+        summary="The customer selector and its fields",
+    )
     def get(self, request):
         selector = customer_selector_for(actor=_actor(request))
         fields = [
@@ -153,9 +132,27 @@ SEARCH_PARAMETERS = [
 ]
 
 
+MAX_FILTERS = 10
+
+
 class SelectorSearchSerializer(serializers.Serializer):
     q = StrictCharField(required=False, allow_blank=True, max_length=MAX_QUERY_LENGTH, default="")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_RESULTS, default=20)
+    filter = serializers.ListField(
+        child=StrictCharField(max_length=MAX_QUERY_LENGTH + 201),
+        required=False,
+        max_length=MAX_FILTERS,
+        help_text="`key:value` of a searchable field (repeat for several, all must match); `q` is then not used.",
+    )
+
+    def validate_filter(self, value):
+        filters = {}
+        for item in value:
+            key, colon, text = item.partition(":")
+            if not colon or not key.strip() or not text.strip():
+                raise serializers.ValidationError("Give each filter as key:value, such as email:ann@example.com.")
+            filters[key.strip()] = text.strip()
+        return filters
 
 
 class SelectorCustomersView(SelectorErrorsMixin, APIView):
@@ -165,21 +162,25 @@ class SelectorCustomersView(SelectorErrorsMixin, APIView):
 
     @extend_schema(
         parameters=[SelectorSearchSerializer],
-        responses={200: SelectorPageSerializer},
+        responses={200: SelectorPageSerializer, 503: UnavailableResponseSerializer},
         operation_id="commerce_selector_customers_search",
         summary="Search customers by name, e-mail or phone",
     )
     def get(self, request):
         query = SelectorSearchSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        filters = query.validated_data.get("filter")
         page = customer_selector_for(actor=_actor(request)).search(
-            actor=_actor(request), query=query.validated_data["q"], limit=query.validated_data["limit"]
+            actor=_actor(request),
+            query=query.validated_data["q"],
+            limit=query.validated_data["limit"],
+            **({"filters": filters} if filters else {}),
         )
         return Response({"results": [_customer(c) for c in page.results], "has_more": page.has_more})
 
     @extend_schema(
         request=SelectorWriteSerializer,
-        responses={201: SelectorCustomerSerializer},
+        responses={201: SelectorCustomerSerializer, 503: UnavailableResponseSerializer},
         operation_id="commerce_selector_customers_create",
         summary="Create a customer from the create form's values",
     )
@@ -197,14 +198,17 @@ class SelectorCustomerView(SelectorErrorsMixin, APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: SelectorCustomerSerializer}, operation_id="commerce_selector_customers_get")
+    @extend_schema(
+        responses={200: SelectorCustomerSerializer, 503: UnavailableResponseSerializer},
+        operation_id="commerce_selector_customers_get",
+    )
     def get(self, request, reference: str):
         customer = customer_selector_for(actor=_actor(request)).get(actor=_actor(request), reference=reference)
         return Response(_customer(customer))
 
     @extend_schema(
         request=SelectorWriteSerializer,
-        responses={200: SelectorCustomerSerializer},
+        responses={200: SelectorCustomerSerializer, 503: UnavailableResponseSerializer},
         operation_id="commerce_selector_customers_update",
     )
     def patch(self, request, reference: str):
@@ -306,7 +310,7 @@ class PosPriceView(SelectorErrorsMixin, APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=BasketSerializer, responses={200: BasketPriceSerializer})
+    @extend_schema(request=BasketSerializer, responses={200: BasketPriceSerializer, 503: UnavailableResponseSerializer})
     def post(self, request):
         body = BasketSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
@@ -320,7 +324,12 @@ class PosPriceView(SelectorErrorsMixin, APIView):
 
 class SaleSerializer(BasketSerializer):
     idempotency_key = serializers.UUIDField(help_text="Made by the page for each sale: the same key never sells twice.")
-    customer = StrictCharField(max_length=200, help_text=REFERENCE_HELP)
+    customer = StrictCharField(
+        required=False, allow_blank=True, max_length=200, help_text=REFERENCE_HELP + " Required unless anonymous."
+    )
+    anonymous = serializers.BooleanField(
+        required=False, default=False, help_text="Sell to the anonymous customer (no customer named)."
+    )
     lines = BasketLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     payment_method = serializers.ChoiceField(choices=[(m.value, m.label) for m in POS_METHODS])
 
@@ -334,6 +343,8 @@ class SaleResultSerializer(serializers.Serializer):
     total = serializers.CharField()
     paid_amount = serializers.CharField()
     payment_status = serializers.CharField()
+    crm_reference = serializers.CharField(allow_blank=True, help_text="The customer's CRM reference, if any.")
+    url = serializers.CharField(help_text="The order's page.")
     replayed = serializers.BooleanField(help_text="True when this key completed the sale before (nothing new made).")
 
 
@@ -342,16 +353,20 @@ class PosSaleView(SelectorErrorsMixin, APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=SaleSerializer, responses={201: SaleResultSerializer, 200: SaleResultSerializer})
+    @extend_schema(
+        request=SaleSerializer,
+        responses={201: SaleResultSerializer, 200: SaleResultSerializer, 503: UnavailableResponseSerializer},
+    )
     def post(self, request):
         body = SaleSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         order, created = pos_sale_complete(
             actor=_actor(request),
             idempotency_key=body.validated_data["idempotency_key"],
-            reference=body.validated_data["customer"],
+            reference=body.validated_data.get("customer") or None,
             lines=_lines(body.validated_data),
             method=body.validated_data["payment_method"],
+            anonymous=body.validated_data["anonymous"],
         )
         result = {
             "order": order.pk,
@@ -362,6 +377,8 @@ class PosSaleView(SelectorErrorsMixin, APIView):
             "total": f"{order.total:.2f}",
             "paid_amount": f"{order.paid_amount:.2f}",
             "payment_status": order.payment_status,
+            "crm_reference": order.crm_reference,
+            "url": reverse("commerce:order-detail", args=[order.pk]),
             "replayed": not created,
         }
         return Response(result, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -215,6 +215,7 @@ class OrderSerializer(ModelSerializer):
             "payment_status",
             "placed_at",
             "owner",
+            "crm_reference",
             "version",
             "created_at",
             "updated_at",
@@ -227,10 +228,17 @@ class OrderSerializer(ModelSerializer):
             "refunded_amount",
             "status",
             "payment_status",
+            "crm_reference",
             "version",
             "created_at",
             "updated_at",
         ]
+
+
+class OrderCrmReferenceSerializer(serializers.Serializer):
+    """The customer of an order of the anonymous customer, named by its reference in the external CRM."""
+
+    reference = StrictCharField(max_length=255, help_text="The customer's reference in the CRM (it is read there).")
 
 
 class OrderPaySerializer(serializers.Serializer):

@@ -17,9 +17,12 @@ from backoffice.schema import ErrorResponse409Serializer
 from commerce import services
 from commerce.api import selectors, serializers
 from commerce.api.filters import CustomerFilter, CustomerGroupFilter, CustomerUserFilter, OrderFilter, ProductFilter
+from commerce.api.selector_errors import UnavailableResponseSerializer, unavailable_response
 from commerce.choices import OrderStatus
 from commerce.models import CommerceCustomer, CustomerGroup, CustomerUser, Order, Product
+from commerce.selector import SelectorUnavailable
 from commerce.services import LineInput
+from commerce.services.crm_orders import order_crm_reference_set
 from commerce.services.strategy import RELATION_JOB
 
 # Writes that change a record but never remove one (customers and their users are kept for their history).
@@ -175,6 +178,22 @@ class OrderViewSet(CommerceRecordViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._transition(request, lambda order: services.order_cancel(actor=request.user, order=order))
+
+    @extend_schema(
+        request=serializers.OrderCrmReferenceSerializer,
+        responses={**ORDER_ACTION_RESPONSES, 503: UnavailableResponseSerializer},
+        summary="Give an order of the anonymous customer its customer's CRM reference (read from the CRM)",
+    )
+    @action(detail=True, methods=["post"], url_path="crm-reference")
+    def crm_reference(self, request, pk=None):
+        order = self.get_object()
+        body = serializers.OrderCrmReferenceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            order_crm_reference_set(actor=request.user, order=order, reference=body.validated_data["reference"])
+        except SelectorUnavailable as error:
+            return unavailable_response(error)
+        return Response(self.get_serializer(self._reloaded(order)).data)
 
     @extend_schema(request=None, responses=ORDER_ACTION_RESPONSES, summary="Mark an open order shipped")
     @action(detail=True, methods=["post"])

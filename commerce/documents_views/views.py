@@ -25,6 +25,7 @@ from commerce import documents_queries as queries
 from commerce.choices import OrderStatus
 from commerce.documents_views.forms import ORDERS_OFFERED, CustomerChoiceForm, InvoiceForm, ShipmentForm
 from commerce.models import InvoiceStatus, ShipmentStatus
+from commerce.selector_crm import crm_customer_name
 from commerce.services import documents as services
 
 PICKER_LIMIT = 20
@@ -201,6 +202,7 @@ def document_detail(request, kind: str, pk: int):
         {
             "kind": kind,
             "object": document,
+            "crm_customer_name": crm_customer_name(actor=request.user, reference=document.crm_reference),
             "groups": _lines_by_order(document),
             "actions": actions if writable else [],
             "read_only_reason": None if writable else "You can change only the documents you own or are assigned.",

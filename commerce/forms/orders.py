@@ -19,6 +19,7 @@ from commerce.choices import OrderStatus, PaymentMethod
 from commerce.forms.customers import commerce_picker
 from commerce.models import Order, Product
 from commerce.services import LineInput
+from commerce.services.crm_attributes import MAX_REFERENCE_LENGTH
 from commerce.services.orders import _NEXT_STATUS, MAX_AMOUNT, MAX_LINES, MAX_NUMBER_LENGTH, MAX_QUANTITY
 
 AMOUNT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(MAX_AMOUNT)]
@@ -118,10 +119,13 @@ class OrderForm(RecordForm):
         field_classes = {"currency": CurrencyField}
         widgets = {"currency": forms.TextInput(attrs={"maxlength": 3, "size": 4})}
 
-    def __init__(self, *args, lines_data=None, **kwargs):
+    def __init__(self, *args, lines_data=None, crm: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         order = self.instance
         editing = order.pk is not None
+        # With the CRM connector on, a new order names its customer by the CRM reference (the customer selector
+        # fills it in); the order itself goes on the organization's anonymous customer.
+        self.crm = crm and not editing
         self.fields["number"].required = editing
         self.fields["number"].max_length = MAX_NUMBER_LENGTH
         self.fields["number"].help_text = "" if editing else "Leave empty for the next number."
@@ -142,6 +146,15 @@ class OrderForm(RecordForm):
             query = f"customer={int(chosen)}" if isinstance(chosen, int) else ""
         self.fields["customer_user"].required = False
         commerce_picker(self.fields["customer_user"], "customeruser", query=query)
+        if self.crm:
+            del self.fields["customer"]
+            del self.fields["customer_user"]
+            self.fields["crm_reference"] = forms.CharField(
+                label="CRM reference",
+                max_length=MAX_REFERENCE_LENGTH,
+                help_text="The customer's reference in the CRM: find the customer below, or type the reference.",
+            )
+            self.order_fields(["crm_reference", "number", "currency", "discount"])
         initial_lines = None
         if editing and lines_data is None:
             initial_lines = [
@@ -159,7 +172,8 @@ class OrderForm(RecordForm):
     def limit_choices(self) -> None:
         if "customer" in self.fields:
             self.fields["customer"].queryset = selectors.customer_list(actor=self.actor)
-        self.fields["customer_user"].queryset = selectors.customer_user_list(actor=self.actor)
+        if "customer_user" in self.fields:
+            self.fields["customer_user"].queryset = selectors.customer_user_list(actor=self.actor)
 
     def is_valid(self) -> bool:
         form_valid = super().is_valid()
@@ -227,4 +241,14 @@ class RefundForm(BootstrapForm):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "refund")
+        super().__init__(*args, **kwargs)
+
+
+class CrmReferenceForm(BootstrapForm):
+    """The CRM reference of an order's customer, given after the sale (the customer is read from the CRM)."""
+
+    reference = forms.CharField(label="CRM reference", max_length=MAX_REFERENCE_LENGTH)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "crm")
         super().__init__(*args, **kwargs)

@@ -49,6 +49,9 @@ class CommerceCustomer(OwnedModel):
     )
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="commerce_customers")
     lifetime_value = money_field(default=ZERO, editable=False)
+    # The organization's one anonymous customer: sales to nobody in particular, and every order sold to a
+    # customer of an external CRM (which keeps only the CRM reference). It stays a root with no children.
+    is_anonymous = models.BooleanField(default=False, editable=False)
 
     derived_fields = ("lifetime_value", "root", "depth", "previous_account")
 
@@ -61,6 +64,12 @@ class CommerceCustomer(OwnedModel):
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("id")), name="commerce_customer_not_own_parent"),
             models.CheckConstraint(condition=Q(depth__lte=MAX_HIERARCHY_DEPTH), name="commerce_customer_depth_bounded"),
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(is_anonymous=True), name="commerce_one_anonymous_customer"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_anonymous=False) | Q(parent__isnull=True), name="commerce_anonymous_customer_is_root"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -33,11 +33,19 @@ class Order(OwnedModel):
     status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.OPEN)
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     placed_at = models.DateTimeField()
+    # The customer in the external CRM when the order was sold through the CRM connector (the order itself is
+    # on the organization's anonymous customer), and the CRM values promotions read, kept so that the order can
+    # be priced again without the CRM. Nothing else from the CRM is kept.
+    crm_reference = models.CharField("CRM reference", max_length=255, blank=True, editable=False)
+    crm_category_keys = models.JSONField("CRM category keys", default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-placed_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "placed_at"]),
+            models.Index(
+                fields=["organization", "crm_reference"], condition=~Q(crm_reference=""), name="order_crm_reference"
+            ),
             models.Index(fields=["customer", "payment_status"], name="order_customer_payment"),
             # The orders that count toward lifetime values, per customer, with what they count: the
             # recalculation reads them by index only.

@@ -20,6 +20,7 @@ from backoffice.records import record_save
 from commerce.choices import AccountStrategy
 from commerce.models import MAX_HIERARCHY_DEPTH, CommerceCustomer, CustomerGroup, CustomerUser
 from commerce.services.accounts import accounts_create_for, customers_relate_accounts
+from commerce.services.anonymous import anonymous_hierarchy_check
 from commerce.services.strategy import account_strategy_for_write
 
 COMMERCE_CHANNEL_NAME = "Commerce"
@@ -114,6 +115,7 @@ def customer_create(
     """Create a customer; with no account given, the organization's account-creation strategy gives it one."""
     name = _clean_name(name)
     check_same_organization(actor, parent, group, account)
+    anonymous_hierarchy_check(customer=None, parent=parent)
     root = None
     depth = 0
     if parent is not None:
@@ -217,6 +219,7 @@ def customer_update(*, actor: User, customer: CommerceCustomer, data: dict) -> C
         raise ValidationError({"account": "Choose the account this customer belongs to."})
     if "parent" in data:
         parent = data.pop("parent")
+        anonymous_hierarchy_check(customer=customer, parent=parent)
         stored_parent = CommerceCustomer.objects.filter(pk=customer.pk).values_list("parent_id", flat=True).first()
         if (parent.pk if parent else None) != stored_parent:
             _change_parent(actor=actor, customer=customer, parent=parent)

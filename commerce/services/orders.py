@@ -23,6 +23,7 @@ from backoffice.money import quantize
 from backoffice.records import record_save
 from commerce.choices import OrderStatus, PaymentMethod, PaymentStatus
 from commerce.models import CommerceCustomer, CustomerUser, Order, OrderLine, Payment, Product, Refund
+from commerce.services.crm_attributes import crm_attributes_split, order_crm_attributes
 from commerce.services.lifetime import commerce_lifetime_apply, order_lifetime_amount
 from commerce.services.pricing import Pricing, applied_promotions_write, order_pricing
 
@@ -217,8 +218,10 @@ def order_place(
     apply_promotions: bool = True,
 ) -> Order:
     """Place an order: lines priced, promotions applied, totals computed, its subtotal's base value fixed at
-    today's rate. `pricing_attributes` is what promotion conditions may read about the customer beyond its row."""
+    today's rate. `pricing_attributes` is what promotion conditions may read about the customer beyond its row;
+    of it the order keeps the CRM reference and category keys (commerce.services.crm_attributes), nothing else."""
     check_same_organization(actor, customer, customer_user)
+    crm_reference, crm_category_keys = crm_attributes_split(pricing_attributes)
     if customer_user is not None and customer_user.customer_id != customer.pk:
         raise ValidationError({"customer_user": f"{customer_user} does not act for {customer}."})
     organization = Organization.objects.get(pk=actor.organization_id)
@@ -262,6 +265,8 @@ def order_place(
             "status": OrderStatus.OPEN,
             "placed_at": placed_at,
             "owner": owner,
+            "crm_reference": crm_reference,
+            "crm_category_keys": crm_category_keys,
         },
     )
     with change_context(actor=actor):
@@ -409,6 +414,8 @@ def order_update(*, actor: User, order: Order, data: dict, lines: list[LineInput
                 on=order.placed_at,
                 lines=[(product.pk, quantity, unit_price) for product, quantity, unit_price in priced],
                 customer=CommerceCustomer.objects.get(pk=order.customer_id),
+                # What the CRM said when the customer was chosen, as the order kept it: no CRM call.
+                attributes=order_crm_attributes(order),
             )
             discount = max(discount - promoted, ZERO) + pricing.discount
         subtotal, total = _totals(priced, discount)

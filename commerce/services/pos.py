@@ -18,7 +18,8 @@ from backoffice.models import User
 from commerce.api.selectors import product_list
 from commerce.choices import PaymentMethod
 from commerce.models import Order, PosSale, Product
-from commerce.selector import customer_selector_for
+from commerce.selector import OrderCustomer, customer_selector_for
+from commerce.services.anonymous import anonymous_customer_get
 from commerce.services.orders import MAX_LINES, MAX_QUANTITY, LineInput, order_pay, order_place
 from commerce.services.pricing import Pricing, order_pricing
 
@@ -95,15 +96,22 @@ def _existing(actor: User, key: uuid.UUID) -> Order | None:
     return sale.order if sale is not None else None
 
 
+def _chosen(actor: User, reference: str | None) -> OrderCustomer:
+    """What the sale is placed on: the selector's customer, or the anonymous customer when none is named."""
+    if reference is None:
+        return OrderCustomer(customer=anonymous_customer_get(actor=actor), attributes={})
+    return customer_selector_for(actor=actor).order_customer(actor=actor, reference=reference)
+
+
 @service_atomic
-def _complete(*, actor: User, key: uuid.UUID, reference: str, lines: list[BasketLine], method: str) -> Order:
+def _complete(*, actor: User, key: uuid.UUID, reference: str | None, lines: list[BasketLine], method: str) -> Order:
     # The key is claimed first: a second request with it waits here until the first commits, then fails
     # on the unique key and reads the first one's order.
     sale = PosSale.objects.create(organization_id=actor.organization_id, idempotency_key=key, cashier=actor)
     products = _products(actor, lines)
     if not products:
         raise ValidationError({"lines": "Add at least one product."})
-    chosen = customer_selector_for(actor=actor).order_customer(actor=actor, reference=reference)
+    chosen = _chosen(actor, reference)
     order = order_place(
         actor=actor,
         customer=chosen.customer,
@@ -119,18 +127,29 @@ def _complete(*, actor: User, key: uuid.UUID, reference: str, lines: list[Basket
 
 @retry_on_conflict
 def pos_sale_complete(
-    *, actor: User, idempotency_key: uuid.UUID, reference: str, lines: list[BasketLine], method: str
+    *,
+    actor: User,
+    idempotency_key: uuid.UUID,
+    reference: str | None,
+    lines: list[BasketLine],
+    method: str,
+    anonymous: bool = False,
 ) -> tuple[Order, bool]:
     """Place and pay in full a sale, or give back the order an earlier request with the same key made.
 
-    Returns the order and whether this call made it (False: a repeat of a completed sale).
+    `anonymous` sells to the organization's anonymous customer (no reference: when the CRM cannot be reached,
+    selling goes on; the order can be given its CRM reference later). Returns the order and whether this call
+    made it (False: a repeat of a completed sale).
     """
     if not actor.organization_id:
         raise PermissionDenied("The POS sells for an organization; this user belongs to none.")
     if method not in POS_METHODS:
         raise ValidationError({"payment_method": "Choose cash or card."})
-    if not reference:
+    if anonymous and reference:
+        raise ValidationError({"customer": "Name a customer or sell to the anonymous customer, not both."})
+    if not anonymous and not reference:
         raise ValidationError({"customer": "Choose a customer."})
+    reference = None if anonymous else reference
     existing = _existing(actor, idempotency_key)
     if existing is not None:
         return existing, False

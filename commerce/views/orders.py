@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice.access import can_write
@@ -19,7 +20,10 @@ from commerce import services
 from commerce.api import selectors
 from commerce.choices import OrderStatus
 from commerce.forms.filters import OrderPageFilter
-from commerce.forms.orders import OrderForm, PayForm, RefundForm
+from commerce.forms.orders import CrmReferenceForm, OrderForm, PayForm, RefundForm
+from commerce.selector import SelectorError, SelectorUnavailable, customer_selector_for
+from commerce.selector_crm import CRM, crm_customer_name
+from commerce.services.crm_orders import order_crm_reference_set
 from commerce.views.common import Column, ListPage, export_response, get_row, list_response, text
 
 
@@ -36,6 +40,7 @@ ORDERS = ListPage(
     columns=(
         Column("Number", "number"),
         Column("Customer"),
+        Column("CRM reference"),
         Column("Placed", "placed_at"),
         Column("Status"),
         Column("Payment"),
@@ -45,6 +50,7 @@ ORDERS = ListPage(
     export_columns=(
         ("Number", lambda r: r.number),
         ("Customer", lambda r: r.customer.name),
+        ("CRM reference", lambda r: r.crm_reference),
         ("Placed", lambda r: r.placed_at.isoformat()),
         ("Status", lambda r: r.get_status_display()),
         ("Payment", lambda r: r.get_payment_status_display()),
@@ -56,7 +62,7 @@ ORDERS = ListPage(
         ("Owner", lambda r: r.owner.display_name),
     ),
     template="commerce/orders/list.html",
-    search_placeholder="Order number",
+    search_placeholder="Order number or CRM reference",
     id_filters={"customer": lambda user: selectors.customer_list(actor=user)},
 )
 
@@ -83,16 +89,23 @@ def _actions(order, user) -> dict:
         "can_pay": writable and order.status != OrderStatus.CANCELLED and not order.refunded_amount and open_amount > 0,
         "can_refund": writable and order.total > 0 and order.paid_amount >= order.total and refundable > 0,
         "can_cancel": writable and order.status in (OrderStatus.OPEN, OrderStatus.SHIPPED),
+        # Only with the CRM connector on: the selector that answers is then the CRM's.
+        "can_set_crm_reference": writable
+        and order.customer.is_anonymous
+        and order.status != OrderStatus.CANCELLED
+        and customer_selector_for(actor=user).key == CRM,
         "open_amount": open_amount,
         "refundable": refundable,
     }
 
 
-def _detail(request, order, *, pay_form=None, refund_form=None, refused=None, status=200):
+def _detail(request, order, *, pay_form=None, refund_form=None, crm_form=None, refused=None, status=200):
     actions = _actions(order, request.user)
     context = {
         "order": order,
         "object": order,
+        "crm_customer_name": crm_customer_name(actor=request.user, reference=order.crm_reference),
+        "crm_form": crm_form or CrmReferenceForm(initial={"reference": order.crm_reference}),
         "lines": list(order.lines.select_related("product").order_by("id")),
         "payments": list(order.payments.order_by("paid_at", "id")),
         "refunds": list(order.refunds.order_by("refunded_at", "id")),
@@ -187,6 +200,51 @@ def order_cancel(request, pk: int):
 
 
 @login_required
+@require_POST
+def order_crm_reference(request, pk: int):
+    """Give an order of the anonymous customer its CRM reference (the customer is read from the CRM)."""
+    order = _order(request, pk)
+    form = CrmReferenceForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, order, crm_form=form, refused="The CRM reference was not set: see below.", status=400)
+    reference = form.cleaned_data["reference"]
+    try:
+        order_crm_reference_set(actor=request.user, order=order, reference=reference)
+    except SelectorUnavailable as error:
+        order.refresh_from_db()
+        return _detail(request, order, crm_form=form, refused=f"{error} Try again shortly.", status=503)
+    except (ValidationError, PermissionDenied) as error:
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            apply_service_errors(form, error)
+        order.refresh_from_db()
+        status = 403 if isinstance(error, PermissionDenied) else 400
+        return _detail(request, order, crm_form=form, refused=_refusal(error), status=status)
+    messages.success(request, f"Order {order} now names the CRM customer {reference}.")
+    return redirect("commerce:order-detail", order.pk)
+
+
+def _place_for_crm_customer(actor, form, data: dict, discount, lines):
+    """A new order for the customer the CRM reference names: on the anonymous customer, with the reference and
+    category keys the CRM gives now; a CRM that cannot tell is a message on the reference field."""
+    selector = customer_selector_for(actor=actor)
+    try:
+        chosen = selector.order_customer(actor=actor, reference=form.cleaned_data["crm_reference"])
+    except SelectorError as error:
+        messages_of = getattr(error, "errors", None)
+        text = " ".join(m for items in messages_of.values() for m in items) if messages_of else str(error)
+        raise ValidationError({"crm_reference": text}) from None
+    return services.order_place(
+        actor=actor,
+        customer=chosen.customer,
+        pricing_attributes=chosen.attributes,
+        number=data.get("number") or None,
+        currency=data.get("currency") or None,
+        discount=discount,
+        lines=lines,
+    )
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def order_form(request, pk: int | None = None):
     """Place an order with its lines, or edit one (number, customer user, status, discount, lines)."""
@@ -200,19 +258,23 @@ def order_form(request, pk: int | None = None):
     if instance is None and customer.isdecimal() and len(customer) <= 18:
         initial["customer"] = int(customer)
     posted = request.method == "POST"
+    crm = instance is None and customer_selector_for(actor=request.user).key == CRM
     form = OrderForm(
         request.POST if posted else None,
         instance=instance,
         initial=initial,
         actor=request.user,
         lines_data=request.POST if posted else None,
+        crm=crm,
     )
     if posted and form.is_valid():
         data = form.service_data()
         discount = data.pop("discount", None) or Decimal(0)
         lines = None if form.lines_locked else form.line_inputs()
         try:
-            if instance is None:
+            if instance is None and form.crm:
+                saved = _place_for_crm_customer(request.user, form, data, discount, lines)
+            elif instance is None:
                 data.pop("version", None)
                 data.pop("owner", None)
                 saved = services.order_place(
@@ -237,5 +299,11 @@ def order_form(request, pk: int | None = None):
     return render(
         request,
         "commerce/orders/form.html",
-        {"form": form, "object": instance, "list_url": ORDERS.url("list"), "label": "order"},
+        {
+            "form": form,
+            "object": instance,
+            "list_url": ORDERS.url("list"),
+            "label": "order",
+            "selector_api": reverse("api-commerce-selector") if form.crm else "",
+        },
     )

@@ -19,3 +19,7 @@ def lifetime_snapshot(organization):
 @pytest.fixture
 def admin_user(org_admin):
     return org_admin
+
+
+# The CRM selector's tests (tests/commerce/test_selector_crm*.py, test_crm_orders.py) share these.
+from tests.commerce.crm_support import crm_on, pen, people, rest_crm  # noqa: E402, F401

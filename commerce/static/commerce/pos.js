@@ -216,11 +216,12 @@
   async function reprice() {
     const token = ++state.priceToken;
     const request = {
-      customer: state.customer ? state.customer.reference : "",
+      customer: state.customer && !state.customer.anonymous ? state.customer.reference : "",
       lines: state.lines.map((l) => ({ product: l.product.id, quantity: l.quantity })),
     };
     const { status, body: priced } = await call("POST", urls.price, request);
     if (token !== state.priceToken) return; // a newer change is being priced
+    if (status === 503) offerAnonymous();
     if (status !== 200) {
       say(messages(priced, "The basket could not be priced."), "error");
       return;
@@ -232,10 +233,26 @@
 
   // Customer and payment ------------------------------------------------------------------------------
   const selectorRoot = $("[data-customer-selector]");
-  selectorRoot.addEventListener("customer-selector:change", (event) => {
-    state.customer = event.detail;
-    $("#pos-customer-name").textContent = event.detail ? event.detail.label : "none chosen";
+  const anonymousBox = $("#pos-anonymous");
+  function chooseCustomer(customer) {
+    state.customer = customer;
+    $("#pos-customer-name").textContent = customer ? customer.label : "none chosen";
+    if (customer) anonymousBox.hidden = true;
     reprice();
+  }
+  selectorRoot.addEventListener("customer-selector:change", (event) => chooseCustomer(event.detail));
+  // The customers (an external CRM) cannot be reached: say so and offer the anonymous customer, so selling goes on.
+  function offerAnonymous() {
+    anonymousBox.hidden = false;
+  }
+  selectorRoot.addEventListener("customer-selector:unavailable", () => {
+    offerAnonymous();
+    say("The customers cannot be reached now: you can sell to the anonymous customer.", "error");
+  });
+  $("#pos-use-anonymous").addEventListener("click", () => {
+    chooseCustomer({ anonymous: true, reference: "", label: "Anonymous customer" });
+    say("Selling to the anonymous customer.");
+    complete.focus();
   });
 
   const tendered = $("#pos-tendered");
@@ -261,7 +278,8 @@
     const method = root.querySelector("input[name=payment_method]:checked").value;
     const { status, body: result } = await call("POST", urls.sales, {
       idempotency_key: state.key,
-      customer: state.customer.reference,
+      customer: state.customer.anonymous ? "" : state.customer.reference,
+      anonymous: Boolean(state.customer.anonymous),
       lines: state.lines.map((l) => ({ product: l.product.id, quantity: l.quantity })),
       payment_method: method,
     });
@@ -271,13 +289,16 @@
     if (status === 200 || status === 201) {
       const done = $("#pos-done");
       $("#pos-done-text").textContent =
-        `Sale completed: order ${result.number}, ${result.total} ${result.currency} paid by ${method}.`;
+        `Sale completed: order ${result.number}, ${result.total} ${result.currency} paid by ${method}` +
+        (result.crm_reference ? `, CRM reference ${result.crm_reference}.` : ".");
+      $("#pos-done-order").href = result.url;
       done.hidden = false;
       $("#pos-sale").hidden = true;
       say("");
       $("#pos-new-sale").focus();
       return;
     }
+    if (status === 503) offerAnonymous();
     // Nothing was sold: the same key may be sent again once the problem is put right.
     say(status === 0 ? "No answer from the server; press the button again to retry." : messages(result, "The sale could not be completed."), "error");
   }
@@ -288,6 +309,7 @@
     state.key = newKey();
     tendered.value = "";
     selectorRoot.customerSelector.clear();
+    anonymousBox.hidden = true;
     renderLines();
     renderTotals(null);
     $("#pos-done").hidden = true;

@@ -5,7 +5,8 @@
 //
 //   <div data-customer-selector data-selector-api="/api/commerce/selector/"></div>
 //
-// The element fires "customer-selector:change" with detail {reference, label} (or null when cleared), and
+// The element fires "customer-selector:change" with detail {reference, label} (or null when cleared),
+// "customer-selector:unavailable" when the customers cannot be reached (the API answered 503), and
 // has .customerSelector with clear() and focus(). Keyboard: arrows move in the results, Enter chooses,
 // Escape closes them.
 (function () {
@@ -156,6 +157,7 @@
     listText(customer) {
       return this.fields
         .filter((field) => field.in_list && field.key !== "name" && customer.values[field.key])
+        .sort((a, b) => (a.list_position || 0) - (b.list_position || 0))
         .map((field) => customer.values[field.key])
         .join(" · ");
     }
@@ -226,6 +228,7 @@
     }
 
     displayValue(field, value) {
+      if (field.type === "boolean") return { true: "Yes", false: "No" }[value] || "";
       if (field.type === "choice") {
         const choice = field.choices.find((c) => c.value === value);
         return choice ? choice.label : "";
@@ -258,24 +261,28 @@
       await this.ready; // the forms are made of the fields, read once when the page opens
       const editing = mode === "edit";
       const fields = this.fields.filter((f) => (editing ? f.in_edit : f.in_create));
+      const required = (field) => (editing && field.required_on_edit !== null && field.required_on_edit !== undefined
+        ? field.required_on_edit : field.required);
       const prefix = `${this.id}-${mode}`;
       const summary = el("div", { className: "alert alert-danger", role: "alert", hidden: true, tabindex: "-1" });
       const controls = fields.map((field) => {
         const id = `${prefix}-${field.key}`;
         const value = editing ? this.customer.values[field.key] || "" : "";
         let control;
-        if (field.type === "choice") {
-          control = el("select", { id, name: field.key, className: "form-select" },
+        const choices = field.type === "boolean"
+          ? [{ value: "true", label: "Yes" }, { value: "false", label: "No" }] : field.choices;
+        if (field.type === "choice" || field.type === "boolean") {
+          control = el("select", { id, name: field.key, className: "form-select", required: required(field) },
             [el("option", { value: "", text: "—" }),
-             ...field.choices.map((c) => el("option", { value: c.value, text: c.label, selected: c.value === value }))]);
+             ...choices.map((c) => el("option", { value: c.value, text: c.label, selected: c.value === value }))]);
         } else {
           const type = { email: "email", phone: "tel", number: "number", date: "date" }[field.type] || "text";
           control = el("input", { id, name: field.key, type, className: "form-control", value,
-            maxlength: field.max_length, required: field.required, autocomplete: "off" });
+            maxlength: field.max_length, required: required(field), autocomplete: "off" });
         }
         const feedback = el("div", { className: "invalid-feedback", id: `${id}-error` });
         return el("div", { className: "mb-2", "data-field": field.key }, [
-          el("label", { className: "form-label", for: id, text: field.label + (field.required ? " (required)" : "") }),
+          el("label", { className: "form-label", for: id, text: field.label + (required(field) ? " (required)" : "") }),
           control, feedback,
         ]);
       });
@@ -339,6 +346,7 @@
         this.say(editing ? "Customer saved." : "Customer created.");
         return;
       }
+      if (status === 503) this.root.dispatchEvent(new CustomEvent("customer-selector:unavailable", { bubbles: true }));
       if (status === 400) this.showErrors(form, summary, fieldErrors(answer));
       else if (status === 0) this.showErrors(form, summary, { __all__: ["No answer from the server; try again."] });
       else this.showErrors(form, summary, { __all__: [firstMessage(answer, "The customer could not be saved.")] });
