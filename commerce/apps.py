@@ -43,6 +43,9 @@ class CommerceConfig(AppConfig):
         )
         register_strategy_section()
         register_jobs()
+        from commerce.crm_conditions import register_crm_conditions
+
+        register_crm_conditions()
         from commerce.sections import register_account_section
 
         register_account_section()
