@@ -84,6 +84,9 @@ class CommerceConfig(AppConfig):
         menu.register(MenuEntry("sales", "Shipments", "commerce_documents:shipment-list", order=60))
         menu.register(MenuEntry("sales", "Invoices", "commerce_documents:invoice-list", order=70))
         register_quotes_menu()
+        from commerce.promotions_views.menu import register_menu as register_promotions_menu
+
+        register_promotions_menu()
 
 
 def _strategy_saved(sender, instance, **kwargs) -> None:

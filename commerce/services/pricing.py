@@ -233,13 +233,20 @@ class Pricing:
         return list(totals.values())
 
 
+def in_force_at(on: datetime) -> Q:
+    """Promotions active and valid at `on` (whether their other conditions hold aside)."""
+    return (
+        Q(active=True)
+        & (Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    )
+
+
 def promotions_in_force(*, organization_id: int, on: datetime, product_ids, customer_group_id) -> list[Promotion]:
     """The organization's active promotions valid at `on` that could apply, by priority, with their products
     among `product_ids` (two queries, whatever the number of promotions and products)."""
     rows = (
-        Promotion.objects.filter(organization_id=organization_id, active=True)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        Promotion.objects.filter(in_force_at(on), organization_id=organization_id)
         .filter(Q(customer_group__isnull=True) | Q(customer_group_id=customer_group_id))
         .order_by("priority", "id")
         .prefetch_related(Prefetch("products", queryset=Product.objects.filter(pk__in=list(product_ids)).only("id")))
