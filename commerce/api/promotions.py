@@ -63,8 +63,18 @@ class IdListField(serializers.ListField):
 class ConditionSerializer(serializers.Serializer):
     """A further condition: a registered kind and its parameters (such as {"ids": [1, 2]})."""
 
-    kind = serializers.ChoiceField(choices=[], help_text="A registered condition kind: customer, customer_group, ...")
-    params = serializers.DictField(required=False, default=dict, help_text=f"At most {MAX_CONDITION_IDS} ids.")
+    kind = serializers.ChoiceField(
+        choices=[], help_text="A registered condition kind: customer, customer_group, crm_reference, crm_property, ..."
+    )
+    params = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=(
+            f'The kind\'s parameters: {{"ids": [...]}} (at most {MAX_CONDITION_IDS}) for customer and customer_group, '
+            '{"references": [...]} for crm_reference, {"field": "category", "operator": "equals", "value": "VIP"} '
+            "for crm_property (operators equals, one_of with values, contains, at_least, at_most, is_true)."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

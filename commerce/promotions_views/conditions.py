@@ -47,9 +47,9 @@ def field_name(kind: ConditionKind, param: ConditionParam) -> str:
 class ConditionRowForm(BootstrapForm):
     """One condition: its kind, then the parameters of every kind (the page shows those of the chosen one)."""
 
-    def __init__(self, *args, actor: User, kinds: list[ConditionKind], number: int, **kwargs):
+    def __init__(self, *args, actor: User, kinds: list[ConditionKind], number: int, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.actor, self.kinds, self.number = actor, kinds, number
+        self.actor, self.kinds, self.number, self.choices = actor, kinds, number, choices
         self.condition: dict | None = None
         self.fields["kind"] = forms.ChoiceField(
             label="Kind of condition",
@@ -87,7 +87,7 @@ class ConditionRowForm(BootstrapForm):
                 **common,
             )
         if param.type == "choice":
-            choices = param.choices_for(self.actor.organization_id)
+            choices = self.choices.get(field_name(kind, param)) or []
             if choices:
                 current = self.initial.get(field_name(kind, param))
                 if current and current not in {value for value, _ in choices}:
@@ -165,6 +165,13 @@ class ConditionsEditor:
 
     def __init__(self, data, *, actor: User, conditions: list[dict]):
         kinds = list(registry)
+        # The choices of each "choice" parameter, read once for every row (they may come from the database).
+        choices = {
+            field_name(kind, param): param.choices_for(actor.organization_id)
+            for kind in kinds
+            for param in kind.params
+            if param.type == "choice"
+        }
         self.rows = []
         for index in range(MAX_CONDITIONS):
             stored = conditions[index] if index < len(conditions) and isinstance(conditions[index], dict) else {}
@@ -175,6 +182,7 @@ class ConditionsEditor:
                     actor=actor,
                     kinds=kinds,
                     number=index + 1,
+                    choices=choices,
                     initial=ConditionRowForm.initial_for(stored),
                 )
             )
