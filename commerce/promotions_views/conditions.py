@@ -8,7 +8,7 @@ A row checks its parameters with the kind's own `clean`, and its message shows o
 import re
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.urls import reverse
 
 from backoffice.forms import BootstrapForm, style_form
@@ -138,8 +138,13 @@ class ConditionRowForm(BootstrapForm):
 
     def clean(self):
         data = super().clean()
-        kind = registry.items.get(data.get("kind") or "")
-        if kind is None or self.errors:
+        chosen = data.get("kind") or ""
+        # What was left in the fields of another kind (the row's kind changed) is not part of the condition.
+        for name in list(self._errors):
+            if name not in ("kind", NON_FIELD_ERRORS) and not name.startswith(f"{chosen}__"):
+                del self._errors[name]
+        kind = registry.items.get(chosen)
+        if kind is None or self._errors:
             return data
         params, operator = {}, data.get(f"{kind.key}__operator")
         for param in kind.params:

@@ -213,6 +213,8 @@ def test_a_crm_promotion_made_through_the_api_prices_orders_placed_with_the_crm_
 def test_the_admin_accepts_and_checks_crm_conditions(client, org_admin):
     client.force_login(org_admin)
     url = reverse("admin:commerce_promotion_add")
+    form_page = client.get(url).content.decode()
+    assert "Kinds: crm_property, crm_reference, customer" in form_page  # the admin says which kinds it takes
     data = {
         "name": "Admin VIP",
         "kind": "percentage",

@@ -177,6 +177,27 @@ def test_bad_input_is_refused_with_every_message_at_once_and_nothing_saved(sessi
     assert "A percentage is from 0 to 100." in html and not Promotion.objects.exists()
 
 
+def test_what_is_left_in_another_kinds_fields_of_a_row_is_ignored(session_client, manager):
+    """A row whose kind was changed still posts the first kind's fields; only the chosen kind's count."""
+    response = session_client(manager).post(
+        url("create"),
+        form_data(
+            name="Changed its mind",
+            **{
+                "condition-0-kind": "crm_reference",
+                "condition-0-crm_reference__references": "C-9",
+                "condition-0-crm_property__operator": "not an operator",
+                "condition-0-crm_property__value": "x" * 500,
+                "condition-0-customer__ids": ["999999"],
+                "condition-1-crm_property__field": "left over in a row with no condition",
+            },
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    promotion = Promotion.objects.get(name="Changed its mind")
+    assert promotion.conditions == [{"kind": "crm_reference", "params": {"references": ["C-9"]}}]
+
+
 def test_editing_shows_the_stored_conditions_and_a_row_left_empty_removes_one(session_client, manager):
     group = CustomerGroupFactory(organization=manager.organization, name="Wholesale")
     buyer = make_customer(manager, "Big Buyer")
