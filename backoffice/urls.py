@@ -31,6 +31,7 @@ urlpatterns = [
     path("sales/", include("commerce.documents_views.urls")),
     path("store/", include("commerce.storefront.urls")),
     path("sales/", include("commerce.backoffice_quotes.urls")),
+    path("sales/", include("commerce.promotions_views.urls")),
     path("commerce/", include("commerce.urls")),
     path("pos/", include("commerce.urls_pos")),
 ]

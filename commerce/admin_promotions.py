@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from accounts.admin import ServiceAdmin
 from commerce.models import AppliedPromotion, Promotion
+from commerce.services.pricing import promotion_conditions
 from commerce.services.promotions import promotion_delete, promotion_save
 
 
@@ -32,6 +33,16 @@ class PromotionAdmin(ServiceAdmin):
         "active",
     ]
     actions = []
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "conditions" and field is not None:
+            kinds = ", ".join(sorted(promotion_conditions.items))
+            field.help_text = (
+                'A list of {"kind": ..., "params": {...}}, such as [{"kind": "crm_property", "params": '
+                '{"field": "category", "operator": "equals", "value": "VIP"}}]. Kinds: ' + kinds + "."
+            )
+        return field
 
     def save_related(self, request, form, formsets, change):
         """The products were saved with the promotion, through the service."""

@@ -48,6 +48,9 @@ class CommerceConfig(AppConfig):
         )
         register_strategy_section()
         register_jobs()
+        from commerce.crm_conditions import register_crm_conditions
+
+        register_crm_conditions()
         from commerce.sections import register_account_section
 
         register_account_section()
@@ -89,6 +92,9 @@ class CommerceConfig(AppConfig):
         menu.register(MenuEntry("sales", "Shipments", "commerce_documents:shipment-list", order=60))
         menu.register(MenuEntry("sales", "Invoices", "commerce_documents:invoice-list", order=70))
         register_quotes_menu()
+        from commerce.promotions_views.menu import register_menu as register_promotions_menu
+
+        register_promotions_menu()
 
 
 def _strategy_saved(sender, instance, **kwargs) -> None:

@@ -3,6 +3,7 @@ managers and admins make, change and delete them through commerce.services.promo
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.api.serializers.fields import ModelSerializer, StrictBooleanField, StrictCharField
@@ -15,7 +16,13 @@ from commerce.api.serializers import IdField, amount_field
 from commerce.api.views import CommerceRecordViewSet
 from commerce.models import CustomerGroup, Product, Promotion
 from commerce.models.promotions import ConditionMatch, PromotionKind, PromotionScope
-from commerce.services.pricing import MAX_CONDITION_IDS, MAX_CONDITIONS, MAX_PRODUCTS, promotion_conditions
+from commerce.services.pricing import (
+    MAX_CONDITION_IDS,
+    MAX_CONDITIONS,
+    MAX_PRODUCTS,
+    in_force_at,
+    promotion_conditions,
+)
 from commerce.services.promotions import promotion_delete, promotion_save
 
 
@@ -34,11 +41,16 @@ class PromotionFilter(SearchFilterSet):
     kind = django_filters.ChoiceFilter(choices=PromotionKind.choices)
     scope = django_filters.ChoiceFilter(choices=PromotionScope.choices)
     customer_group = IdFilter(field_name="customer_group")
+    in_force = StrictBooleanFilter(method="filter_in_force", label="In force now (active and valid now)")
     ordering = django_filters.OrderingFilter(fields=("name", "priority", "valid_from", "valid_to", "created_at"))
 
     class Meta:
         model = Promotion
-        fields = ["q", "active", "kind", "scope", "customer_group"]
+        fields = ["q", "active", "in_force", "kind", "scope", "customer_group"]
+
+    def filter_in_force(self, queryset, name, value):
+        condition = in_force_at(timezone.now())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
 class IdListField(serializers.ListField):
@@ -51,8 +63,18 @@ class IdListField(serializers.ListField):
 class ConditionSerializer(serializers.Serializer):
     """A further condition: a registered kind and its parameters (such as {"ids": [1, 2]})."""
 
-    kind = serializers.ChoiceField(choices=[], help_text="A registered condition kind: customer, customer_group, ...")
-    params = serializers.DictField(required=False, default=dict, help_text=f"At most {MAX_CONDITION_IDS} ids.")
+    kind = serializers.ChoiceField(
+        choices=[], help_text="A registered condition kind: customer, customer_group, crm_reference, crm_property, ..."
+    )
+    params = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=(
+            f'The kind\'s parameters: {{"ids": [...]}} (at most {MAX_CONDITION_IDS}) for customer and customer_group, '
+            '{"references": [...]} for crm_reference, {"field": "category", "operator": "equals", "value": "VIP"} '
+            "for crm_property (operators equals, one_of with values, contains, at_least, at_most, is_true)."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ fields of the promotion and always hold together with them. Another app (the CRM
 kinds of its own that read `PricingContext.attributes` (the data an external CRM gave for the customer).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -70,14 +70,46 @@ class PricingContext:
 
 
 @dataclass(frozen=True)
+class ConditionParam:
+    """One parameter of a condition kind as an editor shows it (the promotions page builds its fields from these).
+
+    `type` is "text" (one line), "lines" (a list of texts, one a line), "ids" (a list of row ids; `picker`
+    names the rows: "customer" or "group") or "choice" (one of `choices`, a list of (value, label) pairs or a
+    callable taking the organization's id; a callable that gives nothing makes it a text field). `shown_for`
+    names the values of the kind's `operator` parameter for which it matters (empty: always).
+    """
+
+    name: str
+    label: str
+    type: str = "text"
+    choices: Sequence[tuple[str, str]] | Callable[[int], Sequence[tuple[str, str]]] = ()
+    picker: str = ""
+    required: bool = True
+    max_length: int = 200
+    help_text: str = ""
+    shown_for: tuple[str, ...] = ()
+
+    def choices_for(self, organization_id: int) -> list[tuple[str, str]]:
+        """The choices offered to this organization's users."""
+        choices = self.choices(organization_id) if callable(self.choices) else self.choices
+        return list(choices or [])
+
+
+@dataclass(frozen=True)
 class ConditionKind:
     """A kind of promotion condition: `clean(params)` validates what a promotion stores (raising a
-    ValidationError with a message) and returns it; `holds(params, context)` says whether it holds."""
+    ValidationError with a message) and returns it; `holds(params, context)` says whether it holds.
+
+    `params` describes the parameters for an editor (a new kind shows there without touching the page), and
+    `describe(params)` puts a stored condition in words (the label and the parameters when it is None).
+    """
 
     key: str
     label: str
     clean: Callable[[dict], dict]
     holds: Callable[[dict, PricingContext], bool]
+    params: tuple[ConditionParam, ...] = ()
+    describe: Callable[[dict], str] | None = None
 
 
 promotion_conditions: KeyedRegistry[ConditionKind] = KeyedRegistry("promotion condition")
@@ -101,6 +133,7 @@ promotion_conditions.register(
         label="The customer is one of",
         clean=_clean_ids,
         holds=lambda params, context: context.customer_id in params["ids"],
+        params=(ConditionParam("ids", "Customers", type="ids", picker="customer"),),
     ),
 )
 promotion_conditions.register(
@@ -110,6 +143,7 @@ promotion_conditions.register(
         label="The customer's group is one of",
         clean=_clean_ids,
         holds=lambda params, context: context.customer_group_id in params["ids"],
+        params=(ConditionParam("ids", "Customer groups", type="ids", picker="group"),),
     ),
 )
 
@@ -199,13 +233,20 @@ class Pricing:
         return list(totals.values())
 
 
+def in_force_at(on: datetime) -> Q:
+    """Promotions active and valid at `on` (whether their other conditions hold aside)."""
+    return (
+        Q(active=True)
+        & (Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    )
+
+
 def promotions_in_force(*, organization_id: int, on: datetime, product_ids, customer_group_id) -> list[Promotion]:
     """The organization's active promotions valid at `on` that could apply, by priority, with their products
     among `product_ids` (two queries, whatever the number of promotions and products)."""
     rows = (
-        Promotion.objects.filter(organization_id=organization_id, active=True)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        Promotion.objects.filter(in_force_at(on), organization_id=organization_id)
         .filter(Q(customer_group__isnull=True) | Q(customer_group_id=customer_group_id))
         .order_by("priority", "id")
         .prefetch_related(Prefetch("products", queryset=Product.objects.filter(pk__in=list(product_ids)).only("id")))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.services import opportunity_save
 from commerce.services import customer_create, customer_user_create
+from commerce.services.promotions import promotion_save
 from tests.factories import AccountFactory, CalendarEventFactory, ContactFactory, OpportunityFactory, TaskFactory
 from tests.factories.commerce import make_order
 from tests.factories.core import DEFAULT_PASSWORD
@@ -32,7 +33,7 @@ def blocking_violations(page) -> list[str]:
 
 
 @pytest.fixture
-def crm(rep):
+def crm(rep, manager):
     """Records on every page: lists with rows, an account with a won deal (its chart), open deals."""
     account = AccountFactory(owner=rep, name="Accessible Industries")
     contact = ContactFactory(owner=rep, first_name="Ada", last_name="Lovelace")
@@ -48,7 +49,20 @@ def crm(rep):
         actor=rep, customer=customer, first_name="Ada", last_name="Byron", email="ada@example.com", password="x" * 12
     )
     order = make_order(rep, customer, price="30.00")
-    return {"account": account, "customer": customer, "order": order}
+    promotion = promotion_save(
+        actor=manager,
+        data={
+            "name": "Accessible VIP",
+            "value": "10",
+            "condition_match": "any",
+            "conditions": [
+                {"kind": "customer", "params": {"ids": [customer.pk]}},
+                {"kind": "crm_property", "params": {"field": "category", "operator": "equals", "value": "VIP"}},
+            ],
+        },
+    )
+    make_order(rep, customer, price="40.00")  # discounted: a row in the promotion's orders
+    return {"account": account, "customer": customer, "order": order, "promotion": promotion}
 
 
 PAGES = [
@@ -78,6 +92,8 @@ PAGES = [
     ("commerce orders", "/commerce/orders/", "table"),
     ("commerce order page", "/commerce/orders/{order}/", "#order-header"),
     ("commerce order form", "/commerce/orders/new/", "main form"),
+    ("promotion list", "/sales/promotions/", "table"),
+    ("promotion page", "/sales/promotions/{promotion}/", "#promotion-header"),
     ("point of sale", "/pos/", "#pos [data-customer-selector] input"),
 ]
 
