@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from backoffice.models import CurrencyRate
 from commerce.models import Invoice, Order, Shipment
-from commerce.services import customer_create, order_cancel, order_update
+from commerce.services import customer_create, customer_user_create, order_cancel, order_update
 from commerce.services.documents import invoice_void, shipment_create
 from tests.factories import UserFactory
 from tests.factories.commerce import ProductFactory, make_order
@@ -318,3 +318,37 @@ def test_ship_and_invoice_show_only_when_the_services_would_take_the_order(sessi
     other_rep = UserFactory(organization=organization)
     theirs = make_order(other_rep, customer_create(actor=other_rep, name="Other's buyer"), price="10.00")
     assert buttons(client, theirs) == {}  # a rep ships and bills only the orders they own
+
+
+def test_the_services_rules_show_on_the_order_form(session_client, rep, shop):
+    other = customer_create(actor=rep, name="Someone Else")
+    stranger = customer_user_create(
+        actor=rep, customer=other, first_name="Sid", last_name="Else", email="sid@else.example", password=None
+    )
+    client = session_client(rep)
+    html = client.post(
+        url("order-create"),
+        {"customer": shop["customer"].pk, "customer_user": stranger.pk, **lines((shop["bolt"], 1, ""))},
+    ).content.decode()
+    assert 'href="#id_customer_user">Customer user</a>: Sid Else does not act for Order Buyer.' in html
+    html = client.post(url("order-create"), {"customer": shop["customer"].pk, **lines()}).content.decode()
+    assert 'id="form-errors"' in html and "An order needs at least one line." in html
+    assert not Order.objects.exists()
+
+
+def test_an_order_on_a_shipment_shows_its_lines_read_only_and_can_still_be_closed(session_client, rep, shop):
+    order = make_order(rep, shop["customer"], price="10.00", quantity=2)
+    shipment = shipment_create(actor=rep, orders=[order], shipped=True)
+    order.refresh_from_db()
+    client = session_client(rep)
+    form = client.get(url("order-update", order.pk)).content.decode()
+    assert f"Order {order} is on shipment {shipment}" in form and 'name="line-0-product"' not in form
+    response = client.post(
+        url("order-update", order.pk),
+        {"number": order.number, "status": "closed", "discount": "5", "version": order.version},
+    )
+    assert response.status_code == 302, response.content.decode()
+    order.refresh_from_db()
+    assert (order.status, order.discount, order.lines.count()) == ("closed", Decimal("0.00"), 1)
+    form = client.get(url("order-update", order.pk)).content.decode()
+    assert "Only an order that is not closed, cancelled or refunded can be edited." in form

@@ -149,6 +149,21 @@ def test_another_customers_quote_cannot_be_seen_or_accepted(store, org_admin):
 
 
 @pytest.mark.django_db
+def test_a_cancelled_request_gets_no_quote_and_the_form_says_so(store, rep, client):
+    product = ProductFactory(organization=store, sku="BOLT", unit_price=Decimal("2.00"))
+    _, rfq = request_with_lines(store, signed_up(store), [(product, 3)])
+    RequestForQuote.objects.filter(pk=rfq.pk).update(status=RequestStatus.CANCELLED)  # as an admin may set it
+    client.force_login(rep)
+    line = rfq.lines.get()
+    valid_until = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
+    response = client.post(
+        reverse("commerce-quotes:rfq-quote", args=[rfq.pk]), {"valid_until": valid_until, f"price_{line.pk}": "1.50"}
+    )
+    assert response.status_code == 400 and "That request for quote was cancelled." in response.content.decode()
+    assert not Quote.objects.exists()
+
+
+@pytest.mark.django_db
 def test_validity_bounds_and_expired_quotes(store, org_admin):
     product = ProductFactory(organization=store)
     customer = make_customer(org_admin, name="Direct")
