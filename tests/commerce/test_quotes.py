@@ -7,6 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -181,6 +182,32 @@ def test_validity_bounds_and_expired_quotes(store, org_admin):
     assert not Order.objects.exists()
     with pytest.raises(Exception, match="at least one line"):
         quote_services.quote_create(actor=org_admin, customer=customer, valid_until=today, lines=[])
+
+
+@pytest.mark.django_db
+def test_a_quote_made_on_an_earlier_day_counts_its_validity_from_that_day(store, org_admin):
+    product = ProductFactory(organization=store)
+    customer = make_customer(org_admin, name="Direct")
+    line = [quote_services.QuoteLineInput(product, 1)]
+    today = timezone.localdate()
+    month_ago = today - dt.timedelta(days=30)
+    quote = quote_services.quote_create(
+        actor=org_admin, customer=customer, made_on=month_ago, valid_until=month_ago + dt.timedelta(days=14), lines=line
+    )
+    assert quote_services.quote_is_expired(quote) and quote.number.startswith(f"QT-{month_ago:%Y%m%d}-")
+    refusals = [
+        (today + dt.timedelta(days=1), today + dt.timedelta(days=2), "made_on"),
+        (today - dt.timedelta(days=400), today, "made_on"),
+        (month_ago, month_ago - dt.timedelta(days=1), "valid_until"),
+        (month_ago, month_ago + dt.timedelta(days=367), "valid_until"),
+    ]
+    for made_on, valid_until, field in refusals:
+        with pytest.raises(ValidationError) as refused:
+            quote_services.quote_create(
+                actor=org_admin, customer=customer, made_on=made_on, valid_until=valid_until, lines=line
+            )
+        assert set(refused.value.message_dict) == {field}, (made_on, valid_until)
+    assert Quote.objects.count() == 1
 
 
 @pytest.mark.django_db
