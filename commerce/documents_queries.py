@@ -65,16 +65,18 @@ def customer_choices(*, actor: User) -> QuerySet[CommerceCustomer]:
     return organization_scope(CommerceCustomer.objects.all(), actor=actor).order_by("name", "id")
 
 
+def with_document_flags(lines: QuerySet[OrderLine]) -> QuerySet[OrderLine]:
+    """Order lines with whether each is on a shipment (`is_shipped`) and on an invoice not void (`is_invoiced`),
+    as two EXISTS in the same query: what the shipment and invoice services refuse to take again."""
+    shipped = ShipmentLine.objects.filter(order_line=OuterRef("pk"))
+    invoiced = InvoiceLine.objects.filter(order_line=OuterRef("pk"), voided=False)
+    return lines.annotate(is_shipped=Exists(shipped), is_invoiced=Exists(invoiced))
+
+
 def documentable_orders(*, actor: User, customer: CommerceCustomer) -> QuerySet[Order]:
     """A customer's orders that may still go on a document (not cancelled), newest first, with their lines and
     whether each line is shipped and invoiced (two queries whatever the count)."""
-    shipped = ShipmentLine.objects.filter(order_line=OuterRef("pk"))
-    invoiced = InvoiceLine.objects.filter(order_line=OuterRef("pk"), voided=False)
-    lines = (
-        OrderLine.objects.select_related("product")
-        .annotate(is_shipped=Exists(shipped), is_invoiced=Exists(invoiced))
-        .order_by("id")
-    )
+    lines = with_document_flags(OrderLine.objects.select_related("product")).order_by("id")
     return (
         organization_scope(Order.objects.filter(customer=customer), actor=actor)
         .exclude(status=OrderStatus.CANCELLED)

@@ -2,7 +2,8 @@
 
 Found by name (every word typed), by the e-mail or name of one of their customer users, or by phone (the
 digits typed, anywhere in the number). Created and changed through the commerce customer services, so the
-account-creation strategy, access rules and change log apply as everywhere else.
+account-creation strategy, access rules and change log apply as everywhere else. A customer created with a
+contact person gets it as its first customer user, found by its e-mail from then on.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -28,12 +29,14 @@ from commerce.selector import (
     SelectorValidationError,
     customer_selectors,
 )
-from commerce.services import customer_create, customer_update
+from commerce.services import customer_create, customer_update, customer_user_create
 
 # Groups offered in the form: an organization has a handful; the bound keeps the form small regardless.
 MAX_GROUPS = 200
 MAX_EMAILS_SHOWN = 5
 EDITABLE = ("name", "phone", "group")
+# The contact person a new customer may be given: its first customer user (no password: it signs in once given one).
+CONTACT = ("first_name", "last_name", "email")
 
 
 def _errors(error: ValidationError) -> SelectorValidationError:
@@ -62,6 +65,9 @@ class StandardCustomerSelector(CustomerSelector):
             SelectorField("emails", "E-mail", type="static", in_list=True),
             SelectorField("phone", "Phone", type="phone", in_list=True, in_create=True, in_edit=True, max_length=32),
             SelectorField("group", "Customer group", type="choice", in_create=True, in_edit=True, choices=groups),
+            SelectorField("first_name", "Contact first name", in_detail=False, in_create=True, max_length=100),
+            SelectorField("last_name", "Contact last name", in_detail=False, in_create=True, max_length=100),
+            SelectorField("email", "Contact e-mail", type="email", in_detail=False, in_create=True, max_length=254),
             SelectorField("parent", "Parent customer", type="static"),
             SelectorField("account", "Account", type="static"),
             SelectorField("lifetime_value", "Lifetime sales value", type="static"),
@@ -127,11 +133,12 @@ class StandardCustomerSelector(CustomerSelector):
         return self._customer(self._row(actor, reference))
 
     def _clean(self, actor: User, values: dict, *, creating: bool) -> dict:
-        unknown = sorted(set(values) - set(EDITABLE))
+        settable = EDITABLE + CONTACT if creating else EDITABLE
+        unknown = sorted(set(values) - set(settable))
         if unknown:
             raise SelectorValidationError({key: ["This field cannot be set here."] for key in unknown})
         data = {}
-        for key in EDITABLE:
+        for key in settable:
             if key not in values:
                 continue
             value = values[key]
@@ -182,11 +189,15 @@ class StandardCustomerSelector(CustomerSelector):
 
 @service_atomic
 def _create(*, actor: User, data: dict) -> CommerceCustomer:
-    """A new customer (its account by the strategy), with its phone, in one transaction."""
+    """A new customer (its account by the strategy), with its phone and its contact person as its first customer
+    user, in one transaction: a refused contact (an e-mail taken in the organization) leaves no customer behind."""
     phone = data.pop("phone", "")
+    contact = {key: data.pop(key, "") for key in CONTACT}
     customer = customer_create(actor=actor, name=data.get("name", ""), group=data.get("group"))
     if phone:
         customer = customer_update(actor=actor, customer=customer, data={"phone": phone})
+    if any(contact.values()):
+        customer_user_create(actor=actor, customer=customer, password=None, **contact)
     return customer
 
 

@@ -16,7 +16,6 @@ from accounts.views.common import filtered_page, query_without_page
 from backoffice.access import can_write
 from commerce.backoffice_quotes import selectors
 from commerce.backoffice_quotes.filters import QuoteFilter, RequestForQuoteFilter, ShoppingListFilter
-from commerce.models import RequestStatus
 from commerce.services import quotes as services
 from commerce.services.orders import MAX_AMOUNT
 
@@ -158,9 +157,7 @@ def quote_create_from_rfq(request, pk: int):
     form = QuoteFromRequestForm(request.POST or None, lines=lines, initial=initial)
     status = 200
     if request.method == "POST":
-        if rfq.status == RequestStatus.CANCELLED:
-            form.add_error(None, "That request for quote was cancelled.")
-        elif form.is_valid():
+        if form.is_valid():
             try:
                 quote = services.quote_create(
                     actor=request.user,

@@ -1,8 +1,9 @@
 """Forms of products and orders: an order with its lines, and the pay and refund actions.
 
-The order form checks its lines as the service will (a product, a quantity in range, a price when the
-product is priced in another currency, a discount within the subtotal) so every message shows at once;
-the service has the last word and its refusals are shown on the form too.
+The order form checks only what it is sent (a product of the organization, a quantity and a price in range,
+at most so many rows); the rules of an order (a line at least, a price when the product is priced in another
+currency, a discount within the subtotal, a customer user of the customer, which orders' lines still change)
+are the order services', whose refusals show on the form.
 """
 
 from decimal import Decimal
@@ -13,14 +14,20 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from accounts.forms.base import RecordForm
 from accounts.forms.opportunities import CurrencyField
 from backoffice.forms import BootstrapForm
-from backoffice.money import quantize
 from commerce.api import selectors
 from commerce.choices import OrderStatus, PaymentMethod
 from commerce.forms.customers import commerce_picker
 from commerce.models import Order, Product
 from commerce.services import LineInput
 from commerce.services.crm_attributes import MAX_REFERENCE_LENGTH
-from commerce.services.orders import _NEXT_STATUS, MAX_AMOUNT, MAX_LINES, MAX_NUMBER_LENGTH, MAX_QUANTITY
+from commerce.services.orders import (
+    MAX_AMOUNT,
+    MAX_LINES,
+    MAX_NUMBER_LENGTH,
+    MAX_QUANTITY,
+    NEXT_STATUS,
+    order_lines_refusal,
+)
 
 AMOUNT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(MAX_AMOUNT)]
 
@@ -93,15 +100,6 @@ class BaseLineFormSet(forms.BaseFormSet):
             if form.has_changed() and not (self.can_delete and form.cleaned_data.get("DELETE"))
         ]
 
-    def clean(self):
-        if any(self.errors):
-            return
-        rows = self.wanted()
-        if not rows:
-            raise forms.ValidationError("An order needs at least one line.")
-        if len(rows) > MAX_LINES:
-            raise forms.ValidationError(f"An order has at most {MAX_LINES} lines.")
-
 
 LineFormSet = forms.formset_factory(
     OrderLineForm, formset=BaseLineFormSet, extra=0, can_delete=True, max_num=MAX_LINES, absolute_max=MAX_LINES
@@ -134,7 +132,7 @@ class OrderForm(RecordForm):
         if editing:
             del self.fields["customer"]
             del self.fields["currency"]
-            allowed = _NEXT_STATUS[OrderStatus(order.status)]
+            allowed = NEXT_STATUS[OrderStatus(order.status)]
             self.fields["status"].choices = [(v, label) for v, label in OrderStatus.choices if v in allowed]
             query = f"customer={order.customer_id}"
         else:
@@ -165,9 +163,10 @@ class OrderForm(RecordForm):
         if lines_data is None:
             # Empty rows to fill in; untouched ones are left out when the form is sent.
             self.lines.extra = 3 if editing else 4
-        self.lines_locked = editing and (
-            order.status in (OrderStatus.CANCELLED, OrderStatus.CLOSED) or bool(order.refunded_amount)
-        )
+        # Lines the service would refuse to change are shown read-only, with its reason, and not sent to it.
+        refusal = order_lines_refusal(order) if editing else None
+        self.lines_locked_reason = " ".join(refusal.messages) if refusal is not None else ""
+        self.lines_locked = bool(self.lines_locked_reason)
 
     def limit_choices(self) -> None:
         if "customer" in self.fields:
@@ -177,36 +176,7 @@ class OrderForm(RecordForm):
 
     def is_valid(self) -> bool:
         form_valid = super().is_valid()
-        lines_valid = self.lines_locked or self.lines.is_valid()
-        if form_valid and lines_valid and not self.lines_locked:
-            self._check_totals()
-        return super().is_valid() and lines_valid and not self.lines.non_form_errors()
-
-    def _check_totals(self) -> None:
-        data = self.cleaned_data
-        customer = data.get("customer") or (self.instance.customer if self.instance.pk else None)
-        user = data.get("customer_user")
-        if user is not None and customer is not None and user.customer_id != customer.pk:
-            self.add_error("customer_user", f"{user} does not act for {customer}.")
-        rows = self.lines.wanted()
-        currency = self.instance.currency if self.instance.pk else (data.get("currency") or "")
-        if not currency and rows:
-            currency = rows[0].cleaned_data["product"].currency
-        subtotal = Decimal(0)
-        for row in rows:
-            product, price = row.cleaned_data["product"], row.cleaned_data.get("unit_price")
-            if price is None:
-                if product.currency != currency:
-                    row.add_error(
-                        "unit_price",
-                        f"{product} is priced in {product.currency}, the order in {currency}: give its price.",
-                    )
-                    continue
-                price = product.unit_price
-            subtotal += quantize(price * row.cleaned_data["quantity"])
-        discount = data.get("discount") or Decimal(0)
-        if discount > subtotal and not any(row.errors for row in rows):
-            self.add_error("discount", "A discount cannot be more than the subtotal.")
+        return (self.lines_locked or self.lines.is_valid()) and form_valid
 
     def line_inputs(self) -> list[LineInput]:
         return [

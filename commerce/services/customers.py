@@ -298,13 +298,15 @@ def customer_user_create(
     first_name: str,
     last_name: str,
     email: str,
-    password: str,
+    password: str | None,
     enabled: bool = True,
     confirmed: bool = False,
 ) -> CustomerUser:
-    """Create a storefront user of a customer; the e-mail is unique in the organization whatever its case."""
+    """Create a storefront user of a customer; the e-mail is unique in the organization whatever its case.
+
+    Without a password (a contact person noted at the POS) the user cannot sign in until one is set."""
     check_same_organization(actor, customer)
-    user = CustomerUser(password=_clean_password(password))
+    user = CustomerUser(password=make_password(None) if password is None else _clean_password(password))
     try:
         with transaction.atomic(), change_context(actor=actor):
             return record_save(

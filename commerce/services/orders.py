@@ -34,7 +34,7 @@ MAX_AMOUNT = Decimal("1000000000.00")
 MAX_NUMBER_LENGTH = 32
 NUMBER_TAKEN = "An order with this number exists already."
 
-_NEXT_STATUS = {
+NEXT_STATUS = {
     OrderStatus.OPEN: {OrderStatus.OPEN, OrderStatus.SHIPPED, OrderStatus.CLOSED},
     OrderStatus.SHIPPED: {OrderStatus.SHIPPED, OrderStatus.CLOSED},
     OrderStatus.CLOSED: {OrderStatus.CLOSED},
@@ -160,6 +160,19 @@ def _documents_check(order: Order, *, cancelling: bool = False) -> None:
     from commerce.services.documents import order_documents_check  # it builds on this module
 
     order_documents_check(order=order, cancelling=cancelling)
+
+
+def order_lines_refusal(order: Order) -> ValidationError | None:
+    """Why an order's lines and discount can no longer change, or None while they can: the order is closed,
+    cancelled or refunded, or a shipment or an invoice that is not void carries it. The order form asks it to
+    show the lines read-only; `order_update` raises it."""
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.CLOSED) or order.refunded_amount:
+        return ValidationError({"lines": "Only an order that is not closed, cancelled or refunded can be edited."})
+    try:
+        _documents_check(order)
+    except ValidationError as error:
+        return error
+    return None
 
 
 def _apply(order: Order, before: Decimal, actor) -> None:
@@ -375,7 +388,7 @@ def order_update(*, actor: User, order: Order, data: dict, lines: list[LineInput
         raise ValidationError({name: "This cannot be changed here." for name in sorted(unknown)})
     order, _ = _lock_order(order)
     data = dict(data)
-    if "status" in data and data["status"] not in _NEXT_STATUS[OrderStatus(order.status)]:
+    if "status" in data and data["status"] not in NEXT_STATUS[OrderStatus(order.status)]:
         raise ValidationError(
             {"status": f"A {order.get_status_display().lower()} order cannot become {data['status']}."}
         )
@@ -395,9 +408,9 @@ def order_update(*, actor: User, order: Order, data: dict, lines: list[LineInput
         )
     before = order_lifetime_amount(order)
     if lines is not None or "discount" in data:
-        if order.status in (OrderStatus.CANCELLED, OrderStatus.CLOSED) or order.refunded_amount:
-            raise ValidationError({"lines": "Only an order that is not closed, cancelled or refunded can be edited."})
-        _documents_check(order)
+        refusal = order_lines_refusal(order)
+        if refusal is not None:
+            raise refusal
         if lines is not None:
             priced = _priced_lines(lines, order.currency, order.organization_id)
         else:

@@ -93,8 +93,12 @@ def quote_create(
     customer_user: CustomerUser | None = None,
     currency: str | None = None,
     owner: User | None = None,
+    made_on: dt.date | None = None,
 ) -> Quote:
-    """Offer prices to a customer until a date; made from a request for quote, it answers that request."""
+    """Offer prices to a customer until a date; made from a request for quote, it answers that request.
+
+    `made_on` records a quote given on an earlier day (an import, the demo data; today by default): its
+    validity counts from that day, so it may have run out already."""
     check_same_organization(actor, customer, request, customer_user)
     if request is not None:
         request = RequestForQuote.objects.select_for_update().get(pk=request.pk)
@@ -107,9 +111,13 @@ def quote_create(
     if customer_user is not None and customer_user.customer_id != customer.pk:
         raise ValidationError({"customer_user": f"{customer_user} does not act for {customer}."})
     today = _today(actor.organization_id)
-    if not isinstance(valid_until, dt.date) or valid_until < today:
-        raise ValidationError({"valid_until": "A quote is valid until today or a later day."})
-    if valid_until > today + dt.timedelta(days=MAX_VALIDITY_DAYS):
+    made_on = today if made_on is None else made_on
+    if not isinstance(made_on, dt.date) or not today - dt.timedelta(days=MAX_VALIDITY_DAYS) <= made_on <= today:
+        raise ValidationError({"made_on": "A quote was made today or within the past year."})
+    if not isinstance(valid_until, dt.date) or valid_until < made_on:
+        day = "today" if made_on == today else "the day it was made"
+        raise ValidationError({"valid_until": f"A quote is valid until {day} or a later day."})
+    if valid_until > made_on + dt.timedelta(days=MAX_VALIDITY_DAYS):
         raise ValidationError({"valid_until": f"A quote is valid for at most {MAX_VALIDITY_DAYS} days."})
     organization = Organization.objects.get(pk=actor.organization_id)
     currency = currency or (lines[0].product.currency if lines else organization.base_currency)
@@ -121,7 +129,7 @@ def quote_create(
         actor=actor,
         instance=Quote(),
         data={
-            "number": f"QT-{timezone.now():%Y%m%d}-{secrets.token_hex(4).upper()}",
+            "number": f"QT-{made_on:%Y%m%d}-{secrets.token_hex(4).upper()}",
             "customer": customer,
             "customer_user": customer_user,
             "request": request,

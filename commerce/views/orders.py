@@ -1,5 +1,5 @@
 """Pages of orders: the list, an order's page (lines, totals, payments, refunds) with its pay, refund and
-cancel actions, and the order form with its lines.
+cancel actions and its links to ship and invoice it, and the order form with its lines.
 
 The services enforce who may act and in which state; a refused action is shown on the order's page with
 what was typed kept, and nothing is written.
@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice.access import can_write
@@ -19,6 +20,7 @@ from backoffice.forms import apply_service_errors
 from commerce import services
 from commerce.api import selectors
 from commerce.choices import OrderStatus
+from commerce.documents_queries import with_document_flags
 from commerce.forms.filters import OrderPageFilter
 from commerce.forms.orders import CrmReferenceForm, OrderForm, PayForm, RefundForm
 from commerce.selector import SelectorError, SelectorUnavailable, customer_selector_for
@@ -99,14 +101,31 @@ def _actions(order, user) -> dict:
     }
 
 
+def _document_links(order, user, lines) -> dict:
+    """Links to the make-shipment and make-invoice forms with this order ticked, when the document services would
+    take it: a shipment while some line is on none and the order is neither closed nor cancelled, an invoice
+    while it is on no invoice that is not void and not cancelled (the services check again, and the rights)."""
+    if not lines or not can_write(user, order) or order.status == OrderStatus.CANCELLED:
+        return {"ship_url": None, "invoice_url": None}
+    query = urlencode({"customer": order.customer_id, "orders": order.pk})
+    shippable = order.status != OrderStatus.CLOSED and any(not line.is_shipped for line in lines)
+    invoiceable = not any(line.is_invoiced for line in lines)
+    return {
+        "ship_url": f"{reverse('commerce_documents:shipment-create')}?{query}" if shippable else None,
+        "invoice_url": f"{reverse('commerce_documents:invoice-create')}?{query}" if invoiceable else None,
+    }
+
+
 def _detail(request, order, *, pay_form=None, refund_form=None, crm_form=None, refused=None, status=200):
     actions = _actions(order, request.user)
+    lines = list(with_document_flags(order.lines.select_related("product")).order_by("id"))
     context = {
         "order": order,
         "object": order,
         "crm_customer_name": crm_customer_name(actor=request.user, reference=order.crm_reference),
         "crm_form": crm_form or CrmReferenceForm(initial={"reference": order.crm_reference}),
-        "lines": list(order.lines.select_related("product").order_by("id")),
+        "lines": lines,
+        **_document_links(order, request.user, lines),
         "payments": list(order.payments.order_by("paid_at", "id")),
         "refunds": list(order.refunds.order_by("refunded_at", "id")),
         "base_currency": request.user.organization.base_currency if request.user.organization_id else "",

@@ -1,6 +1,9 @@
 """The order pages: list (filters, paging, query counts), the page with totals and payments, the form with
-lines, and the pay, refund and cancel actions with the services' rights and state rules."""
+lines, the pay, refund and cancel actions with the services' rights and state rules, and the ship and invoice
+buttons leading to the make forms."""
 
+import html as html_text
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backoffice.models import CurrencyRate
-from commerce.models import Order
-from commerce.services import customer_create, order_cancel
+from commerce.models import Invoice, Order, Shipment
+from commerce.services import customer_create, customer_user_create, order_cancel, order_update
+from commerce.services.documents import invoice_void, shipment_create
 from tests.factories import UserFactory
 from tests.factories.commerce import ProductFactory, make_order
 
@@ -254,3 +258,97 @@ def test_order_detail_queries_do_not_grow_with_lines_and_payments(session_client
         return len(queries)
 
     assert detail_queries(2) == detail_queries(9)
+
+
+def buttons(client, order) -> dict[str, str]:
+    """The ship and invoice buttons of the order's page, by id, with where they lead."""
+    page = client.get(url("order-detail", order.pk)).content.decode()
+    found = re.findall(r'<a class="btn btn-outline-primary" href="([^"]+)" id="(ship-order|invoice-order)">', page)
+    return {key: html_text.unescape(href) for href, key in found}
+
+
+def send_document_form(client, href: str, **extra):
+    """Open a make form as the button leads to it and send it with what it ticked, as a browser would."""
+    form = client.get(href).content.decode()
+    customer = re.search(r'<input type="hidden" name="customer" value="(\d+)">', form).group(1)
+    ticked = re.findall(r'type="checkbox" name="orders" value="(\d+)" id="order-\d+" checked', form)
+    return client.post(href, {"customer": customer, "orders": ticked, **extra}), ticked
+
+
+def test_ship_and_invoice_buttons_lead_to_a_made_shipment_and_invoice(session_client, rep, shop):
+    order = make_order(rep, shop["customer"], price="30.00", quantity=3)
+    other = make_order(rep, shop["customer"], price="5.00")  # the same customer's, left alone
+    client = session_client(rep)
+    assert set(buttons(client, order)) == {"ship-order", "invoice-order"}
+
+    response, ticked = send_document_form(client, buttons(client, order)["ship-order"], shipped="on")
+    assert ticked == [str(order.pk)]
+    shipment = Shipment.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "commerce_documents:shipment-detail", args=[shipment.pk]
+    )
+    assert {line.order_id for line in shipment.lines.all()} == {order.pk} and shipment.quantity_total == 3
+    order.refresh_from_db()
+    assert order.status == "shipped"
+    assert set(buttons(client, order)) == {"invoice-order"}  # every line is on a shipment now
+
+    response, ticked = send_document_form(client, buttons(client, order)["invoice-order"])
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "commerce_documents:invoice-detail", args=[invoice.pk]
+    )
+    assert {line.order_id for line in invoice.lines.all()} == {order.pk} and invoice.total == Decimal("90.00")
+    assert buttons(client, order) == {}
+    invoice_void(actor=rep, invoice=invoice)  # a void invoice frees the order for a new one
+    assert set(buttons(client, order)) == {"invoice-order"}
+    assert set(buttons(client, other)) == {"ship-order", "invoice-order"}
+
+
+def test_ship_and_invoice_show_only_when_the_services_would_take_the_order(session_client, rep, organization, shop):
+    client = session_client(rep)
+    pending = make_order(rep, shop["customer"], price="10.00")
+    shipment_create(actor=rep, orders=[pending])  # on a shipment not sent yet: nothing left to ship
+    assert set(buttons(client, pending)) == {"invoice-order"}
+    closed = make_order(rep, shop["customer"], price="10.00")
+    order_update(actor=rep, order=closed, data={"status": "closed"})
+    assert set(buttons(client, closed)) == {"invoice-order"}
+    cancelled = make_order(rep, shop["customer"], price="10.00")
+    order_cancel(actor=rep, order=cancelled)
+    assert buttons(client, cancelled) == {}
+    other_rep = UserFactory(organization=organization)
+    theirs = make_order(other_rep, customer_create(actor=other_rep, name="Other's buyer"), price="10.00")
+    assert buttons(client, theirs) == {}  # a rep ships and bills only the orders they own
+
+
+def test_the_services_rules_show_on_the_order_form(session_client, rep, shop):
+    other = customer_create(actor=rep, name="Someone Else")
+    stranger = customer_user_create(
+        actor=rep, customer=other, first_name="Sid", last_name="Else", email="sid@else.example", password=None
+    )
+    client = session_client(rep)
+    html = client.post(
+        url("order-create"),
+        {"customer": shop["customer"].pk, "customer_user": stranger.pk, **lines((shop["bolt"], 1, ""))},
+    ).content.decode()
+    assert 'href="#id_customer_user">Customer user</a>: Sid Else does not act for Order Buyer.' in html
+    html = client.post(url("order-create"), {"customer": shop["customer"].pk, **lines()}).content.decode()
+    assert 'id="form-errors"' in html and "An order needs at least one line." in html
+    assert not Order.objects.exists()
+
+
+def test_an_order_on_a_shipment_shows_its_lines_read_only_and_can_still_be_closed(session_client, rep, shop):
+    order = make_order(rep, shop["customer"], price="10.00", quantity=2)
+    shipment = shipment_create(actor=rep, orders=[order], shipped=True)
+    order.refresh_from_db()
+    client = session_client(rep)
+    form = client.get(url("order-update", order.pk)).content.decode()
+    assert f"Order {order} is on shipment {shipment}" in form and 'name="line-0-product"' not in form
+    response = client.post(
+        url("order-update", order.pk),
+        {"number": order.number, "status": "closed", "discount": "5", "version": order.version},
+    )
+    assert response.status_code == 302, response.content.decode()
+    order.refresh_from_db()
+    assert (order.status, order.discount, order.lines.count()) == ("closed", Decimal("0.00"), 1)
+    form = client.get(url("order-update", order.pk)).content.decode()
+    assert "Only an order that is not closed, cancelled or refunded can be edited." in form

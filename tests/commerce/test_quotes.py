@@ -7,6 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -149,7 +150,22 @@ def test_another_customers_quote_cannot_be_seen_or_accepted(store, org_admin):
 
 
 @pytest.mark.django_db
-def test_validity_bounds_and_expired_quotes(store, org_admin):
+def test_a_cancelled_request_gets_no_quote_and_the_form_says_so(store, rep, client):
+    product = ProductFactory(organization=store, sku="BOLT", unit_price=Decimal("2.00"))
+    _, rfq = request_with_lines(store, signed_up(store), [(product, 3)])
+    RequestForQuote.objects.filter(pk=rfq.pk).update(status=RequestStatus.CANCELLED)  # as an admin may set it
+    client.force_login(rep)
+    line = rfq.lines.get()
+    valid_until = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
+    response = client.post(
+        reverse("commerce-quotes:rfq-quote", args=[rfq.pk]), {"valid_until": valid_until, f"price_{line.pk}": "1.50"}
+    )
+    assert response.status_code == 400 and "That request for quote was cancelled." in response.content.decode()
+    assert not Quote.objects.exists()
+
+
+@pytest.mark.django_db
+def test_validity_bounds_expired_quotes_and_quotes_made_earlier(store, org_admin):
     product = ProductFactory(organization=store)
     customer = make_customer(org_admin, name="Direct")
     line = [quote_services.QuoteLineInput(product, 2)]
@@ -166,6 +182,25 @@ def test_validity_bounds_and_expired_quotes(store, org_admin):
     assert not Order.objects.exists()
     with pytest.raises(Exception, match="at least one line"):
         quote_services.quote_create(actor=org_admin, customer=customer, valid_until=today, lines=[])
+    # A quote recorded as made on an earlier day counts its validity from that day.
+    month_ago = today - dt.timedelta(days=30)
+    quote = quote_services.quote_create(
+        actor=org_admin, customer=customer, made_on=month_ago, valid_until=month_ago + dt.timedelta(days=14), lines=line
+    )
+    assert quote_services.quote_is_expired(quote) and quote.number.startswith(f"QT-{month_ago:%Y%m%d}-")
+    refusals = [
+        (today + dt.timedelta(days=1), today + dt.timedelta(days=2), "made_on"),
+        (today - dt.timedelta(days=400), today, "made_on"),
+        (month_ago, month_ago - dt.timedelta(days=1), "valid_until"),
+        (month_ago, month_ago + dt.timedelta(days=367), "valid_until"),
+    ]
+    for made_on, valid_until, field in refusals:
+        with pytest.raises(ValidationError) as refused:
+            quote_services.quote_create(
+                actor=org_admin, customer=customer, made_on=made_on, valid_until=valid_until, lines=line
+            )
+        assert set(refused.value.message_dict) == {field}, (made_on, valid_until)
+    assert Quote.objects.count() == 2
 
 
 @pytest.mark.django_db

@@ -1,9 +1,13 @@
-"""The POS customer selector: search by name, e-mail of a customer user or phone; get, create and update;
-only the caller's organization; errors per field; and a registry that lets another backend take over."""
+"""The POS customer selector: search by name, e-mail of a customer user or phone; get, create (with a contact
+person who becomes the first customer user) and update; only the caller's organization; errors per field; and a
+registry that lets another backend take over."""
+
+import threading
 
 import pytest
+from django.db import connection
 
-from commerce.models import CommerceCustomer
+from commerce.models import CommerceCustomer, CustomerUser
 from commerce.selector import (
     CustomerSelector,
     OrderCustomer,
@@ -11,6 +15,7 @@ from commerce.selector import (
     SelectorField,
     SelectorPage,
     SelectorUnavailable,
+    SelectorValidationError,
     customer_selector_for,
     customer_selectors,
     selector_resolvers,
@@ -99,7 +104,16 @@ def test_the_fields_describe_the_forms_with_the_organizations_groups(key_client,
     body = key_client(rep).get(f"{API}/").json()
     assert body["backend"] == "standard"
     fields = {field["key"]: field for field in body["fields"]}
-    assert [field["key"] for field in body["fields"] if field["in_create"]] == ["name", "phone", "group"]
+    assert [field["key"] for field in body["fields"] if field["in_create"]] == [
+        "name",
+        "phone",
+        "group",
+        "first_name",
+        "last_name",
+        "email",
+    ]
+    assert [field["key"] for field in body["fields"] if field["in_edit"]] == ["name", "phone", "group"]
+    assert fields["email"]["type"] == "email" and not fields["email"]["in_detail"]
     assert fields["name"]["required"] and fields["emails"]["in_list"]
     assert [choice["label"] for choice in fields["group"]["choices"]] == ["VIP"]
 
@@ -118,6 +132,84 @@ def test_a_new_customer_gets_its_account_phone_and_group(key_client, rep):
         rep,
     )
     assert customer.account.name == "Walk-in Ltd"  # the account-creation strategy gave it one
+
+
+def test_a_new_customer_with_a_contact_gets_its_first_customer_user_and_is_found_by_that_email(key_client, rep):
+    api = key_client(rep)
+    contact = {"first_name": " Grace ", "last_name": "Hopper", "email": "grace@walkin.example"}
+    response = api.post(f"{API}/customers/", {"values": {"name": "Walk-in Ltd", **contact}})
+    assert response.status_code == 201, response.content
+    assert response.json()["values"]["emails"] == "grace@walkin.example"
+    customer = CommerceCustomer.objects.get(pk=int(response.json()["reference"]))
+    user = CustomerUser.objects.get(customer=customer)
+    assert (user.first_name, user.last_name, user.email, user.enabled) == (
+        "Grace",
+        "Hopper",
+        "grace@walkin.example",
+        True,
+    )
+    assert not user.password.startswith("pbkdf2") and user.password.startswith("!")  # no sign-in until one is set
+    assert search(api, "grace@walkin.example") == ["Walk-in Ltd"]
+    # Without a contact, no customer user.
+    bare = api.post(f"{API}/customers/", {"values": {"name": "Cash buyer", "first_name": "", "email": ""}})
+    assert bare.status_code == 201 and not CustomerUser.objects.filter(customer__name="Cash buyer").exists()
+
+
+def test_a_contact_is_refused_per_field_and_refused_contacts_leave_no_customer(key_client, rep, outsider, customers):
+    api = key_client(rep)
+    person = {"first_name": "Ada", "last_name": "Buyer"}
+    cases = [
+        ({**person, "email": "ADA@acme.example"}, {"email"}, "A customer user with this e-mail exists already."),
+        ({**person, "email": ""}, {"email"}, "Enter an e-mail address."),
+        ({**person, "email": "not an e-mail"}, {"email"}, None),
+        ({"first_name": "Ada", "email": "new@shop.example"}, {"last_name"}, "Enter a name."),
+        ({**person, "first_name": "A" * 101, "email": "new@shop.example"}, {"first_name"}, None),
+    ]
+    for contact, attrs, message in cases:
+        response = api.post(f"{API}/customers/", {"values": {"name": "Refused Ltd", **contact}})
+        assert response.status_code == 400 and error_attrs(response) == attrs, (contact, response.content)
+        if message:
+            assert response.json()["errors"][0]["detail"] == message
+    assert not CommerceCustomer.objects.filter(name="Refused Ltd").exists()
+    # The e-mail is unique per organization: another organization's user does not stop it.
+    response = api.post(
+        f"{API}/customers/", {"values": {"name": "Abroad's twin", **person, "email": "ada@abroad.example"}}
+    )
+    assert response.status_code == 201, response.content
+    # A contact is given when the customer is made; changing customer users is their own page's work.
+    reference = response.json()["reference"]
+    response = api.patch(f"{API}/customers/{reference}/", {"values": {"email": "other@shop.example"}})
+    assert response.status_code == 400 and error_attrs(response) == {"email"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_cashiers_giving_one_email_at_once_make_one_customer_with_it(rep, manager):
+    """Real parallel transactions: the second waits on the first's e-mail and is refused with the field named."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def create(actor, name):
+        try:
+            barrier.wait(timeout=10)
+            customer_selector_for(actor=actor).create(
+                actor=actor, values={"name": name, "first_name": "Sam", "last_name": "Lee", "email": "sam@x.example"}
+            )
+            outcomes.append("ok")
+        except SelectorValidationError as error:
+            outcomes.append(error.errors)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=pair) for pair in ((rep, "First Ltd"), (manager, "Second Ltd"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes, key=str) == ["ok", {"email": ["A customer user with this e-mail exists already."]}]
+    made = CommerceCustomer.objects.filter(organization=rep.organization)
+    assert made.count() == 1 and CustomerUser.objects.get(email="sam@x.example").customer == made.get()
 
 
 def test_bad_values_are_refused_per_field_and_nothing_is_written(key_client, rep, outsider):

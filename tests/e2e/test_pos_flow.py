@@ -1,6 +1,7 @@
 """The POS in a real browser: a cashier sells two products to a customer found by e-mail, a promotion applies,
 the payment completes the order, and the customer's account value rises by the subtotal in base currency.
-And the selector's "New customer" and "Edit" forms, with their errors next to the fields."""
+And the selector's "New customer" and "Edit" forms, with their errors next to the fields, and a new customer's
+contact person who becomes its first customer user, found by that e-mail at the next sale."""
 
 import datetime as dt
 import re
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from backoffice.models import CurrencyRate
-from commerce.models import CommerceCustomer, Order
+from commerce.models import CommerceCustomer, CustomerUser, Order
 from commerce.services import customer_user_create
 from commerce.services.promotions import promotion_save
 from tests.e2e.test_accessibility import blocking_violations
@@ -159,3 +160,31 @@ def test_a_new_customer_is_made_and_edited_with_errors_next_to_the_fields(page, 
     page.get_by_label("Find a customer").type("555 0188", delay=20)
     expect(page.locator("[data-customer-selector] [role=option]")).to_contain_text("Walk-in Traders Ltd")
     assert blocking_violations(page) == []  # the results open
+
+
+def test_a_new_customers_contact_becomes_its_customer_user_and_finds_it_by_email(page, login, shop):
+    login("rep1", DEFAULT_PASSWORD)
+    page.goto("/pos/")
+    page.get_by_role("button", name="New customer").click()
+    page.get_by_label("Name (required)").fill("Walk-in Bakery")
+    page.get_by_label("Contact first name").fill("Bea")
+    page.get_by_label("Contact last name").fill("Baker")
+    email = page.get_by_label("Contact e-mail")
+    email.fill("ADA@acme.example")  # Acme Retail's user has it, whatever the case
+    page.get_by_role("button", name="Create customer").click()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("[data-field=email] .invalid-feedback")).to_have_text(
+        "A customer user with this e-mail exists already."
+    )
+    assert not CommerceCustomer.objects.filter(name="Walk-in Bakery").exists()
+
+    email.fill("bea@bakery.example")
+    page.get_by_role("button", name="Create customer").click()
+    expect(page.locator("#pos-customer-name")).to_have_text("Walk-in Bakery")
+    user = CustomerUser.objects.get(email="bea@bakery.example")
+    assert (user.customer.name, user.first_name, user.last_name) == ("Walk-in Bakery", "Bea", "Baker")
+
+    page.get_by_role("button", name="Change customer").click()
+    page.get_by_label("Find a customer").type("bea@bakery", delay=20)
+    expect(page.locator("[data-customer-selector] [role=option]")).to_have_count(1)
+    expect(page.locator("[data-customer-selector] [role=option]")).to_contain_text("Walk-in Bakery")
