@@ -120,8 +120,8 @@ def _check_sql(connection, channels: list[int]) -> str:
 
     The sources give a row per customer (with its stored value) or per deal. Customers are checked on their
     own rows (deals naming them added). One aggregate per account sums the rows in each of the
-    organization's `channels` and in none; the account's channel values and total are compared with those
-    sums by key, the total with the sum of its channels. A sum and a stored value (two places) are compared
+    organization's `channels` and in none; the account's channel values are compared with those sums by
+    key, its total with the sum of its channels. A sum and a stored value (two places) are compared
     once the sum is rounded to two places, as the incremental upkeep keeps them. Rows or values in a channel
     that is not among `channels` (one made since) make their account a candidate, which the correction
     settles. Nothing is locked nor written.
@@ -136,13 +136,12 @@ def _check_sql(connection, channels: list[int]) -> str:
     known = ", ".join(str(int(pk)) for pk in channels)
     other = f"s.channel_id NOT IN ({known})" if channels else "s.channel_id IS NOT NULL"
     sums = [f"SUM(CASE WHEN s.channel_id {match} THEN s.amount END) AS c_{key}" for key, match in keys]
-    sums.append(f"MAX(CASE WHEN {other} THEN 1 ELSE 0 END) AS other_channels")
     joins = " ".join(
         f"LEFT JOIN {values} v_{key} ON v_{key}.account_id = a.id AND v_{key}.channel_id {match} AND v_{key}.{in_range}"
         for key, match in keys
     )
     total = " + ".join(f"COALESCE(w.c_{key}, 0)" for key, _ in keys)
-    wrong = [f"ROUND({total}, 2) <> a.lifetime_value", "w.other_channels = 1"] + [
+    wrong = [f"ROUND({total}, 2) <> a.lifetime_value"] + [
         f"ROUND(COALESCE(w.c_{key}, 0), 2) <> COALESCE(v_{key}.amount, 0)" for key, _ in keys
     ]
     return (
@@ -153,10 +152,11 @@ def _check_sql(connection, channels: list[int]) -> str:
         f"w AS (SELECT s.account_id, {', '.join(sums)} FROM s GROUP BY s.account_id) "
         f"SELECT a.id FROM {accounts} a LEFT JOIN w ON w.account_id = a.id {joins} "
         f"WHERE a.organization_id = %(org)s AND a.id BETWEEN %(first)s AND %(last)s AND ({' OR '.join(wrong)}) "
+        # Row by row: customers' values, and rows in a channel made since `channels` was read.
         "UNION SELECT s.account_id FROM s LEFT JOIN named n ON n.customer_type_id = s.customer_type_id "
-        "AND n.customer_id = s.customer_id WHERE s.stored IS NOT NULL "
-        "AND ROUND(COALESCE(s.amount, 0) + COALESCE(n.amount, 0), 2) <> s.stored "
-        # Values in a channel of the organization made since `channels` was read.
+        "AND n.customer_id = s.customer_id WHERE (s.stored IS NOT NULL "
+        f"AND ROUND(COALESCE(s.amount, 0) + COALESCE(n.amount, 0), 2) <> s.stored) OR {other} "
+        # Values in a channel of the organization made since then.
         f"UNION SELECT v.account_id FROM {channel_table} c JOIN {values} v ON v.channel_id = c.id "
         f"WHERE c.organization_id = %(org)s {f'AND c.id NOT IN ({known}) ' if channels else ''}"
         f"AND v.{in_range} AND v.amount <> 0 ORDER BY 1"
