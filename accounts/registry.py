@@ -110,10 +110,11 @@ class LifetimeSource:
     the source's incremental upkeep adds, so a recalculation with nothing to correct changes nothing. A
     plain SELECT (no ORDER BY or LIMIT): the sources are joined with UNION ALL.
 
-    A source that gives exactly one row for every customer of one type in the batch (`customers`: that
-    type's model) puts the customer's stored lifetime value in `stored`, so that the check reads each
-    customer once; every other row has `stored` null. Customers of a type no source covers are read by
-    the recalculation itself.
+    A source that gives exactly one row for every customer of one type in the batch and nothing else
+    (`customers`: that type's model) puts the customer's stored lifetime value in `stored`, so that the
+    check reads each customer once. Other sources (deals) give `stored` null; the rows of theirs that
+    name a customer add to that customer's value. Customers of a type no source covers are read by the
+    recalculation itself.
     """
 
     key: str

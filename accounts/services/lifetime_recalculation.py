@@ -118,45 +118,51 @@ def _check_sql(connection, channels: list[int]) -> str:
     """One read naming, in id order, the accounts from %(first)s to %(last)s with anything to correct:
     account totals, channel values (wrong, missing or left over) and their customers' values.
 
-    The sources give a row per customer (with its stored value) or per deal. Customers are checked on their
-    own rows (deals naming them added). One aggregate per account sums the rows in each of the
-    organization's `channels` and in none; the account's channel values are compared with those sums by
-    key, its total with the sum of its channels. A sum and a stored value (two places) are compared
-    once the sum is rounded to two places, as the incremental upkeep keeps them. Rows or values in a channel
-    that is not among `channels` (one made since) make their account a candidate, which the correction
-    settles. Nothing is locked nor written.
+    The sources are read once, a row per customer (with its stored value) or per deal, into one aggregate
+    per account: its sums in each of the organization's `channels` and in none, and whether a customer's
+    row disagrees with its stored value (the deals naming the customer added, read apart from the sources
+    that cover customers) or a row is in a channel not among `channels` (one made since). The account's
+    channel values are then compared with those sums by key, its total with the sum of its channels. A sum
+    and a stored value (two places) are compared once the sum is rounded to two places, as the incremental
+    upkeep keeps them. Nothing is locked nor written.
     """
     quote = connection.ops.quote_name
-    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     accounts = quote(Account._meta.db_table)
     values = quote(AccountChannelValue._meta.db_table)
     channel_table = quote(Channel._meta.db_table)
+    deals = " UNION ALL ".join(source.sql(connection) for source in lifetime_sources if source.customers is None)
     in_range = "account_id BETWEEN %(first)s AND %(last)s"
     keys = [("none", "IS NULL")] + [(str(index), f"= {int(pk)}") for index, pk in enumerate(channels)]
     known = ", ".join(str(int(pk)) for pk in channels)
     other = f"s.channel_id NOT IN ({known})" if channels else "s.channel_id IS NOT NULL"
     sums = [f"SUM(CASE WHEN s.channel_id {match} THEN s.amount END) AS c_{key}" for key, match in keys]
+    sums.append(
+        "MAX(CASE WHEN (s.stored IS NOT NULL AND ROUND(COALESCE(s.amount, 0) + COALESCE(n.amount, 0), 2) "
+        f"<> s.stored) OR {other} THEN 1 ELSE 0 END) AS rows_wrong"
+    )
     joins = " ".join(
         f"LEFT JOIN {values} v_{key} ON v_{key}.account_id = a.id AND v_{key}.channel_id {match} AND v_{key}.{in_range}"
         for key, match in keys
     )
     total = " + ".join(f"COALESCE(w.c_{key}, 0)" for key, _ in keys)
-    wrong = [f"ROUND({total}, 2) <> a.lifetime_value"] + [
+    wrong = ["w.rows_wrong = 1", f"ROUND({total}, 2) <> a.lifetime_value"] + [
         f"ROUND(COALESCE(w.c_{key}, 0), 2) <> COALESCE(v_{key}.amount, 0)" for key, _ in keys
     ]
+    named = (
+        f"SELECT customer_type_id, customer_id, SUM(amount) AS amount FROM ({deals}) d "  # noqa: S608
+        "WHERE customer_id IS NOT NULL GROUP BY customer_type_id, customer_id"
+        if deals
+        else "SELECT NULL AS customer_type_id, NULL AS customer_id, NULL AS amount WHERE 1 = 0"
+    )
     return (
-        f"WITH s AS {materialized}({_sources_sql(connection)}{_stored_customers_sql(connection)}), "  # noqa: S608
         # Deals naming a customer add to the customer's value too.
-        "named AS (SELECT customer_type_id, customer_id, SUM(amount) AS amount FROM s "
-        "WHERE stored IS NULL AND customer_id IS NOT NULL GROUP BY customer_type_id, customer_id), "
-        f"w AS (SELECT s.account_id, {', '.join(sums)} FROM s GROUP BY s.account_id) "
+        f"WITH named AS ({named}), "  # noqa: S608
+        f"w AS (SELECT s.account_id, {', '.join(sums)} "
+        f"FROM ({_sources_sql(connection)}{_stored_customers_sql(connection)}) s LEFT JOIN named n "
+        "ON n.customer_type_id = s.customer_type_id AND n.customer_id = s.customer_id GROUP BY s.account_id) "
         f"SELECT a.id FROM {accounts} a LEFT JOIN w ON w.account_id = a.id {joins} "
         f"WHERE a.organization_id = %(org)s AND a.id BETWEEN %(first)s AND %(last)s AND ({' OR '.join(wrong)}) "
-        # Row by row: customers' values, and rows in a channel made since `channels` was read.
-        "UNION SELECT s.account_id FROM s LEFT JOIN named n ON n.customer_type_id = s.customer_type_id "
-        "AND n.customer_id = s.customer_id WHERE (s.stored IS NOT NULL "
-        f"AND ROUND(COALESCE(s.amount, 0) + COALESCE(n.amount, 0), 2) <> s.stored) OR {other} "
-        # Values in a channel of the organization made since then.
+        # Values in a channel of the organization made since `channels` was read.
         f"UNION SELECT v.account_id FROM {channel_table} c JOIN {values} v ON v.channel_id = c.id "
         f"WHERE c.organization_id = %(org)s {f'AND c.id NOT IN ({known}) ' if channels else ''}"
         f"AND v.{in_range} AND v.amount <> 0 ORDER BY 1"
