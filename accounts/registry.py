@@ -5,7 +5,7 @@
 - `account_registry.sections`: extra sections of the account page (commerce adds its Commerce channel).
 - `account_registry.activity`: records whose activities appear in an account's activity list.
 - `lifetime_sources`: what adds to lifetime sales values (won opportunities here; commerce adds its
-  orders), each a SQL aggregate that the recalculation joins.
+  orders), each a SQL aggregate that the recalculation joins, which may also carry its customers' values.
 
 Each is keyed (a customer type and an activity source by their model's "app_label.model", a
 section by its key); registering a key twice raises ValueError instead of keeping one silently.
@@ -104,15 +104,22 @@ class Registry:
 class LifetimeSource:
     """Rows that add to lifetime sales values, for the recalculation.
 
-    `sql(connection)` returns one SELECT of `account_id, channel_id, customer_type_id, customer_id,
-    amount` (amount in the organization's base currency; channel and customer null when none) over
-    the accounts of organization `%(org)s` with ids from `%(first)s` to `%(last)s`. It must give
-    exactly what the source's incremental upkeep adds, so a recalculation with nothing to correct
-    changes nothing. A plain SELECT (no ORDER BY or LIMIT): the sources are joined with UNION ALL.
+    `sql(connection)` returns one SELECT of `account_id, channel_id, customer_type_id, customer_id, amount,
+    stored` (amount in the organization's base currency; channel and customer null when none) over the
+    accounts of organization `%(org)s` with ids from `%(first)s` to `%(last)s`. It must give exactly what
+    the source's incremental upkeep adds, so a recalculation with nothing to correct changes nothing. A
+    plain SELECT (no ORDER BY or LIMIT): the sources are joined with UNION ALL.
+
+    A source that gives exactly one row for every customer of one type in the batch and nothing else
+    (`customers`: that type's model) puts the customer's stored lifetime value in `stored`, so that the
+    check reads each customer once. Other sources (deals) give `stored` null; the rows of theirs that
+    name a customer add to that customer's value. Customers of a type no source covers are read by the
+    recalculation itself.
     """
 
     key: str
     sql: Callable
+    customers: type[models.Model] | None = None
 
 
 customer_types = CustomerTypeRegistry()

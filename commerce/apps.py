@@ -42,9 +42,15 @@ class CommerceConfig(AppConfig):
             )
         )
         customer_types.register(CustomerType(model=commerce.WebStoreCustomer, label="Web store customer"))
-        lifetime_sources.register("commerce.order", LifetimeSource(key="commerce.order", sql=order_lifetime_sql))
         lifetime_sources.register(
-            "commerce.web_store_order", LifetimeSource(key="commerce.web_store_order", sql=web_store_lifetime_sql)
+            "commerce.order",
+            LifetimeSource(key="commerce.order", sql=order_lifetime_sql, customers=commerce.CommerceCustomer),
+        )
+        lifetime_sources.register(
+            "commerce.web_store_order",
+            LifetimeSource(
+                key="commerce.web_store_order", sql=web_store_lifetime_sql, customers=commerce.WebStoreCustomer
+            ),
         )
         register_strategy_section()
         register_jobs()

@@ -56,7 +56,7 @@ def opportunity_lifetime_sql(connection) -> str:
     opportunities = quote(Opportunity._meta.db_table)
     return (
         f"SELECT o.account_id, {channel} AS channel_id, o.customer_type_id, o.customer_id, "  # noqa: S608
-        f"o.close_revenue_base AS amount FROM {opportunities} o {' '.join(joins)} "
+        f"o.close_revenue_base AS amount, NULL AS stored FROM {opportunities} o {' '.join(joins)} "
         f"WHERE o.organization_id = %(org)s AND o.account_id BETWEEN %(first)s AND %(last)s "
         f"AND o.status = '{OpportunityStatus.WON.value}' AND o.close_revenue_base IS NOT NULL"
     )
@@ -73,61 +73,99 @@ def _organization_column(model) -> str | None:
         return None
 
 
-def _amount(value: str) -> str:
-    return f"COALESCE({value}, 0)"
+def _covered_customers() -> set[str]:
+    """The customer types (by model label) whose values a source gives on its rows; at most one source each."""
+    covered: set[str] = set()
+    for source in lifetime_sources:
+        if source.customers is None:
+            continue
+        label = source.customers._meta.label_lower
+        if label in covered:
+            raise ValueError(f"Two lifetime sources give the stored values of {label}.")
+        covered.add(label)
+    return covered
 
 
-def _check_sql(connection) -> str:
-    """One read naming, in id order, the accounts from %(first)s to %(last)s with anything to correct:
-    account totals, channel values (wrong, missing or left over) and their customers' values.
-
-    Each source gives one row per customer (or per deal). Every figure is checked by one aggregate over
-    the computed rows and the stored ones (negative), grouped by what it sums over, with no join of sums:
-    it is wrong when they do not cancel out to the cent (stored values have two places, so rounding the
-    difference is rounding the computed sum). Nothing is locked nor written.
-    """
+def _stored_customers_sql(connection) -> str:
+    """A row per customer of the batch whose type no source covers: its stored value, nothing computed."""
     quote = connection.ops.quote_name
-    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     accounts = quote(Account._meta.db_table)
-    values = quote(AccountChannelValue._meta.db_table)
-    channels = quote(Channel._meta.db_table)
-    in_range = "a.organization_id = %(org)s AND a.id BETWEEN %(first)s AND %(last)s"
-    checks = [
-        # Accounts with a zero total need no row of their own: anything computed for them shows up.
-        f"SELECT account_id FROM (SELECT account_id, {_amount('amount')} AS delta FROM s UNION ALL "  # noqa: S608
-        f"SELECT a.id, -{_amount('a.lifetime_value')} FROM {accounts} a WHERE {in_range} AND a.lifetime_value <> 0"
-        ") x GROUP BY account_id HAVING ROUND(SUM(delta), 2) <> 0",
-        # Channel values: the organization's channels, and values in no channel of the batch's accounts.
-        f"SELECT account_id FROM (SELECT account_id, channel_id, {_amount('amount')} AS delta FROM s UNION ALL "  # noqa: S608
-        f"SELECT v.account_id, v.channel_id, -{_amount('v.amount')} FROM {values} v WHERE v.amount <> 0 "
-        f"AND v.account_id BETWEEN %(first)s AND %(last)s "
-        f"AND v.channel_id IN (SELECT id FROM {channels} WHERE organization_id = %(org)s) UNION ALL "
-        f"SELECT v.account_id, NULL, -{_amount('v.amount')} FROM {values} v JOIN {accounts} a ON a.id = v.account_id "
-        f"WHERE v.channel_id IS NULL AND v.amount <> 0 AND {in_range}"
-        ") x GROUP BY account_id, channel_id HAVING ROUND(SUM(delta), 2) <> 0",
-    ]
+    covered = _covered_customers()
+    parts = []
     for registered in customer_types:
         model = registered.model
+        if model._meta.label_lower in covered:
+            continue
         table = quote(model._meta.db_table)
-        field = quote(model._meta.get_field(registered.lifetime_field).column)
         account = quote(model._meta.get_field(registered.account_field).column)
-        type_id = int(ContentType.objects.get_for_model(model).pk)
+        channel = quote(model._meta.get_field(registered.channel_field).column)
+        field = quote(model._meta.get_field(registered.lifetime_field).column)
         organization = _organization_column(model)
         scope = (
             f"c.{quote(organization)} = %(org)s AND c.{account} BETWEEN %(first)s AND %(last)s"
             if organization
-            else f"c.{account} IN (SELECT a.id FROM {accounts} a WHERE {in_range})"  # noqa: S608
+            else f"c.{account} IN (SELECT a.id FROM {accounts} a WHERE a.organization_id = %(org)s "  # noqa: S608
+            "AND a.id BETWEEN %(first)s AND %(last)s)"
         )
-        # Every customer of the batch has a row: it names the account to correct.
-        checks.append(
-            f"SELECT MAX(account_id) FROM (SELECT customer_id, NULL AS account_id, {_amount('amount')} AS delta "  # noqa: S608
-            f"FROM s WHERE customer_type_id = {type_id} UNION ALL "
-            f"SELECT c.id, c.{account}, -{_amount(f'c.{field}')} FROM {table} c WHERE {scope}"
-            ") x GROUP BY customer_id HAVING ROUND(SUM(delta), 2) <> 0 AND MAX(account_id) IS NOT NULL"
+        parts.append(
+            f"SELECT c.{account}, c.{channel}, {int(ContentType.objects.get_for_model(model).pk)}, c.id, "  # noqa: S608
+            f"NULL, c.{field} FROM {table} c WHERE {scope}"
         )
+    return "".join(f" UNION ALL {part}" for part in parts)
+
+
+def _check_sql(connection, channels: list[int]) -> str:
+    """One read naming, in id order, the accounts from %(first)s to %(last)s with anything to correct:
+    account totals, channel values (wrong, missing or left over) and their customers' values.
+
+    The sources are read once, a row per customer (with its stored value) or per deal, into one aggregate
+    per account: its sums in each of the organization's `channels` and in none, and whether a customer's
+    row disagrees with its stored value (the deals naming the customer added, read apart from the sources
+    that cover customers) or a row is in a channel not among `channels` (one made since). The account's
+    channel values are then compared with those sums by key, its total with the sum of its channels. A sum
+    and a stored value (two places) are compared once the sum is rounded to two places, as the incremental
+    upkeep keeps them. Nothing is locked nor written.
+    """
+    quote = connection.ops.quote_name
+    accounts = quote(Account._meta.db_table)
+    values = quote(AccountChannelValue._meta.db_table)
+    channel_table = quote(Channel._meta.db_table)
+    deals = " UNION ALL ".join(source.sql(connection) for source in lifetime_sources if source.customers is None)
+    in_range = "account_id BETWEEN %(first)s AND %(last)s"
+    keys = [("none", "IS NULL")] + [(str(index), f"= {int(pk)}") for index, pk in enumerate(channels)]
+    known = ", ".join(str(int(pk)) for pk in channels)
+    other = f"s.channel_id NOT IN ({known})" if channels else "s.channel_id IS NOT NULL"
+    sums = [f"SUM(CASE WHEN s.channel_id {match} THEN s.amount END) AS c_{key}" for key, match in keys]
+    sums.append(
+        "MAX(CASE WHEN (s.stored IS NOT NULL AND ROUND(COALESCE(s.amount, 0) + COALESCE(n.amount, 0), 2) "
+        f"<> s.stored) OR {other} THEN 1 ELSE 0 END) AS rows_wrong"
+    )
+    joins = " ".join(
+        f"LEFT JOIN {values} v_{key} ON v_{key}.account_id = a.id AND v_{key}.channel_id {match} AND v_{key}.{in_range}"
+        for key, match in keys
+    )
+    total = " + ".join(f"COALESCE(w.c_{key}, 0)" for key, _ in keys)
+    wrong = ["w.rows_wrong = 1", f"ROUND({total}, 2) <> a.lifetime_value"] + [
+        f"ROUND(COALESCE(w.c_{key}, 0), 2) <> COALESCE(v_{key}.amount, 0)" for key, _ in keys
+    ]
+    named = (
+        f"SELECT customer_type_id, customer_id, SUM(amount) AS amount FROM ({deals}) d "  # noqa: S608
+        "WHERE customer_id IS NOT NULL GROUP BY customer_type_id, customer_id"
+        if deals
+        else "SELECT NULL AS customer_type_id, NULL AS customer_id, NULL AS amount WHERE 1 = 0"
+    )
     return (
-        f"WITH s AS {materialized}({_sources_sql(connection)}) "  # noqa: S608
-        f"{' UNION '.join(checks)} ORDER BY 1"
+        # Deals naming a customer add to the customer's value too.
+        f"WITH named AS ({named}), "  # noqa: S608
+        f"w AS (SELECT s.account_id, {', '.join(sums)} "
+        f"FROM ({_sources_sql(connection)}{_stored_customers_sql(connection)}) s LEFT JOIN named n "
+        "ON n.customer_type_id = s.customer_type_id AND n.customer_id = s.customer_id GROUP BY s.account_id) "
+        f"SELECT a.id FROM {accounts} a LEFT JOIN w ON w.account_id = a.id {joins} "
+        f"WHERE a.organization_id = %(org)s AND a.id BETWEEN %(first)s AND %(last)s AND ({' OR '.join(wrong)}) "
+        # Values in a channel of the organization made since `channels` was read.
+        f"UNION SELECT v.account_id FROM {channel_table} c JOIN {values} v ON v.channel_id = c.id "
+        f"WHERE c.organization_id = %(org)s {f'AND c.id NOT IN ({known}) ' if channels else ''}"
+        f"AND v.{in_range} AND v.amount <> 0 ORDER BY 1"
     )
 
 
@@ -257,7 +295,8 @@ def _wrong_accounts(connection, params: dict):
     On PostgreSQL the read is a cursor held on the server (WITH HOLD: it outlives the transactions that
     correct what it found), so memory stays the same however many accounts are wrong.
     """
-    sql = _check_sql(connection)
+    channels = list(Channel.objects.filter(organization_id=params["org"]).order_by("pk").values_list("pk", flat=True))
+    sql = _check_sql(connection, channels)
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

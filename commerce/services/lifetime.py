@@ -56,7 +56,8 @@ def counting_orders_sql() -> str:
 
 def order_lifetime_sql(connection) -> str:
     """The lifetime source of commerce orders, for the recalculation (see accounts.registry.LifetimeSource):
-    one row per customer of the batch (by its account's id range), the sum of its counting orders.
+    one row per customer of the batch (by its account's id range), the sum of its counting orders, with the
+    customer's stored value (the source covers commerce customers).
 
     Each customer sums its orders by the `order_counting` index (a lookup per customer, never a scan of
     every order per batch), so the recalculation aggregates a row per customer, not per order.
@@ -71,7 +72,7 @@ def order_lifetime_sql(connection) -> str:
         f"c.id AS customer_id, (SELECT SUM(o.base_subtotal - CASE WHEN o.payment_status = {refunded} "
         f"THEN COALESCE((SELECT SUM(r.amount_base) FROM {refunds} r WHERE r.order_id = o.id), 0) ELSE 0 END) "
         f"FROM {orders} o WHERE o.customer_id = c.id AND o.status <> '{OrderStatus.CANCELLED.value}' "
-        f"AND o.payment_status IN ({statuses})) AS amount FROM {customers} c "
+        f"AND o.payment_status IN ({statuses})) AS amount, c.lifetime_value AS stored FROM {customers} c "
         "WHERE c.organization_id = %(org)s AND c.account_id BETWEEN %(first)s AND %(last)s"
     )
 

@@ -62,14 +62,16 @@ def web_store_customer_type_id() -> int:
 
 def web_store_lifetime_sql(connection) -> str:
     """The lifetime source of web store orders, for the recalculation (see accounts.registry.LifetimeSource):
-    one row per customer of the batch, the sum of its orders not cancelled (read by their counting index)."""
+    one row per customer of the batch, the sum of its orders not cancelled (read by their counting index),
+    with the customer's stored value (the source covers web store customers)."""
     quote = connection.ops.quote_name
     customers = quote(WebStoreCustomer._meta.db_table)
     orders = quote(WebStoreOrder._meta.db_table)
     return (
         f"SELECT c.account_id, c.channel_id, {int(web_store_customer_type_id())} AS customer_type_id, "  # noqa: S608
         f"c.id AS customer_id, (SELECT SUM(o.base_net) FROM {orders} o WHERE o.customer_id = c.id "
-        f"AND o.status <> '{WebStoreOrderStatus.CANCELLED.value}') AS amount FROM {customers} c "
+        f"AND o.status <> '{WebStoreOrderStatus.CANCELLED.value}') AS amount, c.lifetime_value AS stored "
+        f"FROM {customers} c "
         "WHERE c.organization_id = %(org)s AND c.account_id BETWEEN %(first)s AND %(last)s"
     )
 
