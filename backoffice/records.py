@@ -9,7 +9,7 @@ entry with one new version. Every app's services start their writes here.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -63,6 +63,13 @@ def _lock_stored(instance: models.Model) -> dict:
     return stored
 
 
+def _attname(model, name: str) -> str:
+    try:
+        return model._meta.get_field(name).attname
+    except FieldDoesNotExist:
+        return name
+
+
 def _pks(values) -> list[int]:
     return sorted(value.pk if isinstance(value, models.Model) else int(value) for value in values)
 
@@ -109,6 +116,12 @@ def record_save(
         else:
             stored = _lock_stored(instance)
             instance.refresh_stored_state(stored)
+            # The caller's copy may be older than the locked row: the values it does not set are the stored
+            # ones, so a change of some fields never puts back what another request changed meanwhile.
+            named = {_attname(type(instance), name) for name in data}
+            for attname, value in stored.items():
+                if attname not in named and attname not in ("version", "organization_id"):
+                    setattr(instance, attname, value)
         for name in type(instance).derived_fields:
             # Derived values belong to their upkeep, not to the caller's (maybe older) copy.
             attname = type(instance)._meta.get_field(name).attname
