@@ -19,6 +19,8 @@ max_requests_jitter = 500
 limit_request_line = 8190
 limit_request_field_size = 8190
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None  # empty: no access log
+# The path without its query string: searches (the customer selector's e-mails, names, phones) stay out of logs.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 errorlog = "-"
 # Proxies whose X-Forwarded-Proto is believed (the application reads X-Forwarded-For by TRUSTED_PROXIES).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

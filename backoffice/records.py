@@ -65,7 +65,7 @@ def _lock_stored(instance: models.Model) -> dict:
 
 def _attname(model, name: str) -> str:
     try:
-        return model._meta.get_field(name).attname
+        return getattr(model._meta.get_field(name), "attname", name)
     except FieldDoesNotExist:
         return name
 

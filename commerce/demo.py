@@ -174,7 +174,7 @@ def _seed_promotions(admin: User, organization: Organization, groups, products, 
 
 
 def _seed_customers_and_orders(admin: User, organization: Organization, users, groups, products, stdout) -> bool:
-    if CommerceCustomer.objects.filter(organization=organization).exists():
+    if CommerceCustomer.objects.filter(organization=organization, is_anonymous=False).exists():
         return False
     customers: dict[str, CommerceCustomer] = {}
     for name, parent, group, owner in CUSTOMERS:

@@ -29,7 +29,7 @@ from commerce.selector import (
     customer_selectors,
     selector_resolvers,
 )
-from commerce.services.crm_attributes import CRM_REFERENCE, CRM_VALUES
+from commerce.services.crm_attributes import CRM_REFERENCE, CRM_VALUES, crm_category_keys_clean
 from crmconnector.choices import PropertyType, UseAs
 from crmconnector.connectors.base import (
     CrmConflict,
@@ -71,6 +71,10 @@ MIN_QUERY_LENGTH = 2
 NAME_USES = (UseAs.FULL_NAME, UseAs.LAST_NAME, UseAs.FIRST_NAME, UseAs.COMPANY)
 MAX_SEARCHES = 4
 OFF = "The CRM connector is switched off for your organization."
+
+
+# A further reading of the query (another filter) is asked only with at least this much of the timeout left.
+NEXT_SEARCH_MIN_SECONDS = 0.25
 
 
 @contextlib.contextmanager
@@ -200,10 +204,21 @@ class CrmCustomerSelector(CustomerSelector):
         found: dict[str, SelectorCustomer] = {}
         has_more = False
         with _crm_errors():
+            last_took = 0.0
             for plan in plans:
-                page = crm_customer_search(
-                    configuration=configuration, filters=plan, page=1, page_size=limit + 1, started=started
-                )
+                asked = time.monotonic()
+                left = configuration.timeout_seconds - (asked - started)
+                if found and left < max(NEXT_SEARCH_MIN_SECONDS, last_took):
+                    break  # what was found is shown rather than a search the time left would not cover
+                try:
+                    page = crm_customer_search(
+                        configuration=configuration, filters=plan, page=1, page_size=limit + 1, started=started
+                    )
+                    last_took = time.monotonic() - asked
+                except CrmUnavailable:
+                    if not found:
+                        raise
+                    break  # a later reading of the query failed: the customers found already stand
                 for customer in page.customers:
                     found.setdefault(customer.reference, self._customer(properties, customer))
                 has_more = has_more or page.has_next or len(page.customers) > limit
@@ -241,7 +256,7 @@ class CrmCustomerSelector(CustomerSelector):
         summary = customer_summary(properties=self._properties(configuration), customer=customer)
         return OrderCustomer(
             customer=anonymous_customer_get(actor=actor),
-            attributes={CRM_REFERENCE: customer.reference, CRM_VALUES: dict(summary.category_keys)},
+            attributes={CRM_REFERENCE: customer.reference, CRM_VALUES: crm_category_keys_clean(summary.category_keys)},
         )
 
 

@@ -5,6 +5,8 @@ conditions read the same shape from `PricingContext.attributes`, and an order st
     {"crm_reference": "<reference>", "crm": {<external field>: <value>, ...category-key properties only}}
 """
 
+import math
+
 from django.core.exceptions import ValidationError
 
 CRM_REFERENCE = "crm_reference"
@@ -13,6 +15,7 @@ MAX_REFERENCE_LENGTH = 255
 MAX_CATEGORY_KEYS = 100
 MAX_KEY_LENGTH = 200
 MAX_VALUE_LENGTH = 1000
+MAX_LIST_ITEMS = 100
 
 
 def crm_reference_clean(reference, field: str = "crm_reference") -> str:
@@ -27,8 +30,23 @@ def crm_reference_clean(reference, field: str = "crm_reference") -> str:
     return text
 
 
+def _plain(value):
+    """A value as an order keeps it: text (cut to its bound), a finite number, yes/no, or none; anything else,
+    which no condition could compare, is kept as none rather than refusing the sale."""
+    if isinstance(value, str):
+        return value[:MAX_VALUE_LENGTH]
+    if isinstance(value, float) and not math.isfinite(value):  # NaN and infinities cannot be stored as JSON
+        return None
+    if isinstance(value, bool | int | float):
+        return value
+    return None
+
+
 def crm_category_keys_clean(keys) -> dict:
-    """Category keys as an order keeps them: a small object of plain values (text, number, yes/no, none)."""
+    """Category keys as an order keeps them: a small object of plain values or short lists of them (tags).
+
+    The selector gives the attributes of a sale through this too, so the price shown, the price of the sale and
+    a re-price of the order later all read the same values."""
     if keys is None:
         return {}
     if not isinstance(keys, dict) or len(keys) > MAX_CATEGORY_KEYS:
@@ -37,13 +55,10 @@ def crm_category_keys_clean(keys) -> dict:
     for key, value in keys.items():
         if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
             raise ValidationError({"crm": "A CRM category key is named by a property's external field."})
-        if isinstance(value, str):
-            value = value[:MAX_VALUE_LENGTH]
-        elif isinstance(value, float) and value != value:  # NaN cannot be stored as JSON
-            value = None
-        elif value is not None and not isinstance(value, bool | int | float):
-            raise ValidationError({"crm": f"The CRM value of {key} is not a plain value."})
-        cleaned[key] = value
+        if isinstance(value, list | tuple):
+            cleaned[key] = [_plain(item) for item in value[:MAX_LIST_ITEMS]]
+        else:
+            cleaned[key] = _plain(value)
     return cleaned
 
 

@@ -10,7 +10,7 @@ from commerce.choices import OrderStatus
 from commerce.models import InvoiceLine, Order, ShipmentLine
 from commerce.selector import SelectorUnavailable
 from commerce.services.crm_attributes import crm_category_keys_clean, crm_reference_clean
-from crmconnector.connectors.base import CrmNotFound, CrmUnavailable, CrmValidationError
+from crmconnector.connectors.base import CrmError, CrmNotFound, CrmUnavailable, CrmValidationError
 from crmconnector.customers import crm_configuration_active, crm_customer_get, customer_summary
 from crmconnector.services import crm_runtime
 
@@ -32,6 +32,8 @@ def order_crm_reference_set(*, actor: User, order: Order, reference: str) -> Ord
     except CrmUnavailable as error:
         raise SelectorUnavailable(error.message) from None
     except (CrmNotFound, CrmValidationError) as error:
+        raise ValidationError({"reference": error.message}) from None
+    except CrmError as error:  # any other refusal of the CRM (a conflict, ...) is said, not a server error
         raise ValidationError({"reference": error.message}) from None
     keys = customer_summary(properties=crm_runtime(configuration).properties, customer=customer).category_keys
     return _order_crm_reference_write(

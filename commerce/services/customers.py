@@ -290,6 +290,12 @@ def _clean_person_name(value: str, field: str, *, required: bool) -> str:
     return value
 
 
+def _refuse_anonymous_customer(customer) -> None:
+    """The anonymous customer carries the sales of every CRM customer: a storefront user of it would see them."""
+    if customer is not None and getattr(customer, "is_anonymous", False):
+        raise ValidationError({"customer": "The anonymous customer has no storefront users."})
+
+
 @service_atomic
 def customer_user_create(
     *,
@@ -306,6 +312,7 @@ def customer_user_create(
 
     Without a password (a contact person noted at the POS) the user cannot sign in until one is set."""
     check_same_organization(actor, customer)
+    _refuse_anonymous_customer(customer)
     user = CustomerUser(password=make_password(None) if password is None else _clean_password(password))
     try:
         with transaction.atomic(), change_context(actor=actor):
@@ -332,6 +339,7 @@ def customer_user_update(
 ) -> CustomerUser:
     """Change a customer user's names, e-mail, customer, enabled or confirmed; a new password when given."""
     check_same_organization(actor, data.get("customer"))
+    _refuse_anonymous_customer(data.get("customer"))
     data = dict(data)
     for field in ("first_name", "last_name"):
         if field in data:

@@ -59,7 +59,10 @@ def product_find(*, organization_id: int, text: str) -> list[Product]:
 
 def order_list(*, customer_user: CustomerUser) -> QuerySet[Order]:
     """Orders of the customer user's customer, newest first."""
-    return Order.objects.filter(customer_id=customer_user.customer_id).order_by("-placed_at", "-id")
+    # Never the anonymous customer's orders (the sales of every CRM customer), whatever user it was given.
+    return Order.objects.filter(customer_id=customer_user.customer_id, customer__is_anonymous=False).order_by(
+        "-placed_at", "-id"
+    )
 
 
 def order_get(*, customer_user: CustomerUser, pk: int) -> Order:

@@ -168,3 +168,37 @@ def test_a_crm_reference_set_while_the_order_is_cancelled(org_admin, manager, re
         else:  # named first, then cancelled: both changes kept
             assert stored.crm_reference == people["alice"]["id"] and stored.version == version + 2
             assert stored.crm_category_keys == {"category": "VIP"}
+
+
+@pytest.mark.django_db
+def test_the_anonymous_customer_gets_no_storefront_user_and_the_storefront_never_lists_its_orders(
+    org_admin, organization, pen
+):
+    from commerce.models import CustomerUser
+    from commerce.services import customer_user_create, customer_user_update
+    from commerce.storefront.selectors import order_list
+
+    anonymous = anonymous_customer_get(actor=org_admin)
+    with pytest.raises(ValidationError) as refused:
+        customer_user_create(
+            actor=org_admin, customer=anonymous, first_name="Eve", last_name="Spy", email="eve@x.example", password=None
+        )
+    assert refused.value.message_dict == {"customer": ["The anonymous customer has no storefront users."]}
+    buyer = make_customer(org_admin, "Buyer Ltd")
+    eve = customer_user_create(
+        actor=org_admin, customer=buyer, first_name="Eve", last_name="Spy", email="eve@x.example", password=None
+    )
+    with pytest.raises(ValidationError):
+        customer_user_update(actor=org_admin, customer_user=eve, data={"customer": anonymous})
+    assert CustomerUser.objects.get(pk=eve.pk).customer_id == buyer.pk
+    pos_sale_complete(
+        actor=org_admin,
+        idempotency_key=uuid.uuid4(),
+        lines=[BasketLine(product_id=pen.pk, quantity=1)],
+        reference="",
+        anonymous=True,
+        method="card",
+    )
+    CustomerUser.objects.filter(pk=eve.pk).update(customer=anonymous)  # even when put there behind our back
+    eve.refresh_from_db()
+    assert Order.objects.filter(customer=anonymous).exists() and not order_list(customer_user=eve).exists()

@@ -12,6 +12,7 @@ from commerce.choices import OrderStatus
 from commerce.models import Order
 from commerce.services import LineInput, order_cancel, order_update
 from commerce.services.documents import invoice_create, shipment_create
+from commerce.services.crm_attributes import crm_category_keys_clean
 from commerce.services.pos import BasketLine, pos_sale_complete
 from crmconnector.services import activation_update
 from tests.commerce.test_pages_orders import lines
@@ -153,3 +154,11 @@ def test_the_order_form_finds_its_customer_in_the_crm(session_client, manager, c
     assert response.status_code == 302 and response.url == page("order-detail", order.pk)
     assert order.customer.is_anonymous and order.crm_reference == people["alice"]["id"]
     assert order.crm_category_keys == {"category": "VIP"} and order.total == 20 and order.status == OrderStatus.OPEN
+
+
+def test_category_values_no_column_could_hold_are_kept_as_none_and_tags_as_a_list(rep, rest_crm, crm_on, pen):
+    odd = rest_crm.state.add(last_name="Odd", category=float("inf"))
+    assert sale(rep, pen, reference=odd["id"]).crm_category_keys == {"category": None}
+    # A connector of another make may give lists (tags): kept, as plain values, as conditions read them.
+    kept = crm_category_keys_clean({"tags": ["VIP", {"nested": 1}, "x" * 5000, float("nan")]})
+    assert kept == {"tags": ["VIP", None, "x" * 1000, None]}

@@ -169,3 +169,14 @@ def test_each_demo_part_is_added_once_and_again_when_it_is_gone(demo_users):
         promotion_delete(actor=users["admin"], promotion=promotion)
     assert seed_commerce_demo(organization=organization, users=users, stdout=out) is True
     assert [model.objects.filter(organization=organization).count() for model in (Order, Quote, Promotion)] == counts
+
+
+def test_the_demo_fills_an_organization_that_already_has_its_anonymous_customer(demo_users):
+    from commerce.services.anonymous import anonymous_customer_get
+
+    organization, users = demo_users
+    anonymous_customer_get(actor=users["admin"])  # the connector switched on, or a first anonymous sale
+    assert seed_commerce_demo(organization=organization, users=users, stdout=StringIO()) is True
+    assert CommerceCustomer.objects.filter(organization=organization, is_anonymous=False).count() > 3
+    assert Order.objects.filter(organization=organization).exists()
+    assert Quote.objects.filter(organization=organization).exists()

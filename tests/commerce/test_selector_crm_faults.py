@@ -65,6 +65,20 @@ def test_one_query_that_needs_several_searches_still_answers_within_one_timeout(
     assert rest_crm.state.requests == 3
 
 
+def test_customers_found_by_a_first_search_are_shown_when_no_time_is_left_for_the_next(
+    key_client, rep, rest_crm, crm_on, people
+):
+    rest_crm.state.delay = 0.6  # in time once; a second search would not be
+    api = key_client(rep)
+    api.get(f"{SELECTOR}/")
+    requests_before = rest_crm.state.requests
+    response, elapsed = _timed_search(api, q="Martin")  # by last name first, then by first name
+    assert response.status_code == 200, response.content
+    assert [row["label"] for row in response.json()["results"]] == ["Alice Martin", "Bob Martinez"]
+    assert elapsed < TIMEOUT + MARGIN
+    assert rest_crm.state.requests == requests_before + 1  # no search started that could only time out
+
+
 def test_get_create_and_update_say_so_too(key_client, rep, rest_crm, crm_on):
     customer = rest_crm.state.add(last_name="Kept", email="kept@example.com")
     rest_crm.state.fail_status = 503
