@@ -5,6 +5,7 @@ says it in words and the promotion is switched off from there."""
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from commerce.models import Promotion
 from commerce.services import customer_create
@@ -24,8 +25,9 @@ def test_a_manager_builds_a_promotion_with_crm_conditions_and_switches_it_off(pa
     page.click("[data-menu-section=sales] .dropdown-menu a[href='/sales/promotions/']")
     page.click("#new-record")
     # One empty condition row shows; the others wait behind "Add a condition".
-    assert page.is_visible("#condition-1") and page.is_hidden("#condition-2")
-    assert page.is_hidden("#id_condition-0-crm_property__operator")
+    expect(page.locator("#condition-1")).to_be_visible()  # waits for the page and its editor script
+    expect(page.locator("#condition-2")).to_be_hidden()
+    expect(page.locator("#id_condition-0-crm_property__operator")).to_be_hidden()
 
     page.fill("#id_name", "VIP pens")
     page.fill("#id_value", "20")
