@@ -104,14 +104,13 @@ def _chosen(actor: User, reference: str | None) -> OrderCustomer:
 
 
 @service_atomic
-def _complete(*, actor: User, key: uuid.UUID, reference: str | None, lines: list[BasketLine], method: str) -> Order:
+def _complete(*, actor: User, key: uuid.UUID, chosen: OrderCustomer, lines: list[BasketLine], method: str) -> Order:
     # The key is claimed first: a second request with it waits here until the first commits, then fails
     # on the unique key and reads the first one's order.
     sale = PosSale.objects.create(organization_id=actor.organization_id, idempotency_key=key, cashier=actor)
     products = _products(actor, lines)
     if not products:
         raise ValidationError({"lines": "Add at least one product."})
-    chosen = _chosen(actor, reference)
     order = order_place(
         actor=actor,
         customer=chosen.customer,
@@ -153,9 +152,11 @@ def pos_sale_complete(
     existing = _existing(actor, idempotency_key)
     if existing is not None:
         return existing, False
+    # Where the customer lives (an external CRM) is asked before the transaction: no lock waits on its answer.
+    chosen = _chosen(actor, reference)
     try:
         with transaction.atomic():
-            order = _complete(actor=actor, key=idempotency_key, reference=reference, lines=lines, method=method)
+            order = _complete(actor=actor, key=idempotency_key, chosen=chosen, lines=lines, method=method)
     except IntegrityError:
         existing = _existing(actor, idempotency_key)
         if existing is None:

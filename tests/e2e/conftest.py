@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import need_service
 
@@ -60,7 +61,14 @@ def pick(page):
         # open the list again over the next field.
         if page.get_attribute(f"#{field_id}", "data-picker-url"):
             page.wait_for_load_state("networkidle")
-        page.locator(f"#{field_id}-ts-dropdown .option", has_text=option).first.click()
+        choice = page.locator(f"#{field_id}-ts-dropdown .option", has_text=option).first
+        try:
+            choice.wait_for(state="visible", timeout=5000)
+        except PlaywrightTimeoutError:
+            # A click that landed while the list was closing (a multiple picker keeps it open after a choice)
+            # closed it again: a user clicks once more to see the list.
+            page.locator(f"#{field_id} + .ts-wrapper .ts-control").click()
+        choice.click()
         if not page.eval_on_selector(f"#{field_id}", "select => select.multiple"):
             page.locator(f"#{field_id}-ts-dropdown").wait_for(state="hidden")
 
