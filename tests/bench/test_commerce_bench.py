@@ -61,9 +61,9 @@ def _build(name: str, customers: int = CUSTOMERS, orders: int = ORDERS):
             description, lifetime_value)
             SELECT now(), now(), %(org)s, 1, %(owner)s, 'Customer ' || i, '', 0 FROM generate_series(0, %(n)s - 1) i""",
         f"""INSERT INTO {t["customers"]} (created_at, updated_at, organization_id, version, owner_id, name, phone,
-            depth, account_id, channel_id, lifetime_value)
-            SELECT now(), now(), %(org)s, 1, %(owner)s, a.name, '', 0, a.id, %(channel)s, 0 FROM {t["accounts"]} a
-            WHERE a.organization_id = %(org)s ORDER BY a.id""",
+            depth, account_id, channel_id, lifetime_value, is_anonymous)
+            SELECT now(), now(), %(org)s, 1, %(owner)s, a.name, '', 0, a.id, %(channel)s, 0, false
+            FROM {t["accounts"]} a WHERE a.organization_id = %(org)s ORDER BY a.id""",
         f"""WITH numbered AS (SELECT id, (row_number() OVER (ORDER BY id) - 1) AS k FROM {t["customers"]}
                 WHERE organization_id = %(org)s),
             placed AS (SELECT id, k / {HIERARCHY} AS h, k %% {HIERARCHY} AS pos FROM numbered),
@@ -80,7 +80,7 @@ def _build(name: str, customers: int = CUSTOMERS, orders: int = ORDERS):
                 FROM generate_series(0, %(m)s - 1) j)
             INSERT INTO {t["orders"]} (created_at, updated_at, organization_id, version, owner_id, number, customer_id,
                 currency, subtotal, discount, total, base_rate, base_subtotal, paid_amount, refunded_amount,
-                refunded_base, status, payment_status, placed_at)
+                refunded_base, status, payment_status, placed_at, crm_reference, crm_category_keys)
             SELECT now(), now(), %(org)s, 1, %(owner)s, 'B-' || a.j, n.id, 'USD', a.subtotal, 0, a.subtotal, 1,
                 a.subtotal,
                 CASE WHEN a.j %% 10 = 8 THEN 0 ELSE a.subtotal END,
@@ -88,7 +88,7 @@ def _build(name: str, customers: int = CUSTOMERS, orders: int = ORDERS):
                 CASE WHEN a.j %% 10 = 7 THEN round(a.subtotal / 4, 2) ELSE 0 END,
                 CASE WHEN a.j %% 10 = 9 THEN 'cancelled' WHEN a.j %% 10 < 4 THEN 'closed' ELSE 'open' END,
                 CASE a.j %% 10 WHEN 7 THEN 'partially_refunded' WHEN 8 THEN 'pending' ELSE 'paid' END,
-                now()
+                now(), '', '{{}}'::jsonb
             FROM amounts a JOIN numbered n ON n.k = a.j %% %(n)s""",
         f"""INSERT INTO {t["refunds"]} (created_at, updated_at, organization_id, version, order_id, amount,
             amount_base, reason, refunded_at)
