@@ -11,8 +11,8 @@ from django.urls import reverse
 from commerce.choices import OrderStatus
 from commerce.models import Order
 from commerce.services import LineInput, order_cancel, order_update
-from commerce.services.documents import invoice_create, shipment_create
 from commerce.services.crm_attributes import crm_category_keys_clean
+from commerce.services.documents import invoice_create, shipment_create
 from commerce.services.pos import BasketLine, pos_sale_complete
 from crmconnector.services import activation_update
 from tests.commerce.test_pages_orders import lines
