@@ -73,6 +73,16 @@ def with_document_flags(lines: QuerySet[OrderLine]) -> QuerySet[OrderLine]:
     return lines.annotate(is_shipped=Exists(shipped), is_invoiced=Exists(invoiced))
 
 
+def order_documents_possible(order: Order, lines: list[OrderLine]) -> tuple[bool, bool]:
+    """(shippable, invoiceable) for an order whose lines carry their document flags (with_document_flags), as the
+    document services would take it: a shipment while some line is on none and the order is neither closed nor
+    cancelled, an invoice while it is on no invoice that is not void and it is not cancelled."""
+    if not lines or order.status == OrderStatus.CANCELLED:
+        return False, False
+    shippable = order.status != OrderStatus.CLOSED and any(not line.is_shipped for line in lines)
+    return shippable, not any(line.is_invoiced for line in lines)
+
+
 def documentable_orders(*, actor: User, customer: CommerceCustomer) -> QuerySet[Order]:
     """A customer's orders that may still go on a document (not cancelled), newest first, with their lines and
     whether each line is shipped and invoiced (two queries whatever the count)."""

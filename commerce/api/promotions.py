@@ -23,7 +23,7 @@ from commerce.services.pricing import (
     in_force_at,
     promotion_conditions,
 )
-from commerce.services.promotions import promotion_delete, promotion_save
+from commerce.services.promotions import FIELDS, promotion_delete, promotion_save
 
 
 def promotion_list(*, actor: User) -> QuerySet[Promotion]:
@@ -116,27 +116,7 @@ class PromotionSerializer(ModelSerializer):
 
     class Meta:
         model = Promotion
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "value",
-            "scope",
-            "products",
-            "currency",
-            "valid_from",
-            "valid_to",
-            "minimum_subtotal",
-            "customer_group",
-            "conditions",
-            "condition_match",
-            "priority",
-            "exclusive",
-            "active",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *FIELDS, "created_at", "updated_at"]
         read_only_fields = ["version", "created_at", "updated_at"]
 
 

@@ -17,7 +17,8 @@ from commerce.services.orders import MAX_AMOUNT
 from commerce.services.pricing import MAX_PRODUCTS, conditions_clean
 
 MAX_NAME_LENGTH = 100
-FIELDS = {
+# A promotion's writable fields, in the order the API shows them.
+FIELDS = (
     "name",
     "kind",
     "value",
@@ -34,7 +35,7 @@ FIELDS = {
     "exclusive",
     "active",
     "version",
-}
+)
 
 
 def _check_may_manage(actor: User) -> None:
@@ -54,7 +55,7 @@ def _decimal(value, field: str) -> Decimal:
 
 def _clean(data: dict, current: Promotion | None) -> dict:
     """The promotion as it will be, checked as a whole (a change may touch one field of several that go together)."""
-    unknown = set(data) - FIELDS
+    unknown = set(data).difference(FIELDS)
     if unknown:
         raise ValidationError({name: "This is not a field of a promotion." for name in sorted(unknown)})
     data = dict(data)

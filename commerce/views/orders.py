@@ -20,7 +20,7 @@ from backoffice.forms import apply_service_errors
 from commerce import services
 from commerce.api import selectors
 from commerce.choices import OrderStatus
-from commerce.documents_queries import with_document_flags
+from commerce.documents_queries import order_documents_possible, with_document_flags
 from commerce.forms.filters import OrderPageFilter
 from commerce.forms.orders import CrmReferenceForm, OrderForm, PayForm, RefundForm
 from commerce.selector import SelectorError, SelectorUnavailable, customer_selector_for
@@ -102,14 +102,10 @@ def _actions(order, user) -> dict:
 
 
 def _document_links(order, user, lines) -> dict:
-    """Links to the make-shipment and make-invoice forms with this order ticked, when the document services would
-    take it: a shipment while some line is on none and the order is neither closed nor cancelled, an invoice
-    while it is on no invoice that is not void and not cancelled (the services check again, and the rights)."""
-    if not lines or not can_write(user, order) or order.status == OrderStatus.CANCELLED:
-        return {"ship_url": None, "invoice_url": None}
+    """Links to the make-shipment and make-invoice forms with this order ticked, while the document services would
+    take it (they check again, and the rights)."""
+    shippable, invoiceable = order_documents_possible(order, lines) if can_write(user, order) else (False, False)
     query = urlencode({"customer": order.customer_id, "orders": order.pk})
-    shippable = order.status != OrderStatus.CLOSED and any(not line.is_shipped for line in lines)
-    invoiceable = not any(line.is_invoiced for line in lines)
     return {
         "ship_url": f"{reverse('commerce_documents:shipment-create')}?{query}" if shippable else None,
         "invoice_url": f"{reverse('commerce_documents:invoice-create')}?{query}" if invoiceable else None,

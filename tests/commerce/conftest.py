@@ -23,3 +23,4 @@ def admin_user(org_admin):
 
 # The CRM selector's tests (tests/commerce/test_selector_crm*.py, test_crm_orders.py) share these.
 from tests.commerce.crm_support import crm_on, pen, people, rest_crm  # noqa: E402, F401
+from tests.crmconnector.remote import remote  # noqa: E402, F401  (a second installation, one per test module)

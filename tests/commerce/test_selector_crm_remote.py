@@ -3,26 +3,15 @@ product (its own process, database and API key): create, search by e-mail, name 
 installation's refusals next to their field, and a sale that keeps only the contact's reference and category."""
 
 import pytest
-from django.conf import settings
 
 from commerce.models import Order
 from crmconnector.services import activation_update
 from tests.commerce.crm_support import SELECTOR, labels, sell
-from tests.conftest import need_service
 from tests.crmconnector.conftest import make_configuration
-from tests.crmconnector.remote import start_remote_instance, stop_remote_instance
 from tests.crmconnector.test_backoffice_connector import contact_properties
 from tests.factories.api import error_attrs
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def remote():
-    need_service(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "PostgreSQL (a second database)")
-    instance = start_remote_instance()
-    yield instance
-    stop_remote_instance(instance)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ import pytest
 from crmconnector.choices import PropertyType, UseAs
 from crmconnector.models import CrmConnectorConfiguration, CrmConnectorProperty
 from crmconnector.services import configuration_save
+from tests.crmconnector.remote import remote  # noqa: F401  (a second installation, one per test module)
 from tests.crmconnector.rest_server import RestCrmServer
 
 GENERIC_OPTIONS = {

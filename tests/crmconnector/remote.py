@@ -18,8 +18,11 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 from django.conf import settings
 from psycopg import sql
+
+from tests.conftest import need_service
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,3 +125,12 @@ def stop_remote_instance(remote: RemoteInstance) -> None:
         remote.process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         remote.process.kill()
+
+
+@pytest.fixture(scope="module")
+def remote():
+    """A second installation for the tests of one module, stopped after them."""
+    need_service(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "PostgreSQL (a second database)")
+    instance = start_remote_instance()
+    yield instance
+    stop_remote_instance(instance)

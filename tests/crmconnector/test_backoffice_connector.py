@@ -2,26 +2,15 @@
 database, an API key made there): search, view, create and edit its contacts, and its refusals."""
 
 import pytest
-from django.conf import settings
 
 from crmconnector.choices import PropertyType, UseAs
 from crmconnector.connectors import CrmNotFound, CrmValidationError
 from crmconnector.customers import crm_customer_create, crm_customer_get, crm_customer_search, crm_customer_update
 from crmconnector.models import CrmConnectorProperty
 from crmconnector.services import connection_test
-from tests.conftest import need_service
 from tests.crmconnector.conftest import make_configuration
-from tests.crmconnector.remote import start_remote_instance, stop_remote_instance
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def remote():
-    need_service(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "PostgreSQL (a second database)")
-    instance = start_remote_instance()
-    yield instance
-    stop_remote_instance(instance)
 
 
 def contact_properties() -> list[CrmConnectorProperty]:
